@@ -1,0 +1,203 @@
+package dev.nimbo.core.state;
+
+import dev.nimbo.core.error.ApiException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer. Actions queue here; one thread runs them in order, each against the working state
+ * in its own {@link Transaction}, commits a batch of successful actions' records in one store
+ * transaction (one fsync for many actions), then publishes the new object versions and completes the
+ * callers' futures: acknowledged means durable. Thread-safe to submit from anywhere.
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+    private static final int MAX_BATCH = 512;
+
+    /** A unit of change: validates against the transaction's view, stages records, returns the response. */
+    @FunctionalInterface
+    public interface Action<R> {
+        R run(Transaction tx);
+    }
+
+    private record Pending<R>(Action<R> action, CompletableFuture<R> future) {
+    }
+
+    private final Store store;
+    private final ObjectTable published;
+    private final ObjectTable working = new ObjectTable();
+    private final Clock clock;
+    private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+    private final List<Consumer<List<Record>>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Thread thread;
+    private volatile boolean accepting = true;
+
+    /** Loads the store into the published state; the caller then calls {@link #start()}. */
+    public Controller(Store store, ObjectTable published, Clock clock) {
+        this.store = store;
+        this.published = published;
+        this.clock = clock;
+        this.thread = Thread.ofPlatform().name("nimbo-controller").daemon(false).unstarted(this::loop);
+    }
+
+    /** Replays already-decoded stored state into both tables (before start). */
+    public void preload(List<Record> records) {
+        published.applyAll(records);
+        working.applyAll(records);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public ObjectsView published() {
+        return published;
+    }
+
+    /** Called on the controller thread after each durable commit, with that batch's records. */
+    public void addCommitListener(Consumer<List<Record>> listener) {
+        listeners.add(listener);
+    }
+
+    public <R> CompletableFuture<R> submit(Action<R> action) {
+        CompletableFuture<R> f = new CompletableFuture<>();
+        if (!accepting) {
+            f.completeExceptionally(ApiException.internal("Server is shutting down"));
+            return f;
+        }
+        queue.add(new Pending<>(action, f));
+        return f;
+    }
+
+    /** Submits and waits; rethrows the action's ApiException as is. */
+    public <R> R execute(Action<R> action) {
+        try {
+            return submit(action).get();
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.internal("Interrupted while waiting for the controller");
+        }
+    }
+
+    private static RuntimeException unwrap(Throwable t) {
+        if (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof ApiException a) {
+            return a;
+        }
+        return ApiException.internal("Internal error: " + t);
+    }
+
+    private void loop() {
+        List<Pending<?>> batch = new ArrayList<>();
+        while (true) {
+            batch.clear();
+            try {
+                Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (!accepting && queue.isEmpty()) {
+                        failLeftovers();
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+            } catch (InterruptedException e) {
+                continue; // shutdown is signalled by 'accepting'; keep draining until the queue is empty
+            }
+            runBatch(batch);
+        }
+    }
+
+    private record Done(CompletableFuture<Object> future, Object value) {
+    }
+
+    @SuppressWarnings("unchecked")
+    private void runBatch(List<Pending<?>> batch) {
+        List<Record> all = new ArrayList<>();
+        List<Done> done = new ArrayList<>(batch.size());
+        long now = clock.millis() / 1000;
+        for (Pending<?> p : batch) {
+            Transaction tx = new Transaction(working, now);
+            try {
+                Object response = p.action().run(tx);
+                working.applyAll(tx.records());
+                all.addAll(tx.records());
+                done.add(new Done((CompletableFuture<Object>) p.future(), response));
+            } catch (ApiException e) {
+                p.future().completeExceptionally(e);
+            } catch (RuntimeException | Error e) {
+                log.error("action failed unexpectedly", e);
+                p.future().completeExceptionally(ApiException.internal("Internal error: " + e.getMessage()));
+            }
+        }
+        if (!all.isEmpty()) {
+            try {
+                store.commit(all);
+            } catch (RuntimeException e) {
+                log.error("commit of {} records failed; the batch is rolled back", all.size(), e);
+                revert(all);
+                for (Done d : done) {
+                    d.future().completeExceptionally(ApiException.internal("Could not store the change: " + e.getMessage()));
+                }
+                return;
+            }
+            published.applyAll(all);
+            for (Consumer<List<Record>> l : listeners) {
+                try {
+                    l.accept(all);
+                } catch (RuntimeException e) {
+                    log.error("commit listener failed", e);
+                }
+            }
+        }
+        for (Done d : done) {
+            d.future().complete(d.value());
+        }
+    }
+
+    /** Puts the working state back to the published one for everything the failed batch touched. */
+    private void revert(List<Record> records) {
+        for (Record r : records) {
+            switch (r) {
+                case Record.Put p -> working.copyEntry(published, p.object().type(), p.object().id());
+                case Record.Delete d -> working.copyEntry(published, d.type(), d.id());
+                case Record.LastId l -> working.copyLastId(published, l.type());
+            }
+        }
+    }
+
+    /** An action that raced with shutdown past the 'accepting' check gets an error, never silence. */
+    private void failLeftovers() {
+        Pending<?> p;
+        while ((p = queue.poll()) != null) {
+            p.future().completeExceptionally(ApiException.internal("Server is shutting down"));
+        }
+    }
+
+    /** Stops taking actions, finishes the queued ones, and waits for the writer to end. */
+    @Override
+    public void close() {
+        accepting = false;
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}
