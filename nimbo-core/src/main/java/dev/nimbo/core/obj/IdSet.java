@@ -17,19 +17,19 @@ public final class IdSet {
         return Collections.unmodifiableSortedSet(s);
     }
 
-    public static SortedSet<Integer> with(SortedSet<Integer> ids, int id) {
+    public static SortedSet<Integer> with(java.util.Set<Integer> ids, int id) {
         TreeSet<Integer> s = new TreeSet<>(ids);
         s.add(id);
         return Collections.unmodifiableSortedSet(s);
     }
 
-    public static SortedSet<Integer> without(SortedSet<Integer> ids, int id) {
+    public static SortedSet<Integer> without(java.util.Set<Integer> ids, int id) {
         TreeSet<Integer> s = new TreeSet<>(ids);
         s.remove(id);
         return Collections.unmodifiableSortedSet(s);
     }
 
-    public static void write(XmlWriter w, String tag, SortedSet<Integer> ids) {
+    public static void write(XmlWriter w, String tag, java.util.Set<Integer> ids) {
         w.open(tag);
         for (int id : ids) {
             w.element("ID", id);

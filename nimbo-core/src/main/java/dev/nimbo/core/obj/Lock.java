@@ -10,6 +10,11 @@ import dev.nimbo.core.xml.XmlWriter;
  */
 public record Lock(int level, int owner, long time, int requestId) {
     public static final Lock NONE = new Lock(0, -1, 0, -1);
+    public static final int USE = 1;
+    public static final int MANAGE = 2;
+    public static final int ADMIN = 3;
+    /** The API's "all" level, which OpenNebula stores as USE (it blocks everything). */
+    public static final int ALL = 4;
 
     public boolean isLocked() {
         return level > 0;

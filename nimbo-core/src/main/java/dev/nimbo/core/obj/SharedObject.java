@@ -1,0 +1,26 @@
+package dev.nimbo.core.obj;
+
+import dev.nimbo.core.template.Template;
+
+/**
+ * An object with an owner, permissions, a lock and a free-form template: what the shared operations
+ * (chmod, chown, rename, update, lock/unlock) work on for every such type. Immutable; each with* returns a
+ * new version.
+ */
+public interface SharedObject<T extends SharedObject<T>> extends PoolObject {
+    String uname();
+
+    String gname();
+
+    Template template();
+
+    T withName(String name);
+
+    T withOwner(int uid, String uname, int gid, String gname);
+
+    T withPermissions(Permissions permissions);
+
+    T withLock(Lock lock);
+
+    T withTemplate(Template template);
+}
