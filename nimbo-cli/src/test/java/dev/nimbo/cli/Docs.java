@@ -1,0 +1,96 @@
+package dev.nimbo.cli;
+
+/** Canned OpenNebula documents shaped after the XSDs (user_pool.xsd, group_pool.xsd, acl_pool.xsd, ...). */
+final class Docs {
+    private Docs() {}
+
+    static final String USER_POOL = """
+            <USER_POOL>
+              <USER><ID>0</ID><GID>0</GID><GROUPS><ID>0</ID></GROUPS><GNAME>oneadmin</GNAME><NAME>oneadmin</NAME>
+                <PASSWORD>x</PASSWORD><AUTH_DRIVER>core</AUTH_DRIVER><ENABLED>1</ENABLED><TEMPLATE/></USER>
+              <USER><ID>1</ID><GID>1</GID><GROUPS><ID>1</ID><ID>100</ID></GROUPS><GNAME>users</GNAME><NAME>alice</NAME>
+                <PASSWORD>y</PASSWORD><AUTH_DRIVER>core</AUTH_DRIVER><ENABLED>1</ENABLED><TEMPLATE/></USER>
+              <USER><ID>2</ID><GID>100</GID><GROUPS><ID>100</ID></GROUPS><GNAME>devs</GNAME><NAME>bob</NAME>
+                <PASSWORD>z</PASSWORD><AUTH_DRIVER>ldap</AUTH_DRIVER><ENABLED>0</ENABLED><TEMPLATE/></USER>
+              <QUOTAS><ID>1</ID>
+                <VM_QUOTA><VM><CPU>4</CPU><CPU_USED>1.5</CPU_USED><MEMORY>8192</MEMORY><MEMORY_USED>2048</MEMORY_USED>
+                  <RUNNING_VMS>-1</RUNNING_VMS><RUNNING_VMS_USED>1</RUNNING_VMS_USED>
+                  <SYSTEM_DISK_SIZE>-2</SYSTEM_DISK_SIZE><SYSTEM_DISK_SIZE_USED>0</SYSTEM_DISK_SIZE_USED>
+                  <VMS>-1</VMS><VMS_USED>2</VMS_USED></VM></VM_QUOTA>
+                <DATASTORE_QUOTA><DATASTORE><ID>1</ID><IMAGES>5</IMAGES><IMAGES_USED>1</IMAGES_USED><SIZE>-1</SIZE>
+                  <SIZE_USED>1024</SIZE_USED></DATASTORE></DATASTORE_QUOTA>
+              </QUOTAS>
+              <DEFAULT_USER_QUOTAS><VM_QUOTA><VM><CPU>-1</CPU><CPU_USED>0</CPU_USED><MEMORY>-2</MEMORY>
+                <MEMORY_USED>0</MEMORY_USED><VMS>10</VMS><VMS_USED>0</VMS_USED></VM></VM_QUOTA></DEFAULT_USER_QUOTAS>
+            </USER_POOL>
+            """;
+
+    static final String USER_ALICE = """
+            <USER><ID>1</ID><GID>1</GID><GROUPS><ID>1</ID><ID>100</ID></GROUPS><GNAME>users</GNAME><NAME>alice</NAME>
+              <PASSWORD>y</PASSWORD><AUTH_DRIVER>core</AUTH_DRIVER><ENABLED>1</ENABLED>
+              <LOGIN_TOKEN><TOKEN>abc123</TOKEN><EXPIRATION_TIME>1735693200</EXPIRATION_TIME><EGID>-1</EGID></LOGIN_TOKEN>
+              <TEMPLATE><EMAIL><![CDATA[alice@example.org]]></EMAIL><SSH_PUBLIC_KEY><![CDATA[ssh-ed25519 AAAA "k"]]></SSH_PUBLIC_KEY></TEMPLATE>
+              <DATASTORE_QUOTA/><NETWORK_QUOTA/>
+              <VM_QUOTA><VM><CPU>4</CPU><CPU_USED>1.5</CPU_USED><MEMORY>8192</MEMORY><MEMORY_USED>2048</MEMORY_USED>
+                <RUNNING_VMS>-1</RUNNING_VMS><RUNNING_VMS_USED>1</RUNNING_VMS_USED>
+                <SYSTEM_DISK_SIZE>-2</SYSTEM_DISK_SIZE><SYSTEM_DISK_SIZE_USED>0</SYSTEM_DISK_SIZE_USED>
+                <VMS>-1</VMS><VMS_USED>2</VMS_USED></VM></VM_QUOTA>
+              <IMAGE_QUOTA/>
+              <DEFAULT_USER_QUOTAS><VM_QUOTA><VM><VMS>10</VMS><VMS_USED>0</VMS_USED><CPU>-1</CPU><CPU_USED>0</CPU_USED>
+                <MEMORY>-2</MEMORY><MEMORY_USED>0</MEMORY_USED></VM></VM_QUOTA></DEFAULT_USER_QUOTAS>
+            </USER>
+            """;
+
+    static final String GROUP_POOL = """
+            <GROUP_POOL>
+              <GROUP><ID>0</ID><NAME>oneadmin</NAME><TEMPLATE/><USERS><ID>0</ID></USERS><ADMINS/></GROUP>
+              <GROUP><ID>1</ID><NAME>users</NAME><TEMPLATE/><USERS><ID>1</ID></USERS><ADMINS/></GROUP>
+              <GROUP><ID>100</ID><NAME>devs</NAME><TEMPLATE><DESCRIPTION>Developers</DESCRIPTION></TEMPLATE>
+                <USERS><ID>1</ID><ID>2</ID></USERS><ADMINS><ID>1</ID></ADMINS></GROUP>
+              <QUOTAS><ID>100</ID><VM_QUOTA><VM><CPU>-1</CPU><CPU_USED>2</CPU_USED><MEMORY>-1</MEMORY>
+                <MEMORY_USED>4096</MEMORY_USED><VMS>20</VMS><VMS_USED>3</VMS_USED></VM></VM_QUOTA></QUOTAS>
+              <DEFAULT_GROUP_QUOTAS/>
+            </GROUP_POOL>
+            """;
+
+    static final String GROUP_DEVS = """
+            <GROUP><ID>100</ID><NAME>devs</NAME><TEMPLATE><DESCRIPTION>Developers</DESCRIPTION></TEMPLATE>
+              <USERS><ID>1</ID><ID>2</ID></USERS><ADMINS><ID>1</ID></ADMINS>
+              <DATASTORE_QUOTA/><NETWORK_QUOTA/><VM_QUOTA/><IMAGE_QUOTA/><DEFAULT_GROUP_QUOTAS/></GROUP>
+            """;
+
+    static final String ACL_POOL = """
+            <ACL_POOL>
+              <ACL><ID>0</ID><USER>200000001</USER><RESOURCE>54000000000</RESOURCE><RIGHTS>8</RIGHTS><ZONE>100000000</ZONE>
+                <STRING>@1 VM+NET+IMAGE+TEMPLATE+DOCUMENT+SECGROUP/* CREATE #0</STRING></ACL>
+              <ACL><ID>1</ID><USER>400000000</USER><RESOURCE>1300000000</RESOURCE><RIGHTS>1</RIGHTS><ZONE>400000000</ZONE>
+                <STRING>* ZONE/* USE *</STRING></ACL>
+              <ACL><ID>7</ID><USER>100000005</USER><RESOURCE>320000000c</RESOURCE><RIGHTS>3</RIGHTS><ZONE>100000000</ZONE></ACL>
+            </ACL_POOL>
+            """;
+
+    static final String ZONE_POOL = """
+            <ZONE_POOL>
+              <ZONE><ID>0</ID><NAME>OpenNebula</NAME><STATE>0</STATE><TEMPLATE><ENDPOINT>http://localhost:2633/RPC2</ENDPOINT></TEMPLATE>
+                <SERVER_POOL/></ZONE>
+              <ZONE><ID>101</ID><NAME>edge-eu</NAME><STATE>1</STATE><TEMPLATE><ENDPOINT>http://eu.example:2633/RPC2</ENDPOINT></TEMPLATE>
+                <SERVER_POOL><SERVER><ENDPOINT>http://eu1:2633/RPC2</ENDPOINT><ID>0</ID><NAME>eu1</NAME></SERVER></SERVER_POOL></ZONE>
+            </ZONE_POOL>
+            """;
+
+    static final String ZONE_0 = """
+            <ZONE><ID>0</ID><NAME>OpenNebula</NAME><STATE>0</STATE><TEMPLATE><ENDPOINT>http://localhost:2633/RPC2</ENDPOINT></TEMPLATE>
+              <SERVER_POOL><SERVER><ENDPOINT>http://fe1:2633/RPC2</ENDPOINT><ID>0</ID><NAME>fe1</NAME></SERVER></SERVER_POOL></ZONE>
+            """;
+
+    static final String RAFT = """
+            <RAFT><SERVER_ID>-1</SERVER_ID><STATE>0</STATE><TERM>0</TERM><VOTEDFOR>-1</VOTEDFOR><COMMIT>0</COMMIT>
+              <LOG_INDEX>0</LOG_INDEX><LOG_TERM>-1</LOG_TERM><FEDLOG_INDEX>-1</FEDLOG_INDEX></RAFT>
+            """;
+
+    static final String DEFAULT_USER_QUOTAS = """
+            <DEFAULT_USER_QUOTAS><DATASTORE_QUOTA/><NETWORK_QUOTA/><VM_QUOTA><VM><CPU>-1</CPU><CPU_USED>0</CPU_USED>
+              <MEMORY>16384</MEMORY><MEMORY_USED>0</MEMORY_USED><VMS>10</VMS><VMS_USED>0</VMS_USED></VM></VM_QUOTA>
+              <IMAGE_QUOTA/></DEFAULT_USER_QUOTAS>
+            """;
+}
