@@ -1,0 +1,222 @@
+package dev.nimbo.server.api.group;
+
+import dev.nimbo.core.auth.AclCleanup;
+import dev.nimbo.core.auth.AclRule;
+import dev.nimbo.core.auth.GroupAdminAcls;
+import dev.nimbo.core.auth.Right;
+import dev.nimbo.core.error.ApiException;
+import dev.nimbo.core.error.ErrorCode;
+import dev.nimbo.core.group.Group;
+import dev.nimbo.core.obj.NameRules;
+import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.obj.PoolObject;
+import dev.nimbo.core.quota.QuotaSet;
+import dev.nimbo.core.state.Transaction;
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.user.User;
+import dev.nimbo.core.xml.XmlWriter;
+import dev.nimbo.server.api.ApiRegistry;
+import dev.nimbo.server.api.Call;
+import dev.nimbo.server.api.Templates;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * one.group.* and one.grouppool.info. Levels as OpenNebula's: info USE; delete, update, addadmin, deladmin,
+ * quota ADMIN; allocate CREATE. Making a user group admin adds the ACL rules OpenNebula adds for it.
+ */
+public final class GroupMethods {
+    private GroupMethods() {
+    }
+
+    public static void register(ApiRegistry r) {
+        r.register("one.group.allocate", GroupMethods::allocate);
+        r.register("one.group.delete", GroupMethods::delete);
+        r.register("one.group.info", GroupMethods::info);
+        r.register("one.group.update", GroupMethods::update);
+        r.register("one.group.addadmin", GroupMethods::addadmin);
+        r.register("one.group.deladmin", GroupMethods::deladmin);
+        r.register("one.group.quota", GroupMethods::quota);
+        r.register("one.grouppool.info", GroupMethods::poolInfo);
+    }
+
+    static Object allocate(Call call) {
+        call.params().arity(1, 1);
+        String name = call.params().string(0);
+        String problem = NameRules.problem(name, "");
+        if (problem != null) {
+            throw ApiException.allocate("group", problem + ".");
+        }
+        call.authorizeCreate(ObjectType.GROUP);
+        return call.write(tx -> {
+            PoolObject clash = tx.byName(ObjectType.GROUP, -1, name);
+            if (clash != null) {
+                throw ApiException.allocate("group", "NAME is already taken by GROUP " + clash.id() + ".");
+            }
+            tx.reserveIdsUpTo(ObjectType.GROUP, Group.FIRST_USER_GROUP_ID - 1);
+            int id = tx.nextId(ObjectType.GROUP);
+            tx.put(new Group(id, name, Template.EMPTY, Set.of(), Set.of(), QuotaSet.EMPTY));
+            return id;
+        });
+    }
+
+    static Object delete(Call call) {
+        call.params().arity(1, 1);
+        int id = call.params().integer(0);
+        return call.write(tx -> {
+            Group g = tx.require(ObjectType.GROUP, id);
+            call.authorize(Right.ADMIN, g);
+            if (id < Group.FIRST_USER_GROUP_ID) {
+                throw ApiException.action("[" + call.method() + "] Cannot delete group. System Groups (ID < 100) cannot be deleted.", id);
+            }
+            if (!g.users().isEmpty()) {
+                throw ApiException.action("[" + call.method() + "] Cannot delete group. Group " + id + " is not empty.", id);
+            }
+            // Rules that name the group (@gid) must not survive it, or a future group could inherit them.
+            for (PoolObject o : List.copyOf(tx.list(ObjectType.ACL))) {
+                if (AclCleanup.groupDeleted(id).test((AclRule) o)) {
+                    tx.delete(ObjectType.ACL, o.id());
+                }
+            }
+            tx.delete(ObjectType.GROUP, id);
+            return id;
+        });
+    }
+
+    static Object info(Call call) {
+        call.params().arity(1, 2);
+        int requested = call.params().integer(0);
+        int id = requested == -1 ? call.subject().gid() : requested;
+        Group g = call.ctx().view().require(ObjectType.GROUP, id);
+        if (!call.subject().groupIds().contains(id)) {
+            call.authorize(Right.USE, g);
+        }
+        XmlWriter w = new XmlWriter(new StringBuilder(1024));
+        w.open("GROUP");
+        g.writeBody(w);
+        g.quotas().writeXml(w);
+        g.writeVlanRules(w);
+        call.ctx().defaultGroupQuotas().writeXml(w);
+        w.close("GROUP");
+        return w.toString();
+    }
+
+    static Object update(Call call) {
+        call.params().arity(2, 3);
+        int id = call.params().integer(0);
+        Template t = Templates.parse(call, call.params().string(1));
+        boolean merge = Templates.mergeFlag(call, 2);
+        return call.write(tx -> {
+            Group g = tx.require(ObjectType.GROUP, id);
+            call.authorize(Right.ADMIN, g);
+            tx.put(g.withTemplate(g.template().update(t, merge)));
+            return id;
+        });
+    }
+
+    static Object addadmin(Call call) {
+        call.params().arity(2, 2);
+        int gid = call.params().integer(0);
+        int uid = call.params().integer(1);
+        return call.write(tx -> {
+            Group g = tx.require(ObjectType.GROUP, gid);
+            User u = tx.require(ObjectType.USER, uid);
+            call.authorize(Right.ADMIN, g);
+            call.authorize(Right.ADMIN, u);
+            if (!g.users().contains(uid)) {
+                throw internal(call, "User " + uid + " is not part of Group " + gid + ".", gid);
+            }
+            if (g.admins().contains(uid)) {
+                throw internal(call, "User " + uid + " is already an administrator of Group " + gid + ".", gid);
+            }
+            tx.put(g.withAdmin(uid));
+            for (AclRule template : GroupAdminAcls.forAdmin(uid, gid, call.ctx().config().zoneId())) {
+                if (!hasRule(tx, template)) {
+                    int id = tx.nextId(ObjectType.ACL);
+                    tx.put(new AclRule(id, template.user(), template.resource(), template.rights(), template.zone()));
+                }
+            }
+            return gid;
+        });
+    }
+
+    static Object deladmin(Call call) {
+        call.params().arity(2, 2);
+        int gid = call.params().integer(0);
+        int uid = call.params().integer(1);
+        return call.write(tx -> {
+            Group g = tx.require(ObjectType.GROUP, gid);
+            User u = tx.require(ObjectType.USER, uid);
+            call.authorize(Right.ADMIN, g);
+            call.authorize(Right.ADMIN, u);
+            if (!g.admins().contains(uid)) {
+                throw internal(call, "User " + uid + " is not an administrator of Group " + gid + ".", gid);
+            }
+            tx.put(g.withoutAdmin(uid));
+            List<AclRule> adminRules = GroupAdminAcls.forAdmin(uid, gid, call.ctx().config().zoneId());
+            for (PoolObject o : new ArrayList<>(tx.list(ObjectType.ACL))) {
+                AclRule rule = (AclRule) o;
+                if (adminRules.stream().anyMatch(rule::sameRuleAs)) {
+                    tx.delete(ObjectType.ACL, rule.id());
+                }
+            }
+            return gid;
+        });
+    }
+
+    private static boolean hasRule(Transaction tx, AclRule wanted) {
+        for (PoolObject o : tx.list(ObjectType.ACL)) {
+            if (((AclRule) o).sameRuleAs(wanted)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ApiException internal(Call call, String message, int id) {
+        return new ApiException(ErrorCode.INTERNAL, "[" + call.method() + "] Cannot edit group. " + message, id);
+    }
+
+    static Object quota(Call call) {
+        call.params().arity(2, 2);
+        int id = call.params().integer(0);
+        Template t = Templates.parse(call, call.params().string(1));
+        return call.write(tx -> {
+            Group g = tx.require(ObjectType.GROUP, id);
+            call.authorize(Right.ADMIN, g);
+            if (id == Group.ONEADMIN_ID) {
+                throw ApiException.action("[" + call.method() + "] Cannot set quotas for oneadmin group", id);
+            }
+            tx.put(g.withQuotas(g.quotas().update(t)));
+            return id;
+        });
+    }
+
+    static Object poolInfo(Call call) {
+        call.params().arity(0, 0);
+        List<PoolObject> groups = new ArrayList<>();
+        for (PoolObject o : call.ctx().view().list(ObjectType.GROUP)) {
+            // Members always see their own groups; others only what permissions and ACLs allow.
+            if (call.subject().isOneadmin() || call.subject().groupIds().contains(o.id())
+                    || call.ctx().authorizer().allowed(call.subject(), Right.USE, dev.nimbo.core.auth.ObjectAuth.of(o))) {
+                groups.add(o);
+            }
+        }
+        XmlWriter w = new XmlWriter(new StringBuilder(512 * (groups.size() + 1)));
+        w.open("GROUP_POOL");
+        for (PoolObject o : groups) {
+            w.open("GROUP");
+            ((Group) o).writeBody(w);
+            w.close("GROUP");
+        }
+        for (PoolObject o : groups) {
+            w.open("QUOTAS").element("ID", o.id());
+            ((Group) o).quotas().writeXml(w);
+            w.close("QUOTAS");
+        }
+        call.ctx().defaultGroupQuotas().writeXml(w);
+        w.close("GROUP_POOL");
+        return w.toString();
+    }
+}

@@ -1,0 +1,9 @@
+package dev.nimbo.server.it;
+
+/** Restart and crash durability on the embedded SQLite database. */
+class SqliteDurabilityTest extends DurabilitySuite {
+    @Override
+    String dbUrl() {
+        return null;
+    }
+}

@@ -1,0 +1,9 @@
+package dev.nimbo.server.it;
+
+/** The foundation suite on the embedded SQLite database (the default). */
+class SqliteFoundationTest extends FoundationSuite {
+    @Override
+    String dbUrl() {
+        return null;
+    }
+}

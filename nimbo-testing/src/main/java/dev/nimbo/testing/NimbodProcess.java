@@ -1,0 +1,187 @@
+package dev.nimbo.testing;
+
+import dev.nimbo.client.OneClient;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real nimbod in a child JVM for integration tests: own data directory, a free port, oneadmin's password
+ * from an ONE_AUTH file, and a fast KDF setting so tests do not spend seconds hashing. Uses the test JVM's
+ * class path, so it runs exactly the code under test.
+ */
+public final class NimbodProcess implements AutoCloseable {
+    public static final String ADMIN_PASSWORD = "test-admin-secret";
+
+    private final Path dataDir;
+    private final String dbUrl;
+    private final int port;
+    private Process process;
+
+    private NimbodProcess(Path dataDir, String dbUrl, int port) {
+        this.dataDir = dataDir;
+        this.dbUrl = dbUrl;
+        this.port = port;
+    }
+
+    /** Starts a daemon on SQLite in dataDir (dbUrl null) or on the given database, and waits until it answers. */
+    public static NimbodProcess start(Path dataDir, String dbUrl) throws IOException {
+        NimbodProcess p = new NimbodProcess(dataDir, dbUrl, freePort());
+        p.launch();
+        return p;
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Runs nimbod with extra arguments and returns the finished process (for start-up failure tests). */
+    public static ProcessResult runToExit(Path dataDir, Duration timeout, String... args) throws Exception {
+        List<String> cmd = baseCommand();
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("NIMBO_KDF_ITERATIONS", "1000");
+        Process p = pb.start();
+        if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("nimbod did not exit within " + timeout);
+        }
+        return new ProcessResult(p.exitValue(), new String(p.getInputStream().readAllBytes()));
+    }
+
+    public record ProcessResult(int exitCode, String output) {
+    }
+
+    private static List<String> baseCommand() {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.add("-Xmx512m");
+        // The test class path carries logback-test.xml; the daemon must log with its production configuration.
+        cmd.add("-Dlogback.configurationFile=logback.xml");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.nimbo.server.Nimbod");
+        return cmd;
+    }
+
+    private void launch() throws IOException {
+        Files.createDirectories(dataDir);
+        Path auth = dataDir.resolve("test_one_auth");
+        Files.writeString(auth, "oneadmin:" + ADMIN_PASSWORD + "\n");
+        List<String> cmd = baseCommand();
+        cmd.addAll(List.of("--data", dataDir.toString(), "--port", String.valueOf(port)));
+        if (dbUrl != null) {
+            cmd.addAll(List.of("--db", dbUrl));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stdout.log").toFile()));
+        Map<String, String> env = pb.environment();
+        env.put("ONE_AUTH", auth.toString());
+        env.put("NIMBO_KDF_ITERATIONS", "1000");
+        process = pb.start();
+        awaitReady(Duration.ofSeconds(60));
+    }
+
+    private void awaitReady(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (OneClient c = client()) {
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IOException("nimbod exited with " + process.exitValue() + ":\n" + log());
+                }
+                try {
+                    if (c.call("one.system.version").ok()) {
+                        return;
+                    }
+                } catch (RuntimeException notYet) {
+                    // not listening yet
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
+        }
+        process.destroyForcibly();
+        throw new IOException("nimbod did not answer within " + timeout + ":\n" + log());
+    }
+
+    public String log() throws IOException {
+        Path out = dataDir.resolve("stdout.log");
+        return Files.exists(out) ? Files.readString(out) : "";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + port + "/RPC2");
+    }
+
+    public OneClient client() {
+        return client("oneadmin:" + ADMIN_PASSWORD);
+    }
+
+    public OneClient client(String session) {
+        return new OneClient(endpoint(), session, Duration.ofSeconds(30));
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGTERM and wait: the graceful path. Returns the exit code. */
+    public int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("nimbod ignored SIGTERM for 30 s");
+        }
+        return process.exitValue();
+    }
+
+    /** SIGKILL: the crash path. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    /** Starts the daemon again on the same data, database and port. */
+    public void restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("still running");
+        }
+        launch();
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
