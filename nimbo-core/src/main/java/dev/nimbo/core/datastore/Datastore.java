@@ -1,5 +1,6 @@
 package dev.nimbo.core.datastore;
 
+import dev.nimbo.core.cluster.ClusterMember;
 import dev.nimbo.core.obj.IdSet;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.Permissions;
@@ -16,7 +17,7 @@ import java.util.Set;
 public record Datastore(int id, String name, int uid, int gid, String uname, String gname, Permissions permissions,
                         String dsMad, String tmMad, String basePath, int dsType, int diskType, int state,
                         Set<Integer> clusters, long totalMb, long freeMb, long usedMb, Set<Integer> images,
-                        Template template) implements PoolObject {
+                        Template template) implements PoolObject, ClusterMember {
 
     public static final int IMAGE_DS = 0;
     public static final int SYSTEM_DS = 1;
@@ -30,6 +31,12 @@ public record Datastore(int id, String name, int uid, int gid, String uname, Str
     @Override
     public ObjectType type() {
         return ObjectType.DATASTORE;
+    }
+
+    @Override
+    public Datastore withClusters(Set<Integer> clusterIds) {
+        return new Datastore(id, name, uid, gid, uname, gname, permissions, dsMad, tmMad, basePath, dsType, diskType,
+                state, clusterIds, totalMb, freeMb, usedMb, images, template);
     }
 
     @Override
