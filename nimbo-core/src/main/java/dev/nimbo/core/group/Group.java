@@ -3,7 +3,7 @@ package dev.nimbo.core.group;
 import dev.nimbo.core.obj.IdSet;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.Permissions;
-import dev.nimbo.core.obj.PoolObject;
+import dev.nimbo.core.obj.Templated;
 import dev.nimbo.core.quota.QuotaSet;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.xml.XmlNode;
@@ -12,7 +12,7 @@ import java.util.Set;
 
 /** A group (group.xsd): its members, its administrators, its quotas. Immutable. */
 public record Group(int id, String name, Template template, Set<Integer> users, Set<Integer> admins,
-                    QuotaSet quotas) implements PoolObject {
+                    QuotaSet quotas) implements Templated<Group> {
 
     public static final int ONEADMIN_ID = 0;
     public static final int USERS_ID = 1;
@@ -60,6 +60,7 @@ public record Group(int id, String name, Template template, Set<Integer> users, 
         return new Group(id, name, template, users, IdSet.without(admins, uid), quotas);
     }
 
+    @Override
     public Group withTemplate(Template t) {
         return new Group(id, name, t, users, admins, quotas);
     }

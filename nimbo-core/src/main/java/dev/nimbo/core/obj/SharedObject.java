@@ -1,18 +1,14 @@
 package dev.nimbo.core.obj;
 
-import dev.nimbo.core.template.Template;
-
 /**
  * An object with an owner, permissions, a lock and a free-form template: what the shared operations
  * (chmod, chown, rename, update, lock/unlock) work on for every such type. Immutable; each with* returns a
  * new version.
  */
-public interface SharedObject<T extends SharedObject<T>> extends PoolObject {
+public interface SharedObject<T extends SharedObject<T>> extends Templated<T> {
     String uname();
 
     String gname();
-
-    Template template();
 
     T withName(String name);
 
@@ -21,6 +17,4 @@ public interface SharedObject<T extends SharedObject<T>> extends PoolObject {
     T withPermissions(Permissions permissions);
 
     T withLock(Lock lock);
-
-    T withTemplate(Template template);
 }

@@ -2,7 +2,7 @@ package dev.nimbo.core.user;
 
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.Permissions;
-import dev.nimbo.core.obj.PoolObject;
+import dev.nimbo.core.obj.Templated;
 import dev.nimbo.core.quota.QuotaSet;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.xml.XmlNode;
@@ -19,7 +19,7 @@ import java.util.TreeSet;
  */
 public record User(int id, String name, int gid, String gname, SortedSet<Integer> groups, String password,
                    String authDriver, boolean enabled, List<LoginToken> tokens, Template template, QuotaSet quotas)
-        implements PoolObject {
+        implements Templated<User> {
 
     public static final String CORE_DRIVER = "core";
     public static final String SERVER_CIPHER_DRIVER = "server_cipher";
@@ -65,6 +65,7 @@ public record User(int id, String name, int gid, String gname, SortedSet<Integer
         return new User(id, name, gid, gname, groups, password, authDriver, enabled, newTokens, template, quotas);
     }
 
+    @Override
     public User withTemplate(Template t) {
         return new User(id, name, gid, gname, groups, password, authDriver, enabled, tokens, t, quotas);
     }

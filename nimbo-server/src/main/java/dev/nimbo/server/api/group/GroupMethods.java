@@ -18,6 +18,7 @@ import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.Templates;
+import dev.nimbo.server.api.shared.SharedMethods;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -34,7 +35,7 @@ public final class GroupMethods {
         r.register("one.group.allocate", GroupMethods::allocate);
         r.register("one.group.delete", GroupMethods::delete);
         r.register("one.group.info", GroupMethods::info);
-        r.register("one.group.update", GroupMethods::update);
+        r.register("one.group.update", c -> SharedMethods.updateTemplate(c, ObjectType.GROUP, Right.ADMIN));
         r.register("one.group.addadmin", GroupMethods::addadmin);
         r.register("one.group.deladmin", GroupMethods::deladmin);
         r.register("one.group.quota", GroupMethods::quota);
@@ -100,19 +101,6 @@ public final class GroupMethods {
         call.ctx().defaultGroupQuotas().writeXml(w);
         w.close("GROUP");
         return w.toString();
-    }
-
-    static Object update(Call call) {
-        call.params().arity(2, 3);
-        int id = call.params().integer(0);
-        Template t = Templates.parse(call, call.params().string(1));
-        boolean merge = Templates.mergeFlag(call, 2);
-        return call.write(tx -> {
-            Group g = tx.require(ObjectType.GROUP, id);
-            call.authorize(Right.ADMIN, g);
-            tx.put(g.withTemplate(g.template().update(t, merge)));
-            return id;
-        });
     }
 
     static Object addadmin(Call call) {

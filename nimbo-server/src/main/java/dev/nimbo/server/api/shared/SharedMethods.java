@@ -9,6 +9,7 @@ import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.Permissions;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.obj.SharedObject;
+import dev.nimbo.core.obj.Templated;
 import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.user.User;
@@ -31,7 +32,7 @@ public final class SharedMethods {
     /** Registers prefix.info/update/chmod/chown/rename/lock/unlock for objects of this type. */
     public static void register(ApiRegistry r, String prefix, ObjectType type) {
         r.register(prefix + ".info", c -> info(c, type));
-        r.register(prefix + ".update", c -> update(c, type));
+        r.register(prefix + ".update", c -> updateTemplate(c, type, Right.MANAGE));
         r.register(prefix + ".chmod", c -> chmod(c, type));
         r.register(prefix + ".chown", c -> chown(c, type));
         r.register(prefix + ".rename", c -> rename(c, type));
@@ -66,14 +67,15 @@ public final class SharedMethods {
         return (SharedObject<?>) tx.<PoolObject>require(type, id);
     }
 
-    static Object update(Call call, ObjectType type) {
+    /** one.*.update(id, template, 0 replace | 1 merge) for any templated object, needing {@code right} on it. */
+    public static Object updateTemplate(Call call, ObjectType type, Right right) {
         call.params().arity(2, 3);
         int id = call.params().integer(0);
         Template t = Templates.parse(call, call.params().string(1));
         boolean merge = Templates.mergeFlag(call, 2);
         return call.write(tx -> {
-            SharedObject<?> o = require(tx, type, id);
-            call.authorize(Right.MANAGE, o);
+            Templated<?> o = (Templated<?>) tx.<PoolObject>require(type, id);
+            call.authorize(right, o);
             tx.put(o.withTemplate(o.template().update(t, merge)));
             return id;
         });

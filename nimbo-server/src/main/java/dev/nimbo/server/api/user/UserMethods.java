@@ -20,6 +20,7 @@ import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.PoolQuery;
 import dev.nimbo.server.api.Templates;
+import dev.nimbo.server.api.shared.SharedMethods;
 import dev.nimbo.server.bootstrap.Bootstrap;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -42,7 +43,7 @@ public final class UserMethods {
         r.register("one.user.delete", UserMethods::delete);
         r.register("one.user.passwd", UserMethods::passwd);
         r.register("one.user.login", UserMethods::login);
-        r.register("one.user.update", UserMethods::update);
+        r.register("one.user.update", c -> SharedMethods.updateTemplate(c, ObjectType.USER, Right.MANAGE));
         r.register("one.user.chauth", UserMethods::chauth);
         r.register("one.user.quota", UserMethods::quota);
         r.register("one.user.chgrp", UserMethods::chgrp);
@@ -262,19 +263,6 @@ public final class UserMethods {
         });
     }
 
-    static Object update(Call call) {
-        call.params().arity(2, 3);
-        int id = call.params().integer(0);
-        Template t = Templates.parse(call, call.params().string(1));
-        boolean merge = Templates.mergeFlag(call, 2);
-        return call.write(tx -> {
-            User u = tx.require(ObjectType.USER, id);
-            call.authorize(Right.MANAGE, u);
-            tx.put(u.withTemplate(u.template().update(t, merge)));
-            return id;
-        });
-    }
-
     static Object quota(Call call) {
         call.params().arity(2, 2);
         int id = call.params().integer(0);
@@ -325,26 +313,15 @@ public final class UserMethods {
     }
 
     static Object addgroup(Call call) {
-        call.params().arity(2, 2);
-        int id = call.params().integer(0);
-        int gid = call.params().integer(1);
-        return call.write(tx -> {
-            User u = tx.require(ObjectType.USER, id);
-            Group g = tx.require(ObjectType.GROUP, gid);
-            call.authorize(Right.MANAGE, u);
-            call.authorize(Right.MANAGE, g);
-            if (u.groups().contains(gid)) {
-                throw ApiException.action("[" + call.method() + "] User is already in this group", id);
-            }
-            TreeSet<Integer> groups = new TreeSet<>(u.groups());
-            groups.add(gid);
-            tx.put(u.withGroups(groups));
-            tx.put(g.withUser(id));
-            return id;
-        });
+        return changeSecondaryGroup(call, true);
     }
 
     static Object delgroup(Call call) {
+        return changeSecondaryGroup(call, false);
+    }
+
+    /** addgroup/delgroup: MANAGE on both the user and the group; the primary group is never removed. */
+    private static Object changeSecondaryGroup(Call call, boolean add) {
         call.params().arity(2, 2);
         int id = call.params().integer(0);
         int gid = call.params().integer(1);
@@ -353,16 +330,24 @@ public final class UserMethods {
             Group g = tx.require(ObjectType.GROUP, gid);
             call.authorize(Right.MANAGE, u);
             call.authorize(Right.MANAGE, g);
-            if (!u.groups().contains(gid)) {
+            boolean member = u.groups().contains(gid);
+            if (add && member) {
+                throw ApiException.action("[" + call.method() + "] User is already in this group", id);
+            }
+            if (!add && !member) {
                 throw ApiException.action("[" + call.method() + "] User is not part of this group", id);
             }
-            if (u.gid() == gid) {
+            if (!add && u.gid() == gid) {
                 throw ApiException.action("[" + call.method() + "] Cannot remove user from the primary group", id);
             }
             TreeSet<Integer> groups = new TreeSet<>(u.groups());
-            groups.remove(gid);
+            if (add) {
+                groups.add(gid);
+            } else {
+                groups.remove(gid);
+            }
             tx.put(u.withGroups(groups));
-            tx.put(g.withoutUser(id));
+            tx.put(add ? g.withUser(id) : g.withoutUser(id));
             return id;
         });
     }
