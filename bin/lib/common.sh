@@ -22,11 +22,14 @@ nimbo_find_java() {
   return 1
 }
 
-# Builds the jars and their dependency folders if the module's jar is missing.
+# Builds the jars and their dependency folders when the module's jar is missing or any source or pom is newer
+# than it, so the launchers never run stale code after an edit or a pull.
 nimbo_ensure_built() {
-  local module=$1
-  if ! ls "$NIMBO_ROOT/$module/target/$module-"*.jar >/dev/null 2>&1 || [ ! -d "$NIMBO_ROOT/$module/target/lib" ]; then
-    echo "nimbo: building (first run)..." >&2
+  local module=$1 jar
+  jar=$(ls "$NIMBO_ROOT/$module/target/$module-"*.jar 2>/dev/null | head -n1)
+  if [ -z "$jar" ] || [ ! -d "$NIMBO_ROOT/$module/target/lib" ] \
+     || [ -n "$(find "$NIMBO_ROOT" -path '*/target' -prune -o \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$jar" -print -quit)" ]; then
+    echo "nimbo: building..." >&2
     (cd "$NIMBO_ROOT" && ./mvnw -q -B -DskipTests install) >&2
   fi
 }
