@@ -1,0 +1,41 @@
+package dev.nimbo.core.vm;
+
+/**
+ * One operation a VM's drivers carry out: the transfer driver (TM) moves disks in (PROLOG, PROLOG_RESUME) and
+ * out (EPILOG, EPILOG_STOP) of the host's system datastore or drops them (EPILOG_DELETE); the virtualization
+ * driver (VMM) starts, saves, restores, stops and cleans up the domain (CLEANUP: kill it and drop its
+ * disks, after a delete).
+ */
+public enum DriverOp {
+    PROLOG(Kind.TM),
+    PROLOG_RESUME(Kind.TM),
+    EPILOG(Kind.TM),
+    EPILOG_STOP(Kind.TM),
+    EPILOG_DELETE(Kind.TM),
+    DEPLOY(Kind.VMM),
+    RESTORE(Kind.VMM),
+    SHUTDOWN(Kind.VMM),
+    CANCEL(Kind.VMM),
+    SAVE(Kind.VMM),
+    REBOOT(Kind.VMM),
+    RESET(Kind.VMM),
+    CLEANUP(Kind.VMM);
+
+    /** Which driver does it. */
+    public enum Kind { TM, VMM }
+
+    private final Kind kind;
+
+    DriverOp(Kind kind) {
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The operation's name as the driver protocol and the dummy driver's failure list spell it ("deploy"). */
+    public String text() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.nimbo.core.vm;
+
+import java.util.Locale;
+
+/**
+ * What a user (or the scheduler) asks of a VM's life cycle: the {@code one.vm.action} words, deploy, and
+ * the five {@code one.vm.recover} operations. Each maps to the {@link VmAction} that decides the permission
+ * it needs and that the history records.
+ */
+public enum VmOp {
+    DEPLOY(VmAction.DEPLOY),
+    TERMINATE(VmAction.TERMINATE),
+    TERMINATE_HARD(VmAction.TERMINATE_HARD),
+    UNDEPLOY(VmAction.UNDEPLOY),
+    UNDEPLOY_HARD(VmAction.UNDEPLOY_HARD),
+    POWEROFF(VmAction.POWEROFF),
+    POWEROFF_HARD(VmAction.POWEROFF_HARD),
+    REBOOT(VmAction.REBOOT),
+    REBOOT_HARD(VmAction.REBOOT_HARD),
+    HOLD(VmAction.HOLD),
+    RELEASE(VmAction.RELEASE),
+    STOP(VmAction.STOP),
+    SUSPEND(VmAction.SUSPEND),
+    RESUME(VmAction.RESUME),
+    RESCHED(VmAction.RESCHED),
+    UNRESCHED(VmAction.UNRESCHED),
+    RECOVER_FAILURE(VmAction.RECOVER),
+    RECOVER_SUCCESS(VmAction.RECOVER),
+    RECOVER_RETRY(VmAction.RETRY),
+    RECOVER_DELETE(VmAction.DELETE),
+    RECOVER_DELETE_RECREATE(VmAction.DELETE_RECREATE);
+
+    private final VmAction action;
+
+    VmOp(VmAction action) {
+        this.action = action;
+    }
+
+    public VmAction action() {
+        return action;
+    }
+
+    /** The {@code one.vm.action} word for this op (e.g. "terminate-hard"), as the action's name. */
+    public String text() {
+        return action.text();
+    }
+
+    /** The op {@code one.vm.action} names with this word, or null when it is not one of its actions. */
+    public static VmOp ofActionWord(String word) {
+        if (word == null) {
+            return null;
+        }
+        return switch (word.strip().toLowerCase(Locale.ROOT)) {
+            case "terminate" -> TERMINATE;
+            case "terminate-hard" -> TERMINATE_HARD;
+            case "undeploy" -> UNDEPLOY;
+            case "undeploy-hard" -> UNDEPLOY_HARD;
+            case "poweroff" -> POWEROFF;
+            case "poweroff-hard" -> POWEROFF_HARD;
+            case "reboot" -> REBOOT;
+            case "reboot-hard" -> REBOOT_HARD;
+            case "hold" -> HOLD;
+            case "release" -> RELEASE;
+            case "stop" -> STOP;
+            case "suspend" -> SUSPEND;
+            case "resume" -> RESUME;
+            case "resched" -> RESCHED;
+            case "unresched" -> UNRESCHED;
+            default -> null;
+        };
+    }
+
+    /** The op of {@code one.vm.recover}'s operation code (0 failure, 1 success, 2 retry, 3 delete, 4 delete-recreate, 5 delete-db). */
+    public static VmOp ofRecoverCode(int code) {
+        return switch (code) {
+            case 0 -> RECOVER_FAILURE;
+            case 1 -> RECOVER_SUCCESS;
+            case 2 -> RECOVER_RETRY;
+            case 3, 5 -> RECOVER_DELETE;
+            case 4 -> RECOVER_DELETE_RECREATE;
+            default -> null;
+        };
+    }
+}

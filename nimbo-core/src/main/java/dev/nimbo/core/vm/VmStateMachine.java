@@ -1,0 +1,503 @@
+package dev.nimbo.core.vm;
+
+import static dev.nimbo.core.vm.LcmState.BOOT;
+import static dev.nimbo.core.vm.LcmState.BOOT_FAILURE;
+import static dev.nimbo.core.vm.LcmState.BOOT_POWEROFF;
+import static dev.nimbo.core.vm.LcmState.BOOT_STOPPED;
+import static dev.nimbo.core.vm.LcmState.BOOT_STOPPED_FAILURE;
+import static dev.nimbo.core.vm.LcmState.BOOT_SUSPENDED;
+import static dev.nimbo.core.vm.LcmState.BOOT_UNDEPLOY;
+import static dev.nimbo.core.vm.LcmState.BOOT_UNDEPLOY_FAILURE;
+import static dev.nimbo.core.vm.LcmState.BOOT_UNKNOWN;
+import static dev.nimbo.core.vm.LcmState.CLEANUP_DELETE;
+import static dev.nimbo.core.vm.LcmState.CLEANUP_RESUBMIT;
+import static dev.nimbo.core.vm.LcmState.EPILOG;
+import static dev.nimbo.core.vm.LcmState.EPILOG_FAILURE;
+import static dev.nimbo.core.vm.LcmState.EPILOG_STOP;
+import static dev.nimbo.core.vm.LcmState.EPILOG_STOP_FAILURE;
+import static dev.nimbo.core.vm.LcmState.EPILOG_UNDEPLOY;
+import static dev.nimbo.core.vm.LcmState.EPILOG_UNDEPLOY_FAILURE;
+import static dev.nimbo.core.vm.LcmState.LCM_INIT;
+import static dev.nimbo.core.vm.LcmState.PROLOG;
+import static dev.nimbo.core.vm.LcmState.PROLOG_FAILURE;
+import static dev.nimbo.core.vm.LcmState.PROLOG_RESUME;
+import static dev.nimbo.core.vm.LcmState.PROLOG_RESUME_FAILURE;
+import static dev.nimbo.core.vm.LcmState.PROLOG_UNDEPLOY;
+import static dev.nimbo.core.vm.LcmState.PROLOG_UNDEPLOY_FAILURE;
+import static dev.nimbo.core.vm.LcmState.RUNNING;
+import static dev.nimbo.core.vm.LcmState.SAVE_STOP;
+import static dev.nimbo.core.vm.LcmState.SAVE_SUSPEND;
+import static dev.nimbo.core.vm.LcmState.SHUTDOWN;
+import static dev.nimbo.core.vm.LcmState.SHUTDOWN_POWEROFF;
+import static dev.nimbo.core.vm.LcmState.SHUTDOWN_UNDEPLOY;
+import static dev.nimbo.core.vm.LcmState.UNKNOWN;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * OpenNebula's VM life cycle as tables, pure functions only. Three tables say everything:
+ * <ul>
+ *   <li>{@link #step(Phase, VmOp, VmAction)}: for each user op, the phases it is legal in, the phase it enters
+ *       and the driver operation it starts (or none). Anything not in the table is refused with
+ *       {@link #refusal} naming the current state, as oned words it.</li>
+ *   <li>{@link #onResult(Phase, boolean)}: for each phase a driver operation runs in (a transient phase), the
+ *       phase a success and a failure lead to, and the next operation, if any: PROLOG → BOOT → RUNNING, or
+ *       PROLOG_FAILURE / BOOT_FAILURE waiting for {@code recover}.</li>
+ *   <li>{@link #driverFor(Phase, VmAction)}: the operation in flight in each transient phase, so a retry or a
+ *       daemon restart can issue it again.</li>
+ * </ul>
+ * What a VM holds follows from its phase alone ({@link #holdsHost}, {@link #runningQuota},
+ * {@link #holdsResources}); the caller charges and releases the difference on every transition, so the
+ * bookkeeping cannot drift from the states. Migration, hot-plug, snapshot and backup phases are not in the
+ * tables yet: ops in those phases are refused. Thread-safe (immutable tables).
+ */
+public final class VmStateMachine {
+
+    /** Side effects of a step beyond the phase change; the caller applies them with the phase. */
+    public enum Effect {
+        /** Deploy: a new placement record on the host the caller chose. */
+        NEW_PLACEMENT,
+        /** Resume from poweroff or suspend: the current record ends and a copy of it starts now. */
+        NEXT_RECORD,
+        /** The current record's ACTION is cleared (the VM is running again). */
+        CLEAR_ACTION,
+        RESCHED_ON,
+        RESCHED_OFF,
+        /** Back to PENDING for a new placement: the hypervisor's DEPLOY_ID is forgotten. */
+        RESUBMIT
+    }
+
+    /**
+     * What an op or a driver result does: the phase entered ({@code to} equal to the current phase means the
+     * phase does not change), the driver operation to start and wait for (or null), a clean-up to start without
+     * waiting (or null), the action written on the current history record (or null) and other effects.
+     */
+    public record Step(Phase to, DriverOp driver, DriverOp detached, VmAction record, Set<Effect> effects) {
+        public Step {
+            effects = effects.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(effects));
+        }
+
+        public boolean has(Effect e) {
+            return effects.contains(e);
+        }
+
+        Step withRecord(VmAction a) {
+            return new Step(to, driver, detached, a, effects);
+        }
+    }
+
+    /** Every phase a VM can be in: each non-ACTIVE state (with LCM_INIT), and ACTIVE with each LCM state. */
+    public static final List<Phase> ALL_PHASES;
+
+    private static final Map<VmOp, Map<Phase, Step>> ACTIONS = new EnumMap<>(VmOp.class);
+    private static final Map<LcmState, Step> ON_SUCCESS = new EnumMap<>(LcmState.class);
+    private static final Map<LcmState, Step> ON_FAILURE = new EnumMap<>(LcmState.class);
+    private static final Map<LcmState, DriverOp> IN_FLIGHT = new EnumMap<>(LcmState.class);
+    private static final Map<LcmState, LcmState> FAILURE_BASE = new EnumMap<>(LcmState.class);
+    /** The ACTIVE *_FAILURE phases a terminate turns into a delete. */
+    private static final Set<LcmState> TERMINABLE_FAILURES = EnumSet.of(BOOT_FAILURE, LcmState.BOOT_MIGRATE_FAILURE,
+            LcmState.PROLOG_MIGRATE_FAILURE, PROLOG_FAILURE, EPILOG_FAILURE, EPILOG_STOP_FAILURE,
+            EPILOG_UNDEPLOY_FAILURE, LcmState.PROLOG_MIGRATE_POWEROFF_FAILURE,
+            LcmState.PROLOG_MIGRATE_SUSPEND_FAILURE, BOOT_UNDEPLOY_FAILURE, BOOT_STOPPED_FAILURE,
+            PROLOG_RESUME_FAILURE, PROLOG_UNDEPLOY_FAILURE, LcmState.PROLOG_MIGRATE_UNKNOWN_FAILURE);
+    /** ACTIVE phases that do not count against RUNNING_* quotas (the VM is powered off or suspended underneath). */
+    private static final Set<LcmState> NOT_RUNNING_QUOTA = EnumSet.of(LcmState.HOTPLUG_SAVEAS_POWEROFF,
+            LcmState.HOTPLUG_SAVEAS_SUSPENDED, LcmState.DISK_SNAPSHOT_POWEROFF, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF,
+            LcmState.DISK_SNAPSHOT_DELETE_POWEROFF, LcmState.DISK_SNAPSHOT_SUSPENDED,
+            LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, LcmState.DISK_RESIZE_POWEROFF, LcmState.DISK_RESIZE_UNDEPLOYED,
+            LcmState.HOTPLUG_NIC_POWEROFF, LcmState.HOTPLUG_SAVEAS_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS_STOPPED,
+            LcmState.HOTPLUG_PROLOG_POWEROFF, LcmState.HOTPLUG_EPILOG_POWEROFF);
+
+    private static final Set<LcmState> PROLOGS = EnumSet.of(PROLOG, PROLOG_RESUME, PROLOG_UNDEPLOY,
+            LcmState.PROLOG_MIGRATE, LcmState.PROLOG_MIGRATE_POWEROFF, LcmState.PROLOG_MIGRATE_SUSPEND,
+            LcmState.PROLOG_MIGRATE_UNKNOWN);
+    private static final Set<LcmState> EPILOGS = EnumSet.of(EPILOG, EPILOG_STOP, EPILOG_UNDEPLOY);
+
+    static {
+        List<Phase> all = new ArrayList<>();
+        for (VmState s : VmState.values()) {
+            if (s != VmState.ACTIVE) {
+                all.add(Phase.of(s));
+            }
+        }
+        for (LcmState l : LcmState.values()) {
+            all.add(Phase.active(l));
+        }
+        ALL_PHASES = List.copyOf(all);
+
+        Phase pending = Phase.of(VmState.PENDING);
+        Phase hold = Phase.of(VmState.HOLD);
+        Phase stopped = Phase.of(VmState.STOPPED);
+        Phase undeployed = Phase.of(VmState.UNDEPLOYED);
+        Phase suspended = Phase.of(VmState.SUSPENDED);
+        Phase poweroff = Phase.of(VmState.POWEROFF);
+        Phase done = Phase.of(VmState.DONE);
+        Phase init = Phase.of(VmState.INIT);
+        Phase cloning = Phase.of(VmState.CLONING);
+        Phase cloningFailure = Phase.of(VmState.CLONING_FAILURE);
+        Phase running = Phase.active(RUNNING);
+        Phase unknown = Phase.active(UNKNOWN);
+
+        // ---------------------------------------------------------------- user ops
+        // deploy: the scheduler or an admin placed the VM; PROLOG becomes PROLOG_RESUME / PROLOG_UNDEPLOY when the
+        // previous placement ended in stop / undeploy (see step()).
+        rule(VmOp.DEPLOY, go(Phase.active(PROLOG), DriverOp.PROLOG, Effect.NEW_PLACEMENT).withRecord(null),
+                pending, hold);
+        rule(VmOp.DEPLOY, go(Phase.active(PROLOG_RESUME), DriverOp.PROLOG_RESUME, Effect.NEW_PLACEMENT), stopped);
+        rule(VmOp.DEPLOY, go(Phase.active(PROLOG_UNDEPLOY), DriverOp.PROLOG_RESUME, Effect.NEW_PLACEMENT),
+                undeployed);
+
+        for (VmOp op : List.of(VmOp.TERMINATE, VmOp.TERMINATE_HARD)) {
+            boolean hard = op == VmOp.TERMINATE_HARD;
+            rule(op, go(Phase.active(SHUTDOWN), hard ? DriverOp.CANCEL : DriverOp.SHUTDOWN, Effect.RESCHED_OFF)
+                    .withRecord(op.action()), running, unknown);
+            if (hard) {
+                rule(op, go(Phase.active(SHUTDOWN), DriverOp.CANCEL).withRecord(op.action()), Phase.active(SHUTDOWN));
+            }
+            rule(op, go(Phase.active(EPILOG), DriverOp.EPILOG).withRecord(VmAction.TERMINATE), suspended, poweroff,
+                    stopped, undeployed);
+            rule(op, go(done, null), init, pending, hold, cloning, cloningFailure);
+            rule(op, stay(done), done);
+            for (LcmState f : TERMINABLE_FAILURES) {
+                rule(op, new Step(done, null, DriverOp.CLEANUP, VmAction.DELETE, Set.of(Effect.RESCHED_OFF)),
+                        Phase.active(f));
+            }
+        }
+        for (VmOp op : List.of(VmOp.UNDEPLOY, VmOp.UNDEPLOY_HARD)) {
+            boolean hard = op == VmOp.UNDEPLOY_HARD;
+            rule(op, go(Phase.active(SHUTDOWN_UNDEPLOY), hard ? DriverOp.CANCEL : DriverOp.SHUTDOWN,
+                    Effect.RESCHED_OFF).withRecord(op.action()), running, unknown);
+            if (hard) {
+                rule(op, go(Phase.active(SHUTDOWN_UNDEPLOY), DriverOp.CANCEL).withRecord(op.action()),
+                        Phase.active(SHUTDOWN_UNDEPLOY));
+            }
+            rule(op, go(Phase.active(EPILOG_UNDEPLOY), DriverOp.EPILOG_STOP).withRecord(VmAction.UNDEPLOY), poweroff);
+        }
+        for (VmOp op : List.of(VmOp.POWEROFF, VmOp.POWEROFF_HARD)) {
+            boolean hard = op == VmOp.POWEROFF_HARD;
+            rule(op, go(Phase.active(SHUTDOWN_POWEROFF), hard ? DriverOp.CANCEL : DriverOp.SHUTDOWN,
+                    Effect.RESCHED_OFF).withRecord(op.action()), running, unknown);
+            if (hard) {
+                rule(op, go(Phase.active(SHUTDOWN_POWEROFF), DriverOp.CANCEL).withRecord(op.action()),
+                        Phase.active(SHUTDOWN_POWEROFF));
+            }
+        }
+        rule(VmOp.REBOOT, go(running, DriverOp.REBOOT, Effect.RESCHED_OFF), running);
+        rule(VmOp.REBOOT_HARD, go(running, DriverOp.RESET, Effect.RESCHED_OFF), running);
+        rule(VmOp.HOLD, go(hold, null), pending);
+        rule(VmOp.RELEASE, go(pending, null), hold);
+        rule(VmOp.STOP, go(Phase.active(SAVE_STOP), DriverOp.SAVE, Effect.RESCHED_OFF).withRecord(VmAction.STOP),
+                running);
+        rule(VmOp.STOP, go(Phase.active(EPILOG_STOP), DriverOp.EPILOG_STOP).withRecord(VmAction.STOP), suspended);
+        rule(VmOp.SUSPEND, go(Phase.active(SAVE_SUSPEND), DriverOp.SAVE, Effect.RESCHED_OFF)
+                .withRecord(VmAction.SUSPEND), running);
+        rule(VmOp.RESUME, go(pending, null), stopped, undeployed);
+        rule(VmOp.RESUME, go(Phase.active(BOOT_SUSPENDED), DriverOp.RESTORE, Effect.NEXT_RECORD)
+                .withRecord(VmAction.RESUME), suspended);
+        rule(VmOp.RESUME, go(Phase.active(BOOT_POWEROFF), DriverOp.DEPLOY, Effect.NEXT_RECORD)
+                .withRecord(VmAction.RESUME), poweroff);
+        rule(VmOp.RESUME, go(Phase.active(BOOT_UNKNOWN), DriverOp.DEPLOY), unknown);
+        rule(VmOp.RESCHED, go(null, null, Effect.RESCHED_ON), poweroff, running, unknown);
+        rule(VmOp.UNRESCHED, go(null, null, Effect.RESCHED_OFF), poweroff, running, unknown);
+
+        // ---------------------------------------------------------------- driver results
+        result(PROLOG, go(Phase.active(BOOT), DriverOp.DEPLOY), go(Phase.active(PROLOG_FAILURE), null));
+        result(PROLOG_RESUME, go(Phase.active(BOOT_STOPPED), DriverOp.RESTORE),
+                go(Phase.active(PROLOG_RESUME_FAILURE), null));
+        result(PROLOG_UNDEPLOY, go(Phase.active(BOOT_UNDEPLOY), DriverOp.DEPLOY),
+                go(Phase.active(PROLOG_UNDEPLOY_FAILURE), null));
+        Step toRunning = go(running, null, Effect.CLEAR_ACTION);
+        result(BOOT, toRunning, go(Phase.active(BOOT_FAILURE), null));
+        result(BOOT_UNKNOWN, toRunning, go(unknown, null));
+        result(BOOT_POWEROFF, toRunning, go(poweroff, null));
+        result(BOOT_SUSPENDED, toRunning, go(suspended, null));
+        result(BOOT_STOPPED, toRunning, go(Phase.active(BOOT_STOPPED_FAILURE), null));
+        result(BOOT_UNDEPLOY, toRunning, go(Phase.active(BOOT_UNDEPLOY_FAILURE), null));
+        result(SHUTDOWN, go(Phase.active(EPILOG), DriverOp.EPILOG), toRunning);
+        result(SHUTDOWN_POWEROFF, go(poweroff, null), toRunning);
+        result(SHUTDOWN_UNDEPLOY, go(Phase.active(EPILOG_UNDEPLOY), DriverOp.EPILOG_STOP), toRunning);
+        result(SAVE_STOP, go(Phase.active(EPILOG_STOP), DriverOp.EPILOG_STOP), toRunning);
+        result(SAVE_SUSPEND, go(suspended, null), toRunning);
+        result(EPILOG, go(done, null), go(Phase.active(EPILOG_FAILURE), null));
+        result(EPILOG_STOP, go(stopped, null), go(Phase.active(EPILOG_STOP_FAILURE), null));
+        result(EPILOG_UNDEPLOY, go(undeployed, null), go(Phase.active(EPILOG_UNDEPLOY_FAILURE), null));
+        result(CLEANUP_RESUBMIT, go(pending, null, Effect.RESUBMIT), go(pending, null, Effect.RESUBMIT));
+
+        IN_FLIGHT.put(PROLOG, DriverOp.PROLOG);
+        IN_FLIGHT.put(PROLOG_RESUME, DriverOp.PROLOG_RESUME);
+        IN_FLIGHT.put(PROLOG_UNDEPLOY, DriverOp.PROLOG_RESUME);
+        IN_FLIGHT.put(BOOT, DriverOp.DEPLOY);
+        IN_FLIGHT.put(BOOT_UNKNOWN, DriverOp.DEPLOY);
+        IN_FLIGHT.put(BOOT_POWEROFF, DriverOp.DEPLOY);
+        IN_FLIGHT.put(BOOT_UNDEPLOY, DriverOp.DEPLOY);
+        IN_FLIGHT.put(BOOT_SUSPENDED, DriverOp.RESTORE);
+        IN_FLIGHT.put(BOOT_STOPPED, DriverOp.RESTORE);
+        IN_FLIGHT.put(SHUTDOWN, DriverOp.SHUTDOWN);
+        IN_FLIGHT.put(SHUTDOWN_POWEROFF, DriverOp.SHUTDOWN);
+        IN_FLIGHT.put(SHUTDOWN_UNDEPLOY, DriverOp.SHUTDOWN);
+        IN_FLIGHT.put(SAVE_STOP, DriverOp.SAVE);
+        IN_FLIGHT.put(SAVE_SUSPEND, DriverOp.SAVE);
+        IN_FLIGHT.put(EPILOG, DriverOp.EPILOG);
+        IN_FLIGHT.put(EPILOG_STOP, DriverOp.EPILOG_STOP);
+        IN_FLIGHT.put(EPILOG_UNDEPLOY, DriverOp.EPILOG_STOP);
+        IN_FLIGHT.put(CLEANUP_RESUBMIT, DriverOp.CLEANUP);
+
+        FAILURE_BASE.put(PROLOG_FAILURE, PROLOG);
+        FAILURE_BASE.put(PROLOG_RESUME_FAILURE, PROLOG_RESUME);
+        FAILURE_BASE.put(PROLOG_UNDEPLOY_FAILURE, PROLOG_UNDEPLOY);
+        FAILURE_BASE.put(BOOT_FAILURE, BOOT);
+        FAILURE_BASE.put(BOOT_STOPPED_FAILURE, BOOT_STOPPED);
+        FAILURE_BASE.put(BOOT_UNDEPLOY_FAILURE, BOOT_UNDEPLOY);
+        FAILURE_BASE.put(EPILOG_FAILURE, EPILOG);
+        FAILURE_BASE.put(EPILOG_STOP_FAILURE, EPILOG_STOP);
+        FAILURE_BASE.put(EPILOG_UNDEPLOY_FAILURE, EPILOG_UNDEPLOY);
+
+        // ---------------------------------------------------------------- recover
+        for (LcmState l : LcmState.values()) {
+            Phase p = Phase.active(l);
+            Step success;
+            Step failure;
+            Step retry;
+            if (l == LCM_INIT || l == RUNNING) {
+                success = stay(p);
+                failure = stay(p);
+                retry = stay(p);
+            } else if (l == UNKNOWN) {
+                success = go(running, null);
+                failure = go(running, null);
+                retry = stay(p);
+            } else if (l == CLEANUP_DELETE) {
+                success = go(done, null);
+                failure = go(done, null);
+                retry = stay(p);
+            } else if (l == CLEANUP_RESUBMIT) {
+                success = go(pending, null, Effect.RESUBMIT);
+                failure = success;
+                retry = go(p, DriverOp.CLEANUP);
+            } else if (ON_SUCCESS.containsKey(l)) {
+                success = ON_SUCCESS.get(l);
+                failure = ON_FAILURE.get(l);
+                retry = null; // the in-flight operation again: depends on the record's action (driverFor)
+            } else if (FAILURE_BASE.containsKey(l)) {
+                LcmState base = FAILURE_BASE.get(l);
+                success = ON_SUCCESS.get(base);
+                failure = stay(p);
+                retry = null;
+            } else {
+                continue; // migration, hot-plug, snapshot and backup phases: not yet supported
+            }
+            rule(VmOp.RECOVER_SUCCESS, success, p);
+            rule(VmOp.RECOVER_FAILURE, failure, p);
+            if (retry != null) {
+                rule(VmOp.RECOVER_RETRY, retry, p);
+            } else {
+                rule(VmOp.RECOVER_RETRY, go(Phase.active(FAILURE_BASE.getOrDefault(l, l)), null), p);
+            }
+        }
+        rule(VmOp.RECOVER_SUCCESS, go(pending, null), cloningFailure);
+        rule(VmOp.RECOVER_FAILURE, stay(cloningFailure), cloningFailure);
+
+        rule(VmOp.RECOVER_DELETE, stay(done), done);
+        rule(VmOp.RECOVER_DELETE, go(done, null), init, pending, hold, cloning, cloningFailure);
+        rule(VmOp.RECOVER_DELETE, new Step(done, null, DriverOp.EPILOG_DELETE, null, Set.of()), stopped, undeployed,
+                suspended, poweroff);
+        for (LcmState l : LcmState.values()) {
+            rule(VmOp.RECOVER_DELETE, new Step(done, null, DriverOp.CLEANUP, VmAction.DELETE, Set.of(Effect.RESCHED_OFF)),
+                    Phase.active(l));
+        }
+
+        rule(VmOp.RECOVER_DELETE_RECREATE, stay(init), init);
+        rule(VmOp.RECOVER_DELETE_RECREATE, stay(pending), pending);
+        rule(VmOp.RECOVER_DELETE_RECREATE, stay(cloning), cloning);
+        rule(VmOp.RECOVER_DELETE_RECREATE, stay(cloningFailure), cloningFailure);
+        rule(VmOp.RECOVER_DELETE_RECREATE, go(pending, null, Effect.RESUBMIT).withRecord(VmAction.DELETE_RECREATE),
+                stopped, undeployed, hold);
+        Step cleanup = new Step(Phase.active(CLEANUP_RESUBMIT), DriverOp.CLEANUP, null, VmAction.DELETE_RECREATE,
+                Set.of(Effect.RESCHED_OFF));
+        rule(VmOp.RECOVER_DELETE_RECREATE, cleanup, poweroff, suspended);
+        for (LcmState l : LcmState.values()) {
+            if (l == CLEANUP_RESUBMIT) {
+                rule(VmOp.RECOVER_DELETE_RECREATE, go(pending, null, Effect.RESUBMIT), Phase.active(l));
+            } else if (l != CLEANUP_DELETE) {
+                rule(VmOp.RECOVER_DELETE_RECREATE, cleanup, Phase.active(l));
+            }
+        }
+    }
+
+    private VmStateMachine() {
+    }
+
+    private static Step go(Phase to, DriverOp driver, Effect... effects) {
+        return new Step(to, driver, null, null, effects.length == 0 ? Set.of() : EnumSet.of(effects[0], effects));
+    }
+
+    private static Step stay(Phase p) {
+        return new Step(p, null, null, null, Set.of());
+    }
+
+    private static void rule(VmOp op, Step step, Phase... from) {
+        Map<Phase, Step> m = ACTIONS.computeIfAbsent(op, o -> new HashMap<>());
+        for (Phase p : from) {
+            Step s = step.to() == null ? new Step(p, step.driver(), step.detached(), step.record(), step.effects()) : step;
+            if (m.putIfAbsent(p, s) != null) {
+                throw new IllegalStateException("two rules for " + op + " in " + p);
+            }
+        }
+    }
+
+    private static void result(LcmState at, Step success, Step failure) {
+        ON_SUCCESS.put(at, success);
+        ON_FAILURE.put(at, failure);
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /**
+     * What {@code op} does in {@code from}, or empty when it is not allowed there. {@code lastAction} is the
+     * ACTION of the VM's current history record (NONE without one): a deploy after a stop or an undeploy copies
+     * the saved disks back (PROLOG_RESUME / PROLOG_UNDEPLOY), and a retry re-issues a hard or soft shutdown as
+     * it was asked.
+     */
+    public static Optional<Step> step(Phase from, VmOp op, VmAction lastAction) {
+        Step s = ACTIONS.getOrDefault(op, Map.of()).get(from);
+        if (s == null) {
+            return Optional.empty();
+        }
+        if (op == VmOp.DEPLOY && s.to().isActive(PROLOG)) {
+            if (lastAction == VmAction.STOP) {
+                s = new Step(Phase.active(PROLOG_RESUME), DriverOp.PROLOG_RESUME, null, null, s.effects());
+            } else if (lastAction == VmAction.UNDEPLOY || lastAction == VmAction.UNDEPLOY_HARD) {
+                s = new Step(Phase.active(PROLOG_UNDEPLOY), DriverOp.PROLOG_RESUME, null, null, s.effects());
+            }
+        }
+        if (op == VmOp.RECOVER_RETRY && s.driver() == null && driverFor(s.to(), lastAction) != null) {
+            s = new Step(s.to(), driverFor(s.to(), lastAction), null, null, s.effects());
+        }
+        return Optional.of(s);
+    }
+
+    /** Whether {@code op} is allowed in {@code from} (whatever the history says). */
+    public static boolean allowed(Phase from, VmOp op) {
+        return ACTIONS.getOrDefault(op, Map.of()).containsKey(from);
+    }
+
+    /**
+     * What the result of the driver operation running in {@code at} does; empty when no operation runs there
+     * (a late result for a phase the VM has left is dropped by the caller, who compares phases).
+     */
+    public static Optional<Step> onResult(Phase at, boolean success) {
+        if (at.state() != VmState.ACTIVE) {
+            return Optional.empty();
+        }
+        if (at.lcm() == RUNNING) {
+            return Optional.of(stay(at)); // reboot / reset: the VM stays RUNNING whatever happened
+        }
+        return Optional.ofNullable((success ? ON_SUCCESS : ON_FAILURE).get(at.lcm()));
+    }
+
+    /**
+     * The driver operation in flight in a transient phase, or null in a stable one (RUNNING, UNKNOWN, a
+     * *_FAILURE, or any non-ACTIVE state). Shutdowns asked "hard" are cancels.
+     */
+    public static DriverOp driverFor(Phase p, VmAction lastAction) {
+        if (p.state() != VmState.ACTIVE) {
+            return null;
+        }
+        DriverOp op = IN_FLIGHT.get(p.lcm());
+        if (op == DriverOp.SHUTDOWN && lastAction != null && lastAction.text().endsWith("-hard")) {
+            return DriverOp.CANCEL;
+        }
+        return op;
+    }
+
+    /** Whether the phase waits for a driver operation. */
+    public static boolean transientPhase(Phase p) {
+        return p.state() == VmState.ACTIVE && IN_FLIGHT.containsKey(p.lcm());
+    }
+
+    /** The phase a *_FAILURE phase retries or recovers from, or null. */
+    public static LcmState failureBase(LcmState failure) {
+        return FAILURE_BASE.get(failure);
+    }
+
+    /**
+     * The error a refused op gets, as oned words it (the current state named in it): e.g.
+     * {@code Error performing action "poweroff": This action is not available for state PENDING}.
+     */
+    public static String refusal(VmOp op, int vmId, Phase from) {
+        String state = from.text();
+        return switch (op) {
+            case DEPLOY -> "Deploy action is not available for state " + state;
+            case TERMINATE, TERMINATE_HARD -> "Error performing action \"" + op.text() + "\": Could not terminate VM "
+                    + vmId + ", wrong state " + state + ".";
+            case RECOVER_SUCCESS, RECOVER_FAILURE -> "Could not perform a recover operation on VM " + vmId
+                    + ", wrong state " + state + ".";
+            case RECOVER_RETRY -> "Could not perform a retry on VM " + vmId + ", wrong state " + state + ".";
+            case RECOVER_DELETE_RECREATE -> from.is(VmState.DONE)
+                    ? "Cannot delete-recreate a VM already in DONE state"
+                    : "Could not delete-recreate VM " + vmId + ", wrong state " + state + ".";
+            case RECOVER_DELETE -> "Could not delete VM " + vmId + ", wrong state " + state + ".";
+            default -> "Error performing action \"" + op.text() + "\": This action is not available for state " + state;
+        };
+    }
+
+    // ------------------------------------------------------------------ what a phase holds
+
+    /**
+     * Whether a VM in this phase takes capacity on its host (CPU, memory, a RUNNING_VMS slot, a place in the
+     * host's VMS): from the prolog of a placement until its epilog ends, and while powered off or suspended.
+     */
+    public static boolean holdsHost(Phase p) {
+        return switch (p.state()) {
+            case POWEROFF, SUSPENDED -> true;
+            case ACTIVE -> p.lcm() != LCM_INIT && p.lcm() != CLEANUP_RESUBMIT && p.lcm() != CLEANUP_DELETE;
+            default -> false;
+        };
+    }
+
+    /** Whether the VM counts against RUNNING_VMS/RUNNING_CPU/RUNNING_MEMORY quotas (oned's is_running_quota). */
+    public static boolean runningQuota(Phase p) {
+        return switch (p.state()) {
+            case PENDING, HOLD, CLONING, CLONING_FAILURE -> true;
+            case ACTIVE -> !NOT_RUNNING_QUOTA.contains(p.lcm());
+            default -> false;
+        };
+    }
+
+    /** Disks are being copied in: a history record's prolog phase (PSTIME..PETIME). */
+    public static boolean prologPhase(Phase p) {
+        return p.state() == VmState.ACTIVE && PROLOGS.contains(p.lcm());
+    }
+
+    /** Disks are being copied out: a history record's epilog phase (ESTIME..EETIME). */
+    public static boolean epilogPhase(Phase p) {
+        return p.state() == VmState.ACTIVE && EPILOGS.contains(p.lcm());
+    }
+
+    /**
+     * The domain exists and runs (or boots, or shuts down) on the host: a history record's running phase
+     * (RSTIME..RETIME). Failure phases, powered-off and suspended ones and clean-ups are not running.
+     */
+    public static boolean runningPhase(Phase p) {
+        if (p.state() != VmState.ACTIVE) {
+            return false;
+        }
+        LcmState l = p.lcm();
+        return !PROLOGS.contains(l) && !EPILOGS.contains(l) && !l.isFailure() && l != LCM_INIT
+                && l != CLEANUP_RESUBMIT && l != CLEANUP_DELETE && !NOT_RUNNING_QUOTA.contains(l)
+                && l != LcmState.BACKUP_POWEROFF && l != LcmState.RESTORE;
+    }
+
+    /** Whether the VM still holds its VMS/CPU/MEMORY quota, its images and its leases: until it is DONE. */
+    public static boolean holdsResources(Phase p) {
+        return p.state() != VmState.DONE;
+    }
+}
