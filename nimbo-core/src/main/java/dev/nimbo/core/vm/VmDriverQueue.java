@@ -1,0 +1,153 @@
+package dev.nimbo.core.vm;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Runs driver operations one at a time per VM, each bounded by a timeout. Every VM has a lane: operations
+ * run in submission order, the next starting when the previous finished. A tracked operation (one the VM's
+ * phase waits for) gets a {@link Ticket}; submitting a newer tracked operation for the same VM supersedes it:
+ * an older one still queued never starts, one already running is cancelled, and the ticket of either is no
+ * longer {@link #isCurrent current}, so a late result can be recognised and dropped. Untracked operations
+ * (clean-ups after a delete) run in the lane but supersede nothing.
+ *
+ * <p>Outcomes are handed to the submitter's callback on the driver's thread; a timeout is a failure saying so.
+ * Thread-safe.
+ */
+public final class VmDriverQueue {
+
+    /** Identifies one submitted operation: the VM, the phase it was issued in, and its sequence number. */
+    public record Ticket(int vmId, long seq, Phase at, DriverOp op, boolean tracked) {
+    }
+
+    /** Receives an operation's outcome: a result, or the failure (never both). */
+    @FunctionalInterface
+    public interface Outcome {
+        void done(Ticket ticket, DriverResult result, Throwable failure);
+    }
+
+    private static final class Lane {
+        CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+        CompletableFuture<DriverResult> running;
+        boolean runningTracked;
+        int pending;
+    }
+
+    private final Duration timeout;
+    private final AtomicLong seq = new AtomicLong();
+    private final Map<Integer, Lane> lanes = new HashMap<>();
+    private final Map<Integer, Long> current = new ConcurrentHashMap<>();
+
+    public VmDriverQueue(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    /**
+     * Queues {@code call} for VM {@code vmId}, issued while the VM was in {@code at}. The call starts the
+     * driver operation and returns its future; it runs on the thread that finished the previous operation of
+     * the lane (or the caller's, when the lane is idle), so it must not block.
+     */
+    public Ticket submit(int vmId, Phase at, DriverOp op, boolean tracked,
+                         Function<Ticket, CompletableFuture<DriverResult>> call, Outcome outcome) {
+        Ticket t = new Ticket(vmId, seq.incrementAndGet(), at, op, tracked);
+        synchronized (lanes) {
+            Lane lane = lanes.computeIfAbsent(vmId, id -> new Lane());
+            if (tracked) {
+                current.put(vmId, t.seq());
+                if (lane.running != null && lane.runningTracked) {
+                    lane.running.cancel(true);
+                }
+            }
+            lane.pending++;
+            lane.tail = lane.tail.handle((v, e) -> null).thenCompose(v -> start(lane, t, call, outcome));
+        }
+        return t;
+    }
+
+    /** Whether the ticket is the VM's latest tracked operation (its result may still move the VM). */
+    public boolean isCurrent(Ticket t) {
+        Long c = current.get(t.vmId());
+        return c != null && c == t.seq();
+    }
+
+    /** Forgets the VM's ticket (it waits for nothing any more; e.g. it is DONE). */
+    public void forget(int vmId, Ticket upTo) {
+        if (upTo == null) {
+            current.remove(vmId);
+        } else {
+            current.remove(vmId, upTo.seq());
+        }
+    }
+
+    /** VMs with operations queued or running. */
+    public int busyVms() {
+        synchronized (lanes) {
+            return lanes.size();
+        }
+    }
+
+    private CompletableFuture<Void> start(Lane lane, Ticket t, Function<Ticket, CompletableFuture<DriverResult>> call,
+                                          Outcome outcome) {
+        if (t.tracked() && !isCurrent(t)) {
+            finish(lane, t.vmId());
+            return CompletableFuture.completedFuture(null); // superseded before it started
+        }
+        CompletableFuture<DriverResult> f;
+        try {
+            f = call.apply(t);
+            if (f == null) {
+                f = CompletableFuture.failedFuture(new DriverException("the driver returned no result"));
+            }
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<DriverResult> bounded = f.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        synchronized (lanes) {
+            lane.running = bounded;
+            lane.runningTracked = t.tracked();
+        }
+        return bounded.handle((r, e) -> {
+            synchronized (lanes) {
+                lane.running = null;
+            }
+            finish(lane, t.vmId());
+            Throwable cause = unwrap(e);
+            if (cause instanceof CancellationException) {
+                return null; // superseded while running: nobody waits for it
+            }
+            if (cause instanceof TimeoutException) {
+                cause = new DriverException("Timed out after " + timeout.toSeconds() + " s waiting for the driver");
+            }
+            try {
+                outcome.done(t, cause == null ? r : null, cause);
+            } catch (RuntimeException ex) {
+                // the callback's problem; the lane must go on
+            }
+            return null;
+        });
+    }
+
+    private void finish(Lane lane, int vmId) {
+        synchronized (lanes) {
+            lane.pending--;
+            if (lane.pending == 0 && lanes.get(vmId) == lane) {
+                lanes.remove(vmId);
+            }
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+}
