@@ -21,20 +21,45 @@ public final class NimbodProcess implements AutoCloseable {
 
     private final Path dataDir;
     private final String dbUrl;
-    private final int port;
+    private int port;
+    private final Map<String, String> extraEnv;
     private Process process;
+    private int logOffset;
 
-    private NimbodProcess(Path dataDir, String dbUrl, int port) {
+    private NimbodProcess(Path dataDir, String dbUrl, int port, Map<String, String> extraEnv) {
         this.dataDir = dataDir;
         this.dbUrl = dbUrl;
         this.port = port;
+        this.extraEnv = Map.copyOf(extraEnv);
     }
 
     /** Starts a daemon on SQLite in dataDir (dbUrl null) or on the given database, and waits until it answers. */
     public static NimbodProcess start(Path dataDir, String dbUrl) throws IOException {
-        NimbodProcess p = new NimbodProcess(dataDir, dbUrl, freePort());
-        p.launch();
-        return p;
+        return start(dataDir, dbUrl, Map.of());
+    }
+
+    /** As {@link #start(Path, String)} with extra environment for the daemon (e.g. NIMBO_HOST_MONITOR_INTERVAL). */
+    public static NimbodProcess start(Path dataDir, String dbUrl, Map<String, String> env) throws IOException {
+        NimbodProcess p = new NimbodProcess(dataDir, dbUrl, freePort(), env);
+        // Other test JVMs on this machine pick free ports too: on a clash, take another port and retry.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                p.launch();
+                return p;
+            } catch (PortTakenException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                p.port = freePort();
+            }
+        }
+    }
+
+    /** The daemon refused to start because its port was taken meanwhile. */
+    static final class PortTakenException extends IOException {
+        PortTakenException(String message) {
+            super(message);
+        }
     }
 
     public static int freePort() throws IOException {
@@ -75,6 +100,8 @@ public final class NimbodProcess implements AutoCloseable {
 
     private void launch() throws IOException {
         Files.createDirectories(dataDir);
+        Path out = dataDir.resolve("stdout.log");
+        logOffset = Files.exists(out) ? Files.readString(out).length() : 0;
         Path auth = dataDir.resolve("test_one_auth");
         Files.writeString(auth, "oneadmin:" + ADMIN_PASSWORD + "\n");
         List<String> cmd = baseCommand();
@@ -87,19 +114,26 @@ public final class NimbodProcess implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.put("ONE_AUTH", auth.toString());
         env.put("NIMBO_KDF_ITERATIONS", "1000");
+        env.putAll(extraEnv);
         process = pb.start();
         awaitReady(Duration.ofSeconds(60));
     }
 
     private void awaitReady(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        // Only our daemon's own "listening" line proves that the port answers for it, not for another test's.
+        String ready = "listening on 127.0.0.1:" + port + " ";
         try (OneClient c = client()) {
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
-                    throw new IOException("nimbod exited with " + process.exitValue() + ":\n" + log());
+                    String out = log();
+                    if (out.contains("port " + port + " on 127.0.0.1 is already in use")) {
+                        throw new PortTakenException(out);
+                    }
+                    throw new IOException("nimbod exited with " + process.exitValue() + ":\n" + out);
                 }
                 try {
-                    if (c.call("one.system.version").ok()) {
+                    if (currentRunLog().contains(ready) && c.call("one.system.version").ok()) {
                         return;
                     }
                 } catch (RuntimeException notYet) {
@@ -115,6 +149,12 @@ public final class NimbodProcess implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new IOException("nimbod did not answer within " + timeout + ":\n" + log());
+    }
+
+    /** The output of the current run only (stdout.log accumulates across restarts). */
+    private String currentRunLog() throws IOException {
+        String all = log();
+        return all.substring(Math.min(all.length(), logOffset));
     }
 
     public String log() throws IOException {

@@ -57,6 +57,16 @@ abstract class DurabilitySuite {
 
     @Test
     void killNineLosesNoAcknowledgedWrite() throws Exception {
+        stopUnderLoad(true);
+    }
+
+    @Test
+    void sigtermUnderLoadFinishesInFlightRequestsAndExitsCleanly() throws Exception {
+        stopUnderLoad(false);
+    }
+
+    /** Eight writers allocate documents while the daemon is killed (kill -9) or stopped (SIGTERM). */
+    private void stopUnderLoad(boolean crash) throws Exception {
         Path dir = Files.createTempDirectory("nimbod-kill-");
         try (NimbodProcess nimbod = NimbodProcess.start(dir, dbUrl())) {
             Map<Integer, String> acknowledged = new ConcurrentHashMap<>();
@@ -83,7 +93,11 @@ abstract class DurabilitySuite {
             while (System.nanoTime() < until || acknowledged.size() < 50) {
                 Thread.sleep(20);
             }
-            nimbod.kill();
+            if (crash) {
+                nimbod.kill();
+            } else {
+                assertThat(nimbod.stop()).as("exit code after SIGTERM").isZero();
+            }
             running.set(false);
             writers.shutdown();
             assertThat(writers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
