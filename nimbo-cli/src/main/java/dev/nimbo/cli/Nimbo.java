@@ -49,6 +49,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  nimbo user list --filter GROUP=users -j"},
         subcommands = {
             UserCommand.class, GroupCommand.class, AclCommand.class, QuotaCommand.class, ZoneCommand.class,
+            dev.nimbo.cli.vnet.VnetCommand.class, dev.nimbo.cli.template.VnTemplateCommand.class, dev.nimbo.cli.template.TemplateCommand.class,
             SystemCommand.class, CompletionCommand.class})
 public final class Nimbo implements Callable<Integer> {
 

@@ -21,5 +21,8 @@ public final class ApiFamilies {
         DefaultQuotaMethods.register(r);
         ZoneMethods.register(r);
         DocumentMethods.register(r);
+        dev.nimbo.server.api.vnet.VnetMethods.register(r);
+        dev.nimbo.server.api.vntemplate.VnTemplateMethods.register(r);
+        dev.nimbo.server.api.vmtemplate.VmTemplateMethods.register(r);
     }
 }
