@@ -50,6 +50,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {
             UserCommand.class, GroupCommand.class, AclCommand.class, QuotaCommand.class, ZoneCommand.class,
             dev.nimbo.cli.vnet.VnetCommand.class, dev.nimbo.cli.template.VnTemplateCommand.class, dev.nimbo.cli.template.TemplateCommand.class,
+            dev.nimbo.cli.host.HostCommand.class, dev.nimbo.cli.cluster.ClusterCommand.class,
             SystemCommand.class, CompletionCommand.class})
 public final class Nimbo implements Callable<Integer> {
 

@@ -86,6 +86,7 @@ public final class NimboServer implements AutoCloseable {
         Authorizer authorizer = new Authorizer(() -> (Collection<AclRule>) (Collection<?>) published.list(ObjectType.ACL),
                 config.zoneId());
         ApiContext ctx = new ApiContext(config, controller, published, authorizer, hasher, clock);
+        dev.nimbo.server.monitor.HostMonitor.start(ctx);
         ApiRegistry registry = new ApiRegistry();
         ApiFamilies.registerAll(registry);
         RpcPipeline pipeline = new RpcPipeline(registry, new Authenticator(published, hasher, clock), ctx);
@@ -167,6 +168,7 @@ public final class NimboServer implements AutoCloseable {
             http = null;
         }
         if (controller != null) {
+            dev.nimbo.server.monitor.HostMonitor.stop(controller);
             controller.close();
             controller = null;
         }

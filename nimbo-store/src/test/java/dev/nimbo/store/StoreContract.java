@@ -180,7 +180,8 @@ abstract class StoreContract {
                 store.commit(List.of(put(ObjectType.VM, i, "run " + i)));
             }
         }
-        assertThat(history()).containsExactly("1:true");
+        // every migration of this build applied, the broken one rolled back and not recorded as applied
+        assertThat(history()).isNotEmpty().allMatch(h -> h.endsWith(":true")).noneMatch(h -> h.startsWith("999:"));
         try (JdbcStore store = JdbcStore.open(url)) {
             assertThat(store.load().rows()).hasSize(3);
         }
@@ -196,12 +197,13 @@ abstract class StoreContract {
         assertThatThrownBy(() -> JdbcStore.open(url, List.of("db/migration", "db/broken")))
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("schema migration")
-                .hasMessageContaining("V2__broken.sql")
+                .hasMessageContaining("V999__broken.sql")
                 .hasMessageNotContaining("\n");
 
         assertThat(columns("objects")).isEqualTo(columnsBefore).doesNotContain("foo");
         assertThat(tableExists("extra")).isFalse();
-        assertThat(history()).containsExactly("1:true");
+        // every migration of this build applied, the broken one rolled back and not recorded as applied
+        assertThat(history()).isNotEmpty().allMatch(h -> h.endsWith(":true")).noneMatch(h -> h.startsWith("999:"));
         try (JdbcStore store = JdbcStore.open(url)) {
             Store.Snapshot s = store.load();
             assertThat(contents(s)).containsOnlyKeys("VM:0");
@@ -216,7 +218,7 @@ abstract class StoreContract {
         }
         assertThatThrownBy(() -> JdbcStore.open(url))
                 .isInstanceOf(StoreException.class)
-                .hasMessageContaining("schema version 2, newer than this Nimbo build knows (1)")
+                .hasMessageContaining("schema version 999, newer than this Nimbo build knows (")
                 .hasMessageNotContaining("\n");
     }
 

@@ -30,6 +30,7 @@ public final class ObjectDecoders {
         decoders.put(ObjectType.DATASTORE, Datastore::fromXml);
         decoders.put(ObjectType.SETTING, DefaultQuotas::fromXml);
         decoders.put(ObjectType.DOCUMENT, dev.nimbo.core.document.Document::fromXml);
+        decoders.put(ObjectType.HOST, dev.nimbo.core.host.Host::fromXml);
         decoders.put(ObjectType.NET, dev.nimbo.core.vnet.VirtualNetwork::fromXml);
         decoders.put(ObjectType.VNTEMPLATE, dev.nimbo.core.vntemplate.VnTemplate::fromXml);
         decoders.put(ObjectType.TEMPLATE, dev.nimbo.core.vmtemplate.VmTemplate::fromXml);
