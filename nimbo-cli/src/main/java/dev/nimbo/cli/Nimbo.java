@@ -51,6 +51,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             UserCommand.class, GroupCommand.class, AclCommand.class, QuotaCommand.class, ZoneCommand.class,
             dev.nimbo.cli.vnet.VnetCommand.class, dev.nimbo.cli.template.VnTemplateCommand.class, dev.nimbo.cli.template.TemplateCommand.class,
             dev.nimbo.cli.host.HostCommand.class, dev.nimbo.cli.cluster.ClusterCommand.class,
+            dev.nimbo.cli.secgroup.SecgroupCommand.class, dev.nimbo.cli.vmgroup.VmgroupCommand.class, dev.nimbo.cli.vdc.VdcCommand.class, dev.nimbo.cli.hook.HookCommand.class, dev.nimbo.cli.document.DocumentCommand.class,
             SystemCommand.class, CompletionCommand.class})
 public final class Nimbo implements Callable<Integer> {
 

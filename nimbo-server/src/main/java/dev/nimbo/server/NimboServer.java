@@ -45,6 +45,7 @@ public final class NimboServer implements AutoCloseable {
     private ServerConnector connector;
     private Store store;
     private Controller controller;
+    private dev.nimbo.server.hook.HookManager hooks;
     private int port;
 
     private NimboServer(ServerConfig config) {
@@ -89,7 +90,9 @@ public final class NimboServer implements AutoCloseable {
         dev.nimbo.server.monitor.HostMonitor.start(ctx);
         ApiRegistry registry = new ApiRegistry();
         ApiFamilies.registerAll(registry);
-        RpcPipeline pipeline = new RpcPipeline(registry, new Authenticator(published, hasher, clock), ctx);
+        hooks = dev.nimbo.server.hook.HookManager.start(controller, config.dataDir().resolve("hooks"), clock);
+        dev.nimbo.server.api.hook.HookMethods.register(registry, hooks);
+        RpcPipeline pipeline = new RpcPipeline(registry, new Authenticator(published, hasher, clock), ctx, hooks);
         GracefulHandler graceful = new GracefulHandler();
         graceful.setHandler(new RpcHandler(pipeline, config.maxRequestBytes()));
         http.setHandler(graceful);
@@ -166,6 +169,10 @@ public final class NimboServer implements AutoCloseable {
                 log.warn("HTTP endpoint did not stop cleanly: {}", e.toString());
             }
             http = null;
+        }
+        if (hooks != null) {
+            hooks.close(); // before the controller: running hooks still record their results
+            hooks = null;
         }
         if (controller != null) {
             dev.nimbo.server.monitor.HostMonitor.stop(controller);

@@ -26,5 +26,8 @@ public final class ApiFamilies {
         dev.nimbo.server.api.vnet.VnetMethods.register(r);
         dev.nimbo.server.api.vntemplate.VnTemplateMethods.register(r);
         dev.nimbo.server.api.vmtemplate.VmTemplateMethods.register(r);
+        dev.nimbo.server.api.secgroup.SecurityGroupMethods.register(r);
+        dev.nimbo.server.api.vmgroup.VmGroupMethods.register(r);
+        dev.nimbo.server.api.vdc.VdcMethods.register(r);
     }
 }

@@ -68,6 +68,8 @@ public final class Bootstrap {
 
         tx.put(DefaultQuotas.initialUser());
         tx.put(DefaultQuotas.initialGroup());
+        dev.nimbo.core.secgroup.SecurityGroup.bootstrap(tx, oneadminName);
+        dev.nimbo.core.vdc.VdcActions.bootstrap(tx, zoneId);
     }
 
     private static User user(int id, String name, String driver, String password) {

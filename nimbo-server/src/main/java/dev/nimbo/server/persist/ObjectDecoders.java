@@ -30,6 +30,10 @@ public final class ObjectDecoders {
         decoders.put(ObjectType.DATASTORE, Datastore::fromXml);
         decoders.put(ObjectType.SETTING, DefaultQuotas::fromXml);
         decoders.put(ObjectType.DOCUMENT, dev.nimbo.core.document.Document::fromXml);
+        decoders.put(ObjectType.SECGROUP, dev.nimbo.core.secgroup.SecurityGroup::fromXml);
+        decoders.put(ObjectType.VMGROUP, dev.nimbo.core.vmgroup.VmGroup::fromXml);
+        decoders.put(ObjectType.VDC, dev.nimbo.core.vdc.Vdc::fromXml);
+        decoders.put(ObjectType.HOOK, dev.nimbo.core.hook.Hook::fromXml);
         decoders.put(ObjectType.HOST, dev.nimbo.core.host.Host::fromXml);
         decoders.put(ObjectType.NET, dev.nimbo.core.vnet.VirtualNetwork::fromXml);
         decoders.put(ObjectType.VNTEMPLATE, dev.nimbo.core.vntemplate.VnTemplate::fromXml);

@@ -19,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole request pipeline in one place: decode → find method → authenticate → invoke → encode.
+ * The whole request pipeline in one place: decode → find method → authenticate → invoke → encode, with a
+ * {@link CallListener} observing each authenticated call's parameters and outcome (API hooks).
  * Every failure becomes OpenNebula's error envelope {@code [false, message, code, objectId, 0]}; a body that
  * is not XML-RPC at all gets an XML-RPC fault. Thread-safe; called concurrently from request threads.
  */
@@ -29,11 +30,18 @@ public final class RpcPipeline {
     private final ApiRegistry registry;
     private final Authenticator authenticator;
     private final ApiContext ctx;
+    private final CallListener listener;
 
     public RpcPipeline(ApiRegistry registry, Authenticator authenticator, ApiContext ctx) {
+        this(registry, authenticator, ctx, CallListener.NONE);
+    }
+
+    /** With a listener that observes every authenticated call (API hooks). */
+    public RpcPipeline(ApiRegistry registry, Authenticator authenticator, ApiContext ctx, CallListener listener) {
         this.registry = registry;
         this.authenticator = authenticator;
         this.ctx = ctx;
+        this.listener = listener;
     }
 
     public byte[] handle(byte[] body) {
@@ -44,6 +52,7 @@ public final class RpcPipeline {
             return XmlRpcCodec.encodeFault(ErrorCode.XML_RPC_API.code(), e.getMessage());
         }
         String method = request.methodName();
+        CallListener.Observation observed = null;
         try {
             ApiMethod m = registry.find(method);
             if (m == null) {
@@ -54,18 +63,44 @@ public final class RpcPipeline {
                 throw ApiException.api("The first parameter must be the session string.");
             }
             Subject subject = authenticator.authenticate(session);
+            observed = begin(method, params);
             Object value = m.invoke(new Call(method, subject, new Params(method, params.subList(1, params.size())), ctx));
+            CallListener.Observation done = observed;
+            observed = null; // reported once, even if encoding fails below
+            end(done, true, value, 0, -1);
             return XmlRpcCodec.encodeResponse(Arrays.asList(Boolean.TRUE, value, 0));
         } catch (ApiException e) {
-            return error(method, e.code(), e.getMessage(), e.objectId());
+            return error(observed, method, e.code(), e.getMessage(), e.objectId());
         } catch (RuntimeException e) {
             log.error("internal error in {}", method, e);
-            return error(method, ErrorCode.INTERNAL, "Internal error: " + e.getClass().getSimpleName(), -1);
+            return error(observed, method, ErrorCode.INTERNAL, "Internal error: " + e.getClass().getSimpleName(), -1);
         }
     }
 
-    private static byte[] error(String method, ErrorCode code, String message, int objectId) {
+    private CallListener.Observation begin(String method, List<Object> params) {
+        try {
+            return listener.begin(method, params);
+        } catch (RuntimeException e) {
+            log.error("call listener failed on {}", method, e);
+            return null;
+        }
+    }
+
+    private static void end(CallListener.Observation observed, boolean ok, Object value, int code, int objectId) {
+        if (observed == null) {
+            return;
+        }
+        try {
+            observed.end(ok, value, code, objectId);
+        } catch (RuntimeException e) {
+            log.error("call listener failed", e);
+        }
+    }
+
+    private static byte[] error(CallListener.Observation observed, String method, ErrorCode code, String message,
+                                int objectId) {
         String text = message.startsWith("[") ? message : "[" + method + "] " + message;
+        end(observed, false, text, code.code(), objectId);
         List<Object> envelope = new ArrayList<>(5);
         envelope.add(Boolean.FALSE);
         envelope.add(text);

@@ -58,6 +58,7 @@ public final class GroupMethods {
             tx.reserveIdsUpTo(ObjectType.GROUP, Group.FIRST_USER_GROUP_ID - 1);
             int id = tx.nextId(ObjectType.GROUP);
             tx.put(new Group(id, name, Template.EMPTY, Set.of(), Set.of(), QuotaSet.EMPTY));
+            dev.nimbo.core.vdc.VdcActions.groupCreated(tx, id); // new groups join the default VDC, as in OpenNebula
             return id;
         });
     }
@@ -80,6 +81,7 @@ public final class GroupMethods {
                     tx.delete(ObjectType.ACL, o.id());
                 }
             }
+            dev.nimbo.core.vdc.VdcActions.groupDeleted(tx, id); // and leave every VDC
             tx.delete(ObjectType.GROUP, id);
             return id;
         });
