@@ -87,6 +87,7 @@ public final class NimboServer implements AutoCloseable {
         Authorizer authorizer = new Authorizer(() -> (Collection<AclRule>) (Collection<?>) published.list(ObjectType.ACL),
                 config.zoneId());
         ApiContext ctx = new ApiContext(config, controller, published, authorizer, hasher, clock);
+        dev.nimbo.server.storage.StorageManager.start(ctx);
         dev.nimbo.server.monitor.HostMonitor.start(ctx);
         ApiRegistry registry = new ApiRegistry();
         ApiFamilies.registerAll(registry);
@@ -176,6 +177,7 @@ public final class NimboServer implements AutoCloseable {
         }
         if (controller != null) {
             dev.nimbo.server.monitor.HostMonitor.stop(controller);
+            dev.nimbo.server.storage.StorageManager.stop(controller);
             controller.close();
             controller = null;
         }

@@ -21,6 +21,8 @@ public final class ApiFamilies {
         DefaultQuotaMethods.register(r);
         ZoneMethods.register(r);
         DocumentMethods.register(r);
+        dev.nimbo.server.api.datastore.DatastoreMethods.register(r);
+        dev.nimbo.server.api.image.ImageMethods.register(r);
         dev.nimbo.server.api.host.HostMethods.register(r);
         dev.nimbo.server.api.cluster.ClusterMethods.register(r);
         dev.nimbo.server.api.vnet.VnetMethods.register(r);
