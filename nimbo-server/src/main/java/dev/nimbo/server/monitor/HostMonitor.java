@@ -246,20 +246,23 @@ public final class HostMonitor implements AutoCloseable {
 
     // ------------------------------------------------------------------ history
 
-    private void flushHistory() {
+    private synchronized void flushHistory() {
         try {
+            // Records of hosts deleted meanwhile are dropped here; deletions run after the appends.
+            List<MonitoringStore.Entry> batch = new ArrayList<>();
+            MonitoringStore.Entry e;
+            while (batch.size() < MAX_HISTORY_BATCH && (e = pending.poll()) != null) {
+                if (view.get(ObjectType.HOST, e.hostId()) != null) {
+                    batch.add(e);
+                }
+            }
+            if (!batch.isEmpty()) {
+                history.append(batch);
+            }
             Integer id;
             while ((id = deleted.poll()) != null) {
                 lastStart.remove(id);
                 history.deleteHost(id);
-            }
-            List<MonitoringStore.Entry> batch = new ArrayList<>();
-            MonitoringStore.Entry e;
-            while (batch.size() < MAX_HISTORY_BATCH && (e = pending.poll()) != null) {
-                batch.add(e);
-            }
-            if (!batch.isEmpty()) {
-                history.append(batch);
             }
         } catch (RuntimeException e) {
             log.warn("could not write host monitoring history: {}", e.getMessage());

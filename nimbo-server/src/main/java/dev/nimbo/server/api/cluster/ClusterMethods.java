@@ -14,11 +14,13 @@ import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.Template;
+import dev.nimbo.core.vdc.VdcResource;
 import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.Templates;
 import dev.nimbo.server.api.host.HostAccess;
+import dev.nimbo.server.api.host.HostMethods;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -91,6 +93,7 @@ public final class ClusterMethods {
                         + notEmpty + ".", id);
             }
             tx.delete(ObjectType.CLUSTER, id);
+            HostMethods.leaveVdcs(tx, VdcResource.CLUSTER, call.ctx().authorizer().zoneId(), id);
             Predicate<AclRule> onCluster = AclCleanup.clusterDeleted(id).or(AclCleanup.objectDeleted(ObjectType.CLUSTER, id));
             for (PoolObject o : List.copyOf(tx.list(ObjectType.ACL))) {
                 if (onCluster.test((AclRule) o)) {

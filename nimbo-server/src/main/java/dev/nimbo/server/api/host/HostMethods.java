@@ -13,6 +13,9 @@ import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.Template;
+import dev.nimbo.core.vdc.Vdc;
+import dev.nimbo.core.vdc.VdcActions;
+import dev.nimbo.core.vdc.VdcResource;
 import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
@@ -143,6 +146,7 @@ public final class HostMethods {
             if (tx.get(ObjectType.CLUSTER, h.clusterId()) instanceof Cluster c) {
                 tx.put(c.withoutHost(id));
             }
+            leaveVdcs(tx, VdcResource.HOST, call.ctx().authorizer().zoneId(), id);
             for (PoolObject o : List.copyOf(tx.list(ObjectType.ACL))) {
                 if (AclCleanup.objectDeleted(ObjectType.HOST, id).test((AclRule) o)) {
                     tx.delete(ObjectType.ACL, o.id());
@@ -150,6 +154,16 @@ public final class HostMethods {
             }
             return id;
         });
+    }
+
+    /** A deleted host or cluster leaves the VDCs that held it, with the ACL rules they granted for it. */
+    public static void leaveVdcs(Transaction tx, VdcResource kind, int zoneId, int id) {
+        Vdc.ZoneResource r = new Vdc.ZoneResource(zoneId, id);
+        for (PoolObject o : List.copyOf(tx.list(ObjectType.VDC))) {
+            if (o instanceof Vdc v && v.resources(kind).contains(r)) {
+                VdcActions.delResource(tx, v, kind, zoneId, id);
+            }
+        }
     }
 
     static Host require(Transaction tx, int id) {
