@@ -89,6 +89,7 @@ public final class NimboServer implements AutoCloseable {
         ApiContext ctx = new ApiContext(config, controller, published, authorizer, hasher, clock);
         dev.nimbo.server.storage.StorageManager.start(ctx);
         dev.nimbo.server.monitor.HostMonitor.start(ctx);
+        dev.nimbo.server.vm.VmLifecycle.start(ctx);
         ApiRegistry registry = new ApiRegistry();
         ApiFamilies.registerAll(registry);
         hooks = dev.nimbo.server.hook.HookManager.start(controller, config.dataDir().resolve("hooks"), clock);
@@ -177,6 +178,7 @@ public final class NimboServer implements AutoCloseable {
         }
         if (controller != null) {
             dev.nimbo.server.monitor.HostMonitor.stop(controller);
+            dev.nimbo.server.vm.VmLifecycle.stop(controller);
             dev.nimbo.server.storage.StorageManager.stop(controller);
             controller.close();
             controller = null;

@@ -21,6 +21,7 @@ public final class ApiFamilies {
         DefaultQuotaMethods.register(r);
         ZoneMethods.register(r);
         DocumentMethods.register(r);
+        dev.nimbo.server.api.vm.VmMethods.register(r);
         dev.nimbo.server.api.datastore.DatastoreMethods.register(r);
         dev.nimbo.server.api.image.ImageMethods.register(r);
         dev.nimbo.server.api.host.HostMethods.register(r);

@@ -30,6 +30,7 @@ public final class ObjectDecoders {
         decoders.put(ObjectType.DATASTORE, Datastore::fromXml);
         decoders.put(ObjectType.SETTING, DefaultQuotas::fromXml);
         decoders.put(ObjectType.DOCUMENT, dev.nimbo.core.document.Document::fromXml);
+        decoders.put(ObjectType.VM, dev.nimbo.core.vm.VirtualMachine::fromXml);
         decoders.put(ObjectType.IMAGE, dev.nimbo.core.image.Image::fromXml);
         decoders.put(ObjectType.SECGROUP, dev.nimbo.core.secgroup.SecurityGroup::fromXml);
         decoders.put(ObjectType.VMGROUP, dev.nimbo.core.vmgroup.VmGroup::fromXml);

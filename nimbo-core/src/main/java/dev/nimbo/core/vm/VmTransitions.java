@@ -1,0 +1,259 @@
+package dev.nimbo.core.vm;
+
+import dev.nimbo.core.error.ApiException;
+import dev.nimbo.core.host.Host;
+import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.state.Transaction;
+import dev.nimbo.core.vm.VmStateMachine.Effect;
+import dev.nimbo.core.vm.VmStateMachine.Step;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * Applies life-cycle steps inside a transaction: one call moves the VM to its next phase and, in the same
+ * transaction, writes its history, moves its capacity between hosts, charges or releases its quotas and, when
+ * it is DONE, gives back its images and leases. What a VM holds is derived from its phase
+ * ({@link VmStateMachine#holdsHost}, {@link VmStateMachine#runningQuota}, {@link VmStateMachine#holdsResources}),
+ * so every transition charges exactly the difference. The driver operation the new phase waits for is returned,
+ * for the caller to start once the transaction is durable. Controller thread only; pure apart from the
+ * transaction.
+ */
+public final class VmTransitions {
+    private static final DateTimeFormatter ERROR_TIME = DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss yyyy",
+            Locale.ROOT);
+
+    private VmTransitions() {
+    }
+
+    /** Who asked (written on history records); {@link #SYSTEM} for driver results and recovery at start. */
+    public record Requester(int uid, int gid, int requestId) {
+        public static final Requester SYSTEM = new Requester(-1, -1, -1);
+    }
+
+    /** Where a deploy puts the VM: host, system datastore and its transfer driver; whether capacity is enforced. */
+    public record Placement(int hostId, int dsId, String tmMad, boolean enforce) {
+    }
+
+    /**
+     * The VM after a step and the work it left: the driver operation the VM now waits for (null when none) in
+     * phase {@code at}, and a clean-up to start without waiting (null when none). {@code changed} is false when
+     * the step did nothing (e.g. terminate of a DONE VM).
+     */
+    public record Applied(VirtualMachine vm, Phase at, DriverOp driver, DriverOp detached, boolean changed) {
+    }
+
+    /**
+     * Stores a new VM (PENDING or HOLD, no history) and charges what its phase holds: VMS, CPU, MEMORY,
+     * SYSTEM_DISK_SIZE and the RUNNING_* counters, refused with AUTHORIZATION (naming {@code requesterUid}) when
+     * a limit of its owner or group would be passed. Images and leases are taken before, by
+     * {@link VmResources#acquire}.
+     */
+    public static VirtualMachine create(Transaction tx, VirtualMachine vm, int requesterUid) {
+        VmQuotas.charge(tx, requesterUid, vm.uid(), vm.gid(), VmQuotas.held(vm, vm.phase()), true);
+        tx.put(vm);
+        return vm;
+    }
+
+    /**
+     * Runs a user op on VM {@code vmId}: refused with ACTION (the state named, as oned words it) when the op is
+     * not allowed in the VM's phase; a deploy needs a placement. Deploys, resumes and delete-recreates check the
+     * running quotas they take back; every other charge is counted without a limit check (the usage exists).
+     * The caller has authorized the op.
+     */
+    public static Applied applyOp(Transaction tx, int vmId, VmOp op, Requester who, Placement placement) {
+        VirtualMachine vm = tx.require(ObjectType.VM, vmId);
+        History last = vm.lastHistory();
+        Step s = VmStateMachine.step(vm.phase(), op, last == null ? VmAction.NONE : last.action())
+                .orElseThrow(() -> ApiException.action(VmStateMachine.refusal(op, vmId, vm.phase()), vmId));
+        if (s.has(Effect.NEW_PLACEMENT) && placement == null) {
+            throw new IllegalArgumentException("deploy without a placement");
+        }
+        boolean check = op == VmOp.DEPLOY || op == VmOp.RESUME || op == VmOp.RECOVER_DELETE_RECREATE;
+        return transition(tx, vm, s, who, s.has(Effect.NEW_PLACEMENT) ? placement : null, check, null);
+    }
+
+    /**
+     * Applies the result of the driver operation that ran while VM {@code vmId} was in {@code at}. Returns null
+     * (nothing staged) when the VM is gone or no longer in that phase: the result is stale. A failure's message
+     * goes to USER_TEMPLATE/ERROR with the time, as oned records it; a success clears it.
+     */
+    public static Applied applyResult(Transaction tx, int vmId, Phase at, DriverOp op, boolean success, String message) {
+        return applyResult(tx, vmId, at, op, success, message, null);
+    }
+
+    /** As {@link #applyResult(Transaction, int, Phase, DriverOp, boolean, String)}; a deploy's success names the domain. */
+    public static Applied applyResult(Transaction tx, int vmId, Phase at, DriverOp op, boolean success, String message,
+                                      String deployId) {
+        VirtualMachine vm = (VirtualMachine) tx.get(ObjectType.VM, vmId);
+        if (vm == null || !vm.phase().equals(at)) {
+            return null;
+        }
+        Step s = VmStateMachine.onResult(at, success).orElse(null);
+        if (s == null) {
+            return null;
+        }
+        String error = success ? null : "Error executing " + (op.kind() == DriverOp.Kind.TM ? "TM" : "VMM")
+                + " action " + op.text() + (message == null || message.isBlank() ? "" : ": " + message);
+        if (success && deployId != null && !deployId.isBlank() && !deployId.equals(vm.deployId())) {
+            vm = vm.toBuilder().deployId(deployId).build();
+        }
+        return transition(tx, vm, s, Requester.SYSTEM, null, false, error);
+    }
+
+    private static Applied transition(Transaction tx, VirtualMachine vm, Step s, Requester who, Placement placement,
+                                      boolean checkQuota, String error) {
+        long now = tx.now();
+        Phase before = vm.phase();
+        Phase after = s.to();
+        VirtualMachine.Builder b = vm.toBuilder();
+
+        // -------- history
+        if (placement != null) {
+            Host h = tx.require(ObjectType.HOST, placement.hostId());
+            b.addHistory(History.start(vm.id(), vm.history().size(), h.id(), h.name(), h.clusterId(), h.vmMad(),
+                    placement.tmMad(), placement.dsId(), now));
+            b.vmTemplate(VmDefinition.sorted(b.vmTemplate().with("TM_MAD_SYSTEM", placement.tmMad())));
+        }
+        if (s.has(Effect.NEXT_RECORD) && b.lastHistory() != null) {
+            History cur = b.lastHistory();
+            b.lastHistory(close(cur, now));
+            b.addHistory(cur.copyAsNext(now));
+        }
+        History last = b.lastHistory();
+        if (last != null) {
+            if (s.record() != null) {
+                last = last.withAction(s.record(), who.uid(), who.gid(), who.requestId());
+            }
+            if (s.has(Effect.CLEAR_ACTION)) {
+                last = last.withInternalAction(VmAction.NONE);
+            }
+            b.lastHistory(times(last, placement != null || s.has(Effect.NEXT_RECORD) ? Phase.of(VmState.PENDING) : before,
+                    after, now));
+        }
+
+        // -------- the VM itself
+        b.phase(after);
+        if (s.has(Effect.RESCHED_ON)) {
+            b.resched(true);
+        }
+        if (s.has(Effect.RESCHED_OFF)) {
+            b.resched(false);
+        }
+        if (s.has(Effect.RESUBMIT)) {
+            b.deployId("");
+        }
+        if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
+            b.etime(now);
+        }
+        if (error != null) {
+            b.userTemplate(b.userTemplate().with("ERROR", ERROR_TIME.format(Instant.ofEpochSecond(now)
+                    .atZone(ZoneId.systemDefault())) + " : " + error));
+        } else if (s.driver() != null || !after.equals(before)) {
+            if (b.userTemplate().get("ERROR") != null && !after.lcm().isFailure()) {
+                b.userTemplate(b.userTemplate().without("ERROR"));
+            }
+        }
+        VirtualMachine next = b.build();
+
+        // -------- host capacity
+        int oldHost = VmStateMachine.holdsHost(before) ? vm.hostId() : -1;
+        int newHost = VmStateMachine.holdsHost(after) ? next.hostId() : -1;
+        if (oldHost != newHost) {
+            if (oldHost >= 0) {
+                Host h = (Host) tx.get(ObjectType.HOST, oldHost);
+                if (h != null) {
+                    tx.put(HostCapacity.remove(h, vm.id(), HostCapacity.Demand.of(vm)));
+                }
+            }
+            if (newHost >= 0) {
+                Host h = (Host) tx.get(ObjectType.HOST, newHost);
+                if (h != null) {
+                    HostCapacity.Demand d = HostCapacity.Demand.of(next);
+                    if (placement != null && placement.enforce()) {
+                        String misfit = HostCapacity.misfit(h, d);
+                        if (misfit != null) {
+                            throw ApiException.action("VM [" + vm.id() + "] does not fit in HOST [" + h.id() + "]. "
+                                    + misfit, vm.id());
+                        }
+                    }
+                    tx.put(HostCapacity.add(h, vm.id(), d));
+                }
+            }
+        }
+
+        // -------- quotas
+        boolean runningBefore = VmStateMachine.runningQuota(before);
+        boolean runningAfter = VmStateMachine.runningQuota(after);
+        if (runningBefore && !runningAfter) {
+            VmQuotas.release(tx, vm.uid(), vm.gid(), VmQuotas.running(vm));
+        } else if (!runningBefore && runningAfter) {
+            VmQuotas.charge(tx, who.uid() < 0 ? vm.uid() : who.uid(), vm.uid(), vm.gid(), VmQuotas.running(next),
+                    checkQuota);
+        }
+        if (VmStateMachine.holdsResources(before) && !VmStateMachine.holdsResources(after)) {
+            VmQuotas.release(tx, vm.uid(), vm.gid(), VmQuotas.base(vm));
+            VmResources.release(tx, next, now);
+        }
+
+        boolean changed = !next.phase().equals(before) || s.driver() != null || s.detached() != null
+                || s.record() != null || !s.effects().isEmpty() || error != null;
+        if (changed) {
+            tx.put(next);
+        }
+        return new Applied(changed ? next : vm, after, s.driver(), s.detached(), changed);
+    }
+
+    /** A record ending now: end time, and any phase still open ends too. */
+    static History close(History h, long now) {
+        return h.withTimes(h.stime(), h.etime() == 0 ? now : h.etime(), h.pstime(),
+                h.pstime() != 0 && h.petime() == 0 ? now : h.petime(), h.rstime(),
+                h.rstime() != 0 && h.retime() == 0 ? now : h.retime(), h.estime(),
+                h.estime() != 0 && h.eetime() == 0 ? now : h.eetime());
+    }
+
+    /**
+     * The record's phase times after moving from {@code before} to {@code after}: a phase (prolog, running,
+     * epilog) starts when entered and ends when left; the record ends when the VM leaves the host.
+     */
+    static History times(History h, Phase before, Phase after, long now) {
+        long ps = h.pstime();
+        long pe = h.petime();
+        long rs = h.rstime();
+        long re = h.retime();
+        long es = h.estime();
+        long ee = h.eetime();
+        boolean pb = VmStateMachine.prologPhase(before);
+        boolean pa = VmStateMachine.prologPhase(after);
+        if (pa && !pb) {
+            ps = ps == 0 ? now : ps;
+            pe = 0;
+        } else if (pb && !pa) {
+            pe = now;
+        }
+        boolean rb = VmStateMachine.runningPhase(before);
+        boolean ra = VmStateMachine.runningPhase(after);
+        if (ra && !rb) {
+            if (rs == 0 || re != 0) {
+                rs = now;
+            }
+            re = 0;
+        } else if (rb && !ra) {
+            re = now;
+        }
+        boolean eb = VmStateMachine.epilogPhase(before);
+        boolean ea = VmStateMachine.epilogPhase(after);
+        if (ea && !eb) {
+            es = es == 0 ? now : es;
+            ee = 0;
+        } else if (eb && !ea) {
+            ee = now;
+        }
+        History out = h.withTimes(h.stime(), h.etime(), ps, pe, rs, re, es, ee);
+        if (!VmStateMachine.holdsHost(after) && h.etime() == 0) {
+            out = close(out, now);
+        }
+        return out;
+    }
+}

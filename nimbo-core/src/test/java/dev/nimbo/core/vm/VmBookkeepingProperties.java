@@ -1,0 +1,67 @@
+package dev.nimbo.core.vm;
+
+import dev.nimbo.core.error.ApiException;
+import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.user.User;
+import dev.nimbo.core.template.Template;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * Host usage and quotas never drift from the VMs' phases, whatever users ask in whatever order and however
+ * the drivers answer (success or failure, including answers that arrive late).
+ */
+class VmBookkeepingProperties {
+    static final int VMS = 4;
+
+    /** One event: a user op on a VM (deploys go to {@code host}), or a driver answer for it. */
+    record Event(int vm, VmOp op, int host, boolean driverAnswer, boolean success) {
+    }
+
+    @Provide
+    Arbitrary<List<Event>> events() {
+        Arbitrary<Event> userOp = Combinators.combine(Arbitraries.integers().between(0, VMS - 1),
+                Arbitraries.of(VmOp.class), Arbitraries.integers().between(0, 1))
+                .as((vm, op, host) -> new Event(vm, op, host, false, false));
+        Arbitrary<Event> answer = Combinators.combine(Arbitraries.integers().between(0, VMS - 1),
+                Arbitraries.integers().between(0, 4)).as((vm, r) -> new Event(vm, null, 0, true, r != 0));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(2, userOp), net.jqwik.api.Tuple.of(3, answer))
+                .list().ofMinSize(5).ofMaxSize(80);
+    }
+
+    @Property(tries = 300)
+    void hostsAndQuotasFollowThePhases(@ForAll("events") List<Event> events, @ForAll boolean limited) {
+        VmWorld w = new VmWorld();
+        for (int i = 0; i < VMS; i++) {
+            w.newVm(i, 0.5f + i, 256 * (i + 1), i % 2 == 0 ? VmState.PENDING : VmState.HOLD);
+        }
+        if (limited) {
+            // an administrator lowers the tenant's running limits below what it uses: starts get refused
+            User u = (User) w.table.get(ObjectType.USER, VmWorld.TENANT);
+            w.put(u.withQuotas(u.quotas().update(Template.parse("VM = [ RUNNING_VMS = 2, RUNNING_CPU = 3 ]"))));
+        }
+        w.checkInvariants();
+        for (Event e : events) {
+            try {
+                if (e.driverAnswer()) {
+                    w.result(e.vm(), e.success());
+                } else {
+                    w.op(e.vm(), e.op(), e.host());
+                }
+            } catch (ApiException refused) {
+                // refused ops stage nothing
+            }
+            w.checkInvariants();
+        }
+        // and everything can always be cleaned up
+        for (int i = 0; i < VMS; i++) {
+            w.op(i, VmOp.RECOVER_DELETE);
+        }
+        w.checkInvariants();
+    }
+}

@@ -1,0 +1,190 @@
+package dev.nimbo.core.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nimbo.core.error.ApiException;
+import dev.nimbo.core.error.ErrorCode;
+import dev.nimbo.core.quota.QuotaSet;
+import dev.nimbo.core.template.Template;
+import org.junit.jupiter.api.Test;
+
+/** Run an op, apply its records, assert: the VM, its history, its host and its quotas move together. */
+class VmTransitionsTest {
+
+    @Test
+    void deployRunPoweroffResumeTerminate() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1.5f, 1024, VmState.PENDING);
+        w.checkInvariants();
+
+        VmTransitions.Applied a = w.op(0, VmOp.DEPLOY, 1);
+        assertThat(a.at()).isEqualTo(Phase.active(LcmState.PROLOG));
+        assertThat(a.driver()).isEqualTo(DriverOp.PROLOG);
+        assertThat(w.host(1).share().cpuUsage()).isEqualTo(150);
+        assertThat(w.host(1).share().memUsage()).isEqualTo(1024 * 1024);
+        assertThat(w.host(1).vms()).containsExactly(0);
+        History h = w.vm(0).lastHistory();
+        assertThat(h.seq()).isZero();
+        assertThat(h.hid()).isEqualTo(1);
+        assertThat(h.hostname()).isEqualTo("host1");
+        assertThat(h.pstime()).isNotZero();
+        w.checkInvariants();
+
+        assertThat(w.result(0, true).driver()).isEqualTo(DriverOp.DEPLOY);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.BOOT);
+        assertThat(w.vm(0).lastHistory().petime()).isNotZero();
+        assertThat(w.vm(0).lastHistory().rstime()).isNotZero();
+        w.result(0, true);
+        assertThat(w.vm(0).phase()).isEqualTo(Phase.active(LcmState.RUNNING));
+        w.checkInvariants();
+
+        w.op(0, VmOp.POWEROFF);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.SHUTDOWN_POWEROFF);
+        assertThat(w.vm(0).lastHistory().action()).isEqualTo(VmAction.POWEROFF);
+        w.result(0, true);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.POWEROFF);
+        assertThat(w.vm(0).lastHistory().retime()).isNotZero();
+        assertThat(w.host(1).vms()).containsExactly(0); // poweroff keeps the host's capacity
+        assertThat(VmWorld.used(w.vmQuota(true), "RUNNING_VMS")).isZero();
+        w.checkInvariants();
+
+        w.op(0, VmOp.RESUME);
+        assertThat(w.vm(0).history()).hasSize(2);
+        assertThat(w.vm(0).history().get(0).etime()).isNotZero();
+        assertThat(w.vm(0).lastHistory().seq()).isEqualTo(1);
+        assertThat(w.vm(0).lastHistory().action()).isEqualTo(VmAction.RESUME);
+        w.settle(0);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        w.checkInvariants();
+
+        w.op(0, VmOp.TERMINATE);
+        w.settle(0);
+        VirtualMachine done = w.vm(0);
+        assertThat(done.state()).isEqualTo(VmState.DONE);
+        assertThat(done.etime()).isNotZero();
+        assertThat(done.lastHistory().eetime()).isNotZero();
+        assertThat(done.lastHistory().action()).isEqualTo(VmAction.TERMINATE);
+        assertThat(w.host(1).vms()).isEmpty();
+        assertThat(w.host(1).share().cpuUsage()).isZero();
+        assertThat(w.vmQuota(true)).isNull();
+        w.checkInvariants();
+    }
+
+    @Test
+    void failureThenRecover() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.op(0, VmOp.DEPLOY, 0);
+        w.result(0, true);
+        w.result(0, false);
+        VirtualMachine vm = w.vm(0);
+        assertThat(vm.lcmState()).isEqualTo(LcmState.BOOT_FAILURE);
+        assertThat(vm.userTemplate().get("ERROR")).contains("Error executing VMM action deploy: simulated");
+        w.checkInvariants();
+        assertThatThrownBy(() -> w.op(0, VmOp.POWEROFF)).isInstanceOf(ApiException.class)
+                .hasMessageContaining("BOOT_FAILURE");
+        VmTransitions.Applied retry = w.op(0, VmOp.RECOVER_RETRY);
+        assertThat(retry.driver()).isEqualTo(DriverOp.DEPLOY);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.BOOT);
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(w.vm(0).userTemplate().get("ERROR")).isNull();
+        w.checkInvariants();
+    }
+
+    @Test
+    void stopThenResumeRedeploysThroughPrologResume() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.op(0, VmOp.DEPLOY, 0);
+        w.settle(0);
+        w.op(0, VmOp.STOP);
+        w.settle(0);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.STOPPED);
+        assertThat(w.host(0).vms()).isEmpty();
+        w.checkInvariants();
+        w.op(0, VmOp.RESUME);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.PENDING);
+        VmTransitions.Applied a = w.op(0, VmOp.DEPLOY, 1);
+        assertThat(a.at().lcm()).isEqualTo(LcmState.PROLOG_RESUME);
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.BOOT_STOPPED);
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(w.vm(0).hostId()).isEqualTo(1);
+        w.checkInvariants();
+    }
+
+    @Test
+    void quotasRefuseCreationAndResumeBeyondLimits() {
+        VmWorld w = new VmWorld(QuotaSet.EMPTY.update(Template.parse("VM = [ VMS = 2, RUNNING_VMS = 1 ]")));
+        w.newVm(0, 1, 512, VmState.PENDING);
+        assertThatThrownBy(() -> w.newVm(1, 1, 512, VmState.PENDING)).isInstanceOf(ApiException.class)
+                .hasMessageContaining("RUNNING_VMS").extracting(e -> ((ApiException) e).code())
+                .isEqualTo(ErrorCode.AUTHORIZATION);
+        w.checkInvariants();
+        w.op(0, VmOp.DEPLOY, 0);
+        w.settle(0);
+        w.op(0, VmOp.POWEROFF);
+        w.settle(0);
+        w.newVm(1, 1, 512, VmState.HOLD); // the running slot is free while VM 0 is powered off
+        assertThatThrownBy(() -> w.op(0, VmOp.RESUME)).isInstanceOf(ApiException.class)
+                .hasMessageContaining("limit of 1 reached for RUNNING_VMS quota");
+        assertThat(w.vm(0).state()).isEqualTo(VmState.POWEROFF);
+        w.checkInvariants();
+        w.op(0, VmOp.TERMINATE); // terminate from poweroff always works, even beyond the running limit
+        w.settle(0);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.DONE);
+        w.checkInvariants();
+    }
+
+    @Test
+    void enforcedDeployRefusesAFullHostAndChangesNothing() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 3, 512, VmState.PENDING);
+        w.newVm(1, 2, 512, VmState.PENDING);
+        w.run(tx -> VmTransitions.applyOp(tx, 0, VmOp.DEPLOY, VmTransitions.Requester.SYSTEM,
+                new VmTransitions.Placement(0, 0, "dummy", true)));
+        assertThatThrownBy(() -> w.run(tx -> VmTransitions.applyOp(tx, 1, VmOp.DEPLOY, VmTransitions.Requester.SYSTEM,
+                new VmTransitions.Placement(0, 0, "dummy", true)))).isInstanceOf(ApiException.class)
+                .hasMessage("VM [1] does not fit in HOST [0]. Not enough CPU: 200/100");
+        assertThat(w.vm(1).state()).isEqualTo(VmState.PENDING);
+        assertThat(w.vm(1).history()).isEmpty();
+        w.checkInvariants();
+        // without enforcement an admin may overcommit
+        w.op(1, VmOp.DEPLOY, 0);
+        assertThat(w.host(0).share().cpuUsage()).isEqualTo(500);
+        w.checkInvariants();
+    }
+
+    @Test
+    void staleResultsAreDropped() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.op(0, VmOp.DEPLOY, 0);
+        Phase prolog = w.vm(0).phase();
+        w.op(0, VmOp.RECOVER_DELETE);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.DONE);
+        VmTransitions.Applied late = w.run(tx -> VmTransitions.applyResult(tx, 0, prolog, DriverOp.PROLOG, true, null));
+        assertThat(late).isNull();
+        w.checkInvariants();
+    }
+
+    @Test
+    void deleteRecreateGoesBackToPendingThroughACleanup() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.op(0, VmOp.DEPLOY, 1);
+        w.settle(0);
+        VmTransitions.Applied a = w.op(0, VmOp.RECOVER_DELETE_RECREATE);
+        assertThat(a.driver()).isEqualTo(DriverOp.CLEANUP);
+        assertThat(w.host(1).vms()).isEmpty();
+        w.checkInvariants();
+        w.result(0, true);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.PENDING);
+        assertThat(w.vm(0).deployId()).isEmpty();
+        assertThat(w.op(0, VmOp.DEPLOY, 0).at().lcm()).isEqualTo(LcmState.PROLOG);
+        w.checkInvariants();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.nimbo.server.api.vm;
+
+import dev.nimbo.core.auth.Right;
+import dev.nimbo.core.error.ApiException;
+import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.vm.VmRestrictions;
+import dev.nimbo.core.vmtemplate.VmTemplate;
+import dev.nimbo.server.api.Call;
+import dev.nimbo.server.api.Templates;
+
+/**
+ * one.template.instantiate(id, name, hold, extra template, persistent): a VM from a VM template, as oned builds
+ * it: the template (USE needed) with the extra template merged over it (tenants may not change restricted
+ * attributes), TEMPLATE_ID and TEMPLATE_NAME recorded, NAME when given (else {@code <template name>-<vm id>}),
+ * then created as one.vm.allocate creates VMs, in the same transaction. The persistent mode (private copies of
+ * the template's images) is not supported yet and says so.
+ */
+final class VmInstantiate {
+    private VmInstantiate() {
+    }
+
+    static Object instantiate(Call call) {
+        call.params().arity(1, 5);
+        int templateId = call.params().integer(0);
+        String name = call.params().string(1, "");
+        boolean hold = call.params().bool(2, false);
+        String extraText = call.params().string(3, "");
+        boolean persistent = call.params().bool(4, false);
+        Template extra = extraText.isBlank() ? Template.EMPTY : Templates.parse(call, extraText);
+        if (persistent) {
+            throw ApiException.action("Persistent instantiation (private copies of the template's images) is not "
+                    + "supported yet", templateId);
+        }
+        call.authorizeCreate(ObjectType.VM);
+        int uid = call.subject().uid();
+        int gid = call.subject().gid();
+        return call.write(tx -> {
+            VmTemplate tmpl = tx.require(ObjectType.TEMPLATE, templateId);
+            call.authorize(Right.USE, tmpl);
+            if (!call.subject().isOneadmin()) {
+                String r = VmRestrictions.VM.changed(extra, tmpl.template(), true);
+                if (r != null) {
+                    throw ApiException.authorization(VmRestrictions.message(r));
+                }
+            }
+            Template t = tmpl.template().update(extra, true).without("NAME").without("TEMPLATE_NAME")
+                    .without("TEMPLATE_ID").with("TEMPLATE_NAME", tmpl.name())
+                    .with("TEMPLATE_ID", Integer.toString(templateId));
+            if (!name.isBlank()) {
+                t = t.with("NAME", name);
+            }
+            return VmMethods.create(call, tx, t, hold, uid, call.subject().uname(), gid, call.subject().gname());
+        });
+    }
+}

@@ -1,0 +1,312 @@
+package dev.nimbo.server.api.vm;
+
+import dev.nimbo.core.auth.Right;
+import dev.nimbo.core.datastore.Datastore;
+import dev.nimbo.core.error.ApiException;
+import dev.nimbo.core.error.ErrorCode;
+import dev.nimbo.core.group.Group;
+import dev.nimbo.core.host.Host;
+import dev.nimbo.core.host.HostState;
+import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.obj.Permissions;
+import dev.nimbo.core.obj.PoolObject;
+import dev.nimbo.core.quota.Usage;
+import dev.nimbo.core.state.Transaction;
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.user.User;
+import dev.nimbo.core.vm.History;
+import dev.nimbo.core.vm.VirtualMachine;
+import dev.nimbo.core.vm.VmAction;
+import dev.nimbo.core.vm.VmDefinition;
+import dev.nimbo.core.vm.VmMonitoring;
+import dev.nimbo.core.vm.VmOp;
+import dev.nimbo.core.vm.VmQuotas;
+import dev.nimbo.core.vm.VmResources;
+import dev.nimbo.core.vm.VmRestrictions;
+import dev.nimbo.core.vm.VmState;
+import dev.nimbo.core.vm.VmTransitions;
+import dev.nimbo.core.xml.XmlWriter;
+import dev.nimbo.server.api.ApiRegistry;
+import dev.nimbo.server.api.Call;
+import dev.nimbo.server.api.Templates;
+import dev.nimbo.server.api.shared.SharedMethods;
+import dev.nimbo.server.vm.VmLifecycle;
+import java.util.List;
+
+/**
+ * one.vm.*: create, place, act on and inspect VMs. Each life-cycle method authorizes at the level its action
+ * needs (oned's default operation lists: deploy, recover and retry ADMIN; the rest MANAGE), stages the step with
+ * {@link VmTransitions} in one controller action, and then hands the driver work to {@link VmLifecycle}. The
+ * pool listings, monitoring, accounting and showback are in {@link VmPoolMethods}.
+ */
+public final class VmMethods {
+    /** OpenNebula's default umask 177: new VMs are owner use+manage only. */
+    static final Permissions DEFAULT_PERMISSIONS = new Permissions(0600);
+
+    private VmMethods() {
+    }
+
+    public static void register(ApiRegistry r) {
+        // chmod, rename, lock and unlock are the shared ones (VMs have no unique names); update edits USER_TEMPLATE
+        ApiRegistry shared = new ApiRegistry();
+        SharedMethods.register(shared, "one.vm", ObjectType.VM);
+        for (String m : List.of("chmod", "rename", "lock", "unlock")) {
+            r.register("one.vm." + m, shared.find("one.vm." + m));
+        }
+        r.register("one.vm.update", VmMethods::update);
+        r.register("one.vm.allocate", VmMethods::allocate);
+        r.register("one.vm.info", VmMethods::info);
+        r.register("one.vm.deploy", VmMethods::deploy);
+        r.register("one.vm.action", VmMethods::action);
+        r.register("one.vm.recover", VmMethods::recover);
+        r.register("one.vm.chown", VmMethods::chown);
+        r.register("one.vm.monitoring", VmMethods::monitoring);
+        VmPoolMethods.register(r);
+        r.register("one.template.instantiate", VmInstantiate::instantiate);
+    }
+
+    static VmTransitions.Requester requester(Call call) {
+        return new VmTransitions.Requester(call.subject().uid(), call.subject().gid(), -1);
+    }
+
+    /** Hands a committed step's driver work to the life cycle; returns the VM's ID for the response. */
+    static int dispatch(Call call, VmTransitions.Applied a) {
+        VmLifecycle l = VmLifecycle.of(call.ctx());
+        l.dispatch(a);
+        if (a.vm().state() == VmState.DONE) {
+            l.monitor().forget(a.vm().id());
+        }
+        return a.vm().id();
+    }
+
+    // ------------------------------------------------------------------ allocate
+
+    static Object allocate(Call call) {
+        call.params().arity(1, 2);
+        Template t = Templates.parse(call, call.params().string(0));
+        boolean hold = call.params().bool(1, false);
+        call.authorizeCreate(ObjectType.VM);
+        checkRestricted(call, t);
+        int uid = call.subject().uid();
+        int gid = call.subject().gid();
+        return call.write(tx -> create(call, tx, t, hold, uid, call.subject().uname(), gid, call.subject().gname()));
+    }
+
+    /**
+     * Creates a VM from a template in a transaction: parse and check, take images and leases (each needs USE),
+     * charge quotas, store it PENDING (or HOLD). Shared with one.template.instantiate. Returns its ID.
+     */
+    public static int create(Call call, Transaction tx, Template t, boolean hold, int uid, String uname, int gid,
+                             String gname) {
+        int id = tx.nextId(ObjectType.VM);
+        VmDefinition.Parsed p = VmDefinition.parse(t, id);
+        Template vmTemplate = VmResources.acquire(tx, id, call.subject().uid(), uid, gid, p.vmTemplate(),
+                o -> call.authorize(Right.USE, o));
+        VirtualMachine vm = VirtualMachine.builder(id, p.name(), hold || p.submitOnHold() ? VmState.HOLD : VmState.PENDING)
+                .owner(uid, uname, gid, gname).permissions(DEFAULT_PERMISSIONS).stime(tx.now())
+                .vmTemplate(VmDefinition.sorted(vmTemplate)).userTemplate(p.userTemplate()).build();
+        VmTransitions.create(tx, vm, call.subject().uid());
+        return id;
+    }
+
+    /** Tenants may not set restricted attributes (AUTHORIZATION with oned's message). */
+    static void checkRestricted(Call call, Template t) {
+        if (!call.subject().isOneadmin()) {
+            String r = VmRestrictions.VM.firstIn(t);
+            if (r != null) {
+                throw ApiException.authorization(VmRestrictions.message(r));
+            }
+        }
+    }
+
+    /** one.vm.update: USER_TEMPLATE replaced or merged; tenants may not change restricted attributes. */
+    static Object update(Call call) {
+        call.params().arity(2, 3);
+        int id = call.params().integer(0);
+        Template t = Templates.parse(call, call.params().string(1));
+        boolean merge = Templates.mergeFlag(call, 2);
+        return call.write(tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, id);
+            call.authorize(VmAction.UPDATE.defaultRight(), vm);
+            Template incoming = t;
+            if (!call.subject().isOneadmin()) {
+                String r = VmRestrictions.VM.changed(t, vm.userTemplate(), merge);
+                if (r != null) {
+                    throw ApiException.authorization(VmRestrictions.message(r));
+                }
+                incoming = merge ? t : VmRestrictions.VM.keep(t, vm.userTemplate());
+            }
+            tx.put(vm.withTemplate(vm.userTemplate().update(incoming, merge)));
+            return id;
+        });
+    }
+
+    // ------------------------------------------------------------------ info
+
+    static Object info(Call call) {
+        call.params().arity(1, 2);
+        VirtualMachine vm = call.ctx().view().require(ObjectType.VM, call.params().integer(0));
+        call.authorizeIgnoringLock(Right.USE, vm);
+        return vm.toXml();
+    }
+
+    // ------------------------------------------------------------------ deploy
+
+    static Object deploy(Call call) {
+        call.params().arity(2, 5);
+        int id = call.params().integer(0);
+        int hid = call.params().integer(1);
+        boolean enforce = call.params().bool(2, false);
+        int dsParam = call.params().integer(3, -1);
+        if (call.params().has(4) && !call.params().string(4).isBlank()) {
+            Templates.parse(call, call.params().string(4)); // extra NIC template: checked, NIC_AUTO not supported yet
+        }
+        return dispatch(call, call.write(tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, id);
+            Host host = tx.require(ObjectType.HOST, hid);
+            if (host.state() == HostState.OFFLINE) {
+                throw ApiException.action("Host is offline, cannot use it to deploy VM", hid);
+            }
+            int dsId = dsParam;
+            History last = vm.lastHistory();
+            if (dsId < 0 && last != null && (last.action() == VmAction.STOP || last.action() == VmAction.UNDEPLOY
+                    || last.action() == VmAction.UNDEPLOY_HARD)) {
+                dsId = last.dsId();
+            }
+            Datastore ds = dsId < 0 ? defaultSystemDs(tx, host) : systemDs(tx, dsId, host);
+            call.authorize(VmAction.DEPLOY.defaultRight(), vm);
+            call.authorize(Right.MANAGE, host);
+            call.authorize(Right.USE, ds);
+            // only administrators may overcommit a host
+            boolean enforced = enforce || !call.subject().isOneadmin();
+            return VmTransitions.applyOp(tx, id, VmOp.DEPLOY, requester(call),
+                    new VmTransitions.Placement(hid, ds.id(), ds.tmMad(), enforced));
+        }));
+    }
+
+    private static Datastore defaultSystemDs(Transaction tx, Host host) {
+        dev.nimbo.core.cluster.Cluster c = tx.require(ObjectType.CLUSTER, host.clusterId());
+        for (int dsId : c.datastores()) {
+            PoolObject o = tx.get(ObjectType.DATASTORE, dsId);
+            if (o instanceof Datastore ds && ds.dsType() == Datastore.SYSTEM_DS) {
+                return ds;
+            }
+        }
+        throw ApiException.action("Cluster [" + c.id() + "] does not have any Datastore of type SYSTEM_DS.");
+    }
+
+    private static Datastore systemDs(Transaction tx, int dsId, Host host) {
+        Datastore ds = tx.require(ObjectType.DATASTORE, dsId);
+        if (ds.dsType() != Datastore.SYSTEM_DS) {
+            throw ApiException.internal("Trying to use Datastore [" + dsId
+                    + "] to deploy the VM, but it is not of type system datastore.");
+        }
+        if (!ds.clusters().contains(host.clusterId())) {
+            throw ApiException.action("Datastore [" + dsId + "] and Host [" + host.id()
+                    + "] are not in the same Cluster [" + host.clusterId() + "].", dsId);
+        }
+        return ds;
+    }
+
+    // ------------------------------------------------------------------ action, recover
+
+    static Object action(Call call) {
+        call.params().arity(2, 2);
+        String word = call.params().string(0);
+        int id = call.params().integer(1);
+        VmOp op = VmOp.ofActionWord(word);
+        return dispatch(call, call.write(tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, id);
+            if (op == null) {
+                throw ApiException.action("Action \"" + word + "\" is not supported", id);
+            }
+            call.authorize(op.action().defaultRight(), vm);
+            try {
+                return VmTransitions.applyOp(tx, id, op, requester(call), null);
+            } catch (ApiException e) {
+                // oned answers a resume beyond the running quotas with ACTION
+                if (op == VmOp.RESUME && e.code() == ErrorCode.AUTHORIZATION) {
+                    throw ApiException.action(e.getMessage(), id);
+                }
+                throw e;
+            }
+        }));
+    }
+
+    static Object recover(Call call) {
+        call.params().arity(2, 2);
+        int id = call.params().integer(0);
+        int code = call.params().integer(1);
+        VmOp op = VmOp.ofRecoverCode(code);
+        return dispatch(call, call.write(tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, id);
+            if (op == null) {
+                throw ApiException.action("Wrong recovery operation code", id);
+            }
+            call.authorize(op.action().defaultRight(), vm);
+            return VmTransitions.applyOp(tx, id, op, requester(call), null);
+        }));
+    }
+
+    // ------------------------------------------------------------------ chown
+
+    /** As the shared chown, and the VM's quota usage moves from the old owner and group to the new ones. */
+    static Object chown(Call call) {
+        call.params().arity(3, 3);
+        int id = call.params().integer(0);
+        int newUid = call.params().integer(1);
+        int newGid = call.params().integer(2);
+        if (newUid < -1 || newGid < -1) {
+            throw ApiException.api("[" + call.method() + "] Wrong user or group ID.");
+        }
+        return call.write(tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, id);
+            call.authorize(Right.MANAGE, vm);
+            int uid = vm.uid();
+            String uname = vm.uname();
+            int gid = vm.gid();
+            String gname = vm.gname();
+            if (newUid >= 0) {
+                User u = tx.require(ObjectType.USER, newUid);
+                if (!call.subject().isOneadmin()) {
+                    call.authorize(Right.MANAGE, u);
+                }
+                uid = u.id();
+                uname = u.name();
+            }
+            if (newGid >= 0) {
+                Group g = tx.require(ObjectType.GROUP, newGid);
+                if (!call.subject().isOneadmin()) {
+                    call.authorize(Right.USE, g);
+                }
+                gid = g.id();
+                gname = g.name();
+            }
+            if (uid != vm.uid() || gid != vm.gid()) {
+                Usage u = VmQuotas.held(vm, vm.phase());
+                if (dev.nimbo.core.vm.VmStateMachine.holdsResources(vm.phase())) {
+                    u = u.plus(VmResources.usage(vm));
+                }
+                VmQuotas.release(tx, vm.uid(), vm.gid(), u);
+                VmQuotas.charge(tx, call.subject().uid(), uid, gid, u, true);
+            }
+            tx.put(vm.withOwner(uid, uname, gid, gname));
+            return id;
+        });
+    }
+
+    // ------------------------------------------------------------------ monitoring
+
+    static Object monitoring(Call call) {
+        call.params().arity(1, 1);
+        VirtualMachine vm = call.ctx().view().require(ObjectType.VM, call.params().integer(0));
+        call.authorizeIgnoringLock(Right.USE, vm);
+        XmlWriter w = new XmlWriter();
+        w.open("MONITORING_DATA");
+        for (VmMonitoring m : VmLifecycle.of(call.ctx()).monitor().records(vm)) {
+            m.writeXml(w);
+        }
+        w.close("MONITORING_DATA");
+        return w.toString();
+    }
+}

@@ -1,0 +1,252 @@
+package dev.nimbo.server.vm;
+
+import dev.nimbo.core.host.Host;
+import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.obj.PoolObject;
+import dev.nimbo.core.state.Controller;
+import dev.nimbo.core.state.ObjectsView;
+import dev.nimbo.core.vm.DriverOp;
+import dev.nimbo.core.vm.DriverRequest;
+import dev.nimbo.core.vm.DriverResult;
+import dev.nimbo.core.vm.History;
+import dev.nimbo.core.vm.Phase;
+import dev.nimbo.core.vm.TransferDriver;
+import dev.nimbo.core.vm.VirtualMachine;
+import dev.nimbo.core.vm.VmAction;
+import dev.nimbo.core.vm.VmDriverQueue;
+import dev.nimbo.core.vm.VmStateMachine;
+import dev.nimbo.core.vm.VmTransitions;
+import dev.nimbo.core.vm.VmmDriver;
+import dev.nimbo.drivers.tm.DummyTm;
+import dev.nimbo.drivers.vmm.DummyVmm;
+import dev.nimbo.server.api.ApiContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives VMs through their life cycle. API actions stage a step ({@link VmTransitions}) in one controller action
+ * and hand the {@link VmTransitions.Applied} result here once it is durable; this starts the driver operation
+ * the VM now waits for (one at a time per VM, with a timeout, through a {@link VmDriverQueue}), and turns the
+ * driver's answer into one more controller action that moves the VM on (to its next phase, and maybe the next
+ * operation) or to the *_FAILURE phase. Answers that arrive for an operation that was superseded, or for a VM
+ * that has moved on, change nothing.
+ *
+ * <p>At start, VMs found in a phase that waits for a driver (a previous nimbod stopped or crashed mid-operation)
+ * get that operation issued again ({@code NIMBO_VM_RESTART_POLICY=resume}, the default: the dummy drivers and
+ * real ones are idempotent per operation), or are failed cleanly as if the driver had failed
+ * ({@code NIMBO_VM_RESTART_POLICY=fail}). No VM stays in a transient phase.
+ *
+ * <p>One per daemon, found by its controller ({@link #of}). Thread-safe: driver callbacks arrive on driver
+ * threads and only submit controller actions.
+ */
+public final class VmLifecycle implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(VmLifecycle.class);
+    private static final Map<Controller, VmLifecycle> RUNNING = new ConcurrentHashMap<>();
+
+    /** The message a VM failed by a restart shows in its ERROR attribute. */
+    static final String RESTART_MESSAGE = "the operation was interrupted by a restart of nimbod";
+
+    private final ApiContext ctx;
+    private final Map<String, VmmDriver> vmms;
+    private final Map<String, TransferDriver> tms;
+    private final VmDriverQueue queue;
+    private final VmSettings settings;
+    private final VmMonitor monitor;
+    private volatile boolean closed;
+
+    VmLifecycle(ApiContext ctx, List<VmmDriver> vmmList, List<TransferDriver> tmList, VmSettings settings) {
+        this.ctx = ctx;
+        Map<String, VmmDriver> v = new TreeMap<>();
+        vmmList.forEach(d -> v.put(d.name(), d));
+        Map<String, TransferDriver> t = new TreeMap<>();
+        tmList.forEach(d -> t.put(d.name(), d));
+        this.vmms = Map.copyOf(v);
+        this.tms = Map.copyOf(t);
+        this.settings = settings;
+        this.queue = new VmDriverQueue(settings.driverTimeout());
+        this.monitor = new VmMonitor(ctx, this.vmms, settings);
+    }
+
+    /** Starts the life cycle of a daemon: resumes or fails interrupted operations, then monitors VMs. */
+    public static VmLifecycle start(ApiContext ctx) {
+        return RUNNING.computeIfAbsent(ctx.controller(), c -> {
+            VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm()), List.of(new DummyTm()),
+                    VmSettings.fromEnvironment());
+            l.recover();
+            l.monitor.start();
+            return l;
+        });
+    }
+
+    /** The daemon's life cycle (started on first use if the daemon did not start it). */
+    public static VmLifecycle of(ApiContext ctx) {
+        VmLifecycle l = RUNNING.get(ctx.controller());
+        return l != null ? l : start(ctx);
+    }
+
+    /** Stops the life cycle of a daemon (before its controller closes); operations in flight are abandoned. */
+    public static void stop(Controller controller) {
+        VmLifecycle l = RUNNING.remove(controller);
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        monitor.close();
+    }
+
+    public VmMonitor monitor() {
+        return monitor;
+    }
+
+    private ObjectsView view() {
+        return ctx.view();
+    }
+
+    // ------------------------------------------------------------------ dispatch
+
+    /**
+     * Starts the driver work a committed step left: the operation the VM now waits for, and a clean-up that
+     * nobody waits for. Call after the step's action is durable.
+     */
+    public void dispatch(VmTransitions.Applied a) {
+        if (a == null || closed) {
+            return;
+        }
+        if (a.detached() != null) {
+            submit(a.vm(), a.at(), a.detached(), false);
+        }
+        if (a.driver() != null) {
+            submit(a.vm(), a.at(), a.driver(), true);
+        } else if (!VmStateMachine.transientPhase(a.at())) {
+            queue.forget(a.vm().id(), null);
+        }
+    }
+
+    private void submit(VirtualMachine vm, Phase at, DriverOp op, boolean tracked) {
+        queue.submit(vm.id(), at, op, tracked, t -> call(vm, op), this::onOutcome);
+    }
+
+    /** Starts one driver operation for the VM as it is now (its last placement names host and drivers). */
+    private CompletableFuture<DriverResult> call(VirtualMachine version, DriverOp op) {
+        VirtualMachine vm = (VirtualMachine) view().get(ObjectType.VM, version.id());
+        if (vm == null) {
+            vm = version;
+        }
+        History h = vm.lastHistory();
+        if (h == null) {
+            return CompletableFuture.failedFuture(new dev.nimbo.core.vm.DriverException("the VM has no placement"));
+        }
+        Host host = (Host) view().get(ObjectType.HOST, h.hid());
+        DriverRequest req = new DriverRequest(op, vm, h.hid(), h.hostname(), host == null ? null : host.template(),
+                h.dsId());
+        String vmMad = host != null ? host.vmMad() : h.vmMad();
+        if (op.kind() == DriverOp.Kind.VMM) {
+            VmmDriver d = vmms.get(vmMad);
+            if (d == null) {
+                return CompletableFuture.failedFuture(new dev.nimbo.core.vm.DriverException(
+                        "no virtualization driver \"" + vmMad + "\" in this nimbod"));
+            }
+            return d.execute(req);
+        }
+        // a simulated host has no disks to move, whatever its system datastore's TM_MAD says
+        String tmMad = DummyVmm.NAME.equals(vmMad) ? DummyTm.NAME : h.tmMad();
+        TransferDriver d = tms.get(tmMad);
+        if (d == null) {
+            return CompletableFuture.failedFuture(new dev.nimbo.core.vm.DriverException(
+                    "no transfer driver \"" + tmMad + "\" in this nimbod"));
+        }
+        return d.execute(req);
+    }
+
+    private void onOutcome(VmDriverQueue.Ticket t, DriverResult r, Throwable failure) {
+        if (closed) {
+            return;
+        }
+        if (!t.tracked()) {
+            if (failure != null) {
+                log.warn("VM {}: clean-up {} failed: {}", t.vmId(), t.op().text(), reason(failure));
+            }
+            return;
+        }
+        boolean success = failure == null;
+        if (!success) {
+            log.info("VM {}: {} failed: {}", t.vmId(), t.op().text(), reason(failure));
+        }
+        String message = success ? null : reason(failure);
+        String deployId = success && r != null ? r.deployId() : null;
+        ctx.controller().submit(tx -> {
+            if (!queue.isCurrent(t)) {
+                return null; // superseded by a newer operation for this VM
+            }
+            return VmTransitions.applyResult(tx, t.vmId(), t.at(), t.op(), success, message, deployId);
+        }).whenComplete((applied, err) -> {
+            if (err != null) {
+                log.error("VM {}: could not record the result of {}: {}", t.vmId(), t.op().text(), reason(err));
+                return;
+            }
+            if (applied != null) {
+                dispatch(applied);
+            } else {
+                queue.forget(t.vmId(), t);
+            }
+        });
+    }
+
+    static String reason(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    // ------------------------------------------------------------------ restart
+
+    /** VMs left waiting for a driver by a previous run: issue the operation again, or fail it cleanly. */
+    void recover() {
+        int resumed = 0;
+        int failed = 0;
+        for (PoolObject o : view().list(ObjectType.VM)) {
+            VirtualMachine vm = (VirtualMachine) o;
+            Phase p = vm.phase();
+            if (!VmStateMachine.transientPhase(p)) {
+                continue;
+            }
+            History h = vm.lastHistory();
+            DriverOp op = VmStateMachine.driverFor(p, h == null ? VmAction.NONE : h.action());
+            if (settings.failOnRestart()) {
+                VmTransitions.Applied a = ctx.controller().execute(tx ->
+                        VmTransitions.applyResult(tx, vm.id(), p, op, false, RESTART_MESSAGE));
+                dispatch(a);
+                failed++;
+            } else {
+                dispatch(new VmTransitions.Applied(vm, p, op, null, false));
+                resumed++;
+            }
+        }
+        if (resumed + failed > 0) {
+            log.info("VMs interrupted by the previous run: {} operations issued again, {} failed", resumed, failed);
+        }
+    }
+
+    /** VMs with driver operations queued or running (for tests and metrics). */
+    public int busyVms() {
+        return queue.busyVms();
+    }
+
+    List<String> vmmNames() {
+        return new ArrayList<>(vmms.keySet());
+    }
+}

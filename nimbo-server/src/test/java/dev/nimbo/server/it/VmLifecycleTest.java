@@ -1,0 +1,514 @@
+package dev.nimbo.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nimbo.client.OneClient;
+import dev.nimbo.client.OneResponse;
+import dev.nimbo.core.xml.XmlNode;
+import dev.nimbo.testing.NimbodProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The VM life cycle end to end: a real nimbod with dummy hosts (50 ms driver latency), spoken to over XML-RPC.
+ * Placement, every action, failure injection into each driver operation with its recovery, a daemon killed
+ * mid-operation, host capacity and quotas moving with the VMs, and what tenants may and may not do. One daemon
+ * for the class; tests create their own hosts and users.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class VmLifecycleTest {
+    static final int AUTHORIZATION = 0x200;
+    static final int NO_EXISTS = 0x400;
+    static final int ACTION = 0x800;
+    static final int ALLOCATE = 0x4000;
+
+    // STATE
+    static final int PENDING = 1;
+    static final int HOLD = 2;
+    static final int ACTIVE = 3;
+    static final int STOPPED = 4;
+    static final int SUSPENDED = 5;
+    static final int DONE = 6;
+    static final int POWEROFF = 8;
+    static final int UNDEPLOYED = 9;
+    // LCM_STATE
+    static final int PROLOG = 1;
+    static final int RUNNING = 3;
+    static final int BOOT_FAILURE = 36;
+    static final int PROLOG_FAILURE = 39;
+    static final int EPILOG_FAILURE = 40;
+    static final int EPILOG_STOP_FAILURE = 41;
+
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    NimbodProcess nimbod;
+    OneClient admin;
+
+    @BeforeAll
+    void startDaemon() throws Exception {
+        Path dir = Files.createTempDirectory("nimbod-vm-");
+        nimbod = NimbodProcess.start(dir, null, Map.of("NIMBO_HOST_MONITOR_INTERVAL", "1",
+                "NIMBO_VM_MONITOR_INTERVAL", "1", "NIMBO_DUMMY_LATENCY", "50"));
+        admin = nimbod.client();
+    }
+
+    @AfterAll
+    void stopDaemon() throws Exception {
+        if (nimbod != null) {
+            assertThat(nimbod.stop()).as("clean exit on SIGTERM").isZero();
+        }
+    }
+
+    static String unique(String prefix) {
+        return prefix + SEQ.incrementAndGet() + "-" + Long.toString(System.nanoTime() % 100000, 36);
+    }
+
+    static OneResponse ok(OneResponse r) {
+        assertThat(r.ok()).as("call failed: %s", r.ok() ? "" : r.message()).isTrue();
+        return r;
+    }
+
+    static void fails(OneResponse r, int code, String messagePart) {
+        assertThat(r.ok()).as("expected failure 0x%x", code).isFalse();
+        assertThat(r.errorCode()).as("error code for: %s", r.message()).isEqualTo(code);
+        assertThat(r.message()).contains(messagePart);
+    }
+
+    /** A dummy host, monitored (so it has capacity), with extra template attributes. */
+    int newHost(String extraTemplate) {
+        String name = unique("vmhost");
+        int id = ok(admin.call("one.host.allocate", name, "dummy", "dummy", -1)).intValue();
+        if (!extraTemplate.isEmpty()) {
+            ok(admin.call("one.host.update", id, extraTemplate, 1));
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> XmlNode.parse(ok(admin.call("one.host.info", id))
+                .stringValue()).integer("STATE", -1) == 2);
+        return id;
+    }
+
+    XmlNode vm(OneClient c, int id) {
+        return XmlNode.parse(ok(c.call("one.vm.info", id)).stringValue());
+    }
+
+    XmlNode host(int id) {
+        return XmlNode.parse(ok(admin.call("one.host.info", id)).stringValue());
+    }
+
+    /** Waits until the VM is in STATE {@code state} (and LCM_STATE {@code lcm} when ACTIVE); returns it then. */
+    XmlNode awaitVm(OneClient c, int id, int state, int lcm) {
+        XmlNode[] last = new XmlNode[1];
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(25)).until(() -> {
+            last[0] = vm(c, id);
+            return last[0].integer("STATE", -1) == state && (state != ACTIVE || last[0].integer("LCM_STATE", -1) == lcm);
+        });
+        return last[0];
+    }
+
+    int allocate(OneClient c, String template) {
+        return ok(c.call("one.vm.allocate", template, false)).intValue();
+    }
+
+    static final String SMALL = "NAME = \"%s\"\nCPU = 0.5\nVCPU = 1\nMEMORY = 128\nDISK = [ TYPE = fs, SIZE = 64 ]";
+
+    // ------------------------------------------------------------------ the happy path
+
+    @Test
+    void allocateDeployPoweroffResumeTerminate() {
+        int h = newHost("");
+        String name = unique("web");
+        int id = allocate(admin, String.format(SMALL, name) + "\nLABEL = \"blue\"");
+        XmlNode vm = vm(admin, id);
+        assertThat(vm.text("NAME")).isEqualTo(name);
+        assertThat(vm.integer("STATE", -1)).isEqualTo(PENDING);
+        assertThat(vm.child("TEMPLATE").text("CPU")).isEqualTo("0.5");
+        assertThat(vm.child("TEMPLATE").text("VMID")).isEqualTo(String.valueOf(id));
+        assertThat(vm.child("USER_TEMPLATE").text("LABEL")).isEqualTo("blue");
+        assertThat(vm.child("HISTORY_RECORDS").children()).isEmpty();
+
+        ok(admin.call("one.vm.deploy", id, h, false, -1));
+        vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.text("DEPLOY_ID")).isEqualTo("one-" + id);
+        XmlNode hist = vm.child("HISTORY_RECORDS").child("HISTORY");
+        assertThat(hist.integer("HID", -1)).isEqualTo(h);
+        assertThat(hist.integer("SEQ", -1)).isZero();
+        assertThat(hist.longValue("PSTIME", 0)).isPositive();
+        assertThat(hist.longValue("RSTIME", 0)).isPositive();
+        XmlNode share = host(h).child("HOST_SHARE");
+        assertThat(share.integer("RUNNING_VMS", -1)).isEqualTo(1);
+        assertThat(share.longValue("CPU_USAGE", -1)).isEqualTo(50);
+        assertThat(share.longValue("MEM_USAGE", -1)).isEqualTo(128 * 1024);
+        assertThat(host(h).child("VMS").all("ID")).extracting(XmlNode::text).containsExactly(String.valueOf(id));
+        // monitoring arrives from the dummy hypervisor
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(admin, id).child("MONITORING").child("NETRX") != null);
+        assertThat(ok(admin.call("one.vm.monitoring", id)).stringValue()).startsWith("<MONITORING_DATA><MONITORING>");
+
+        ok(admin.call("one.vm.action", "poweroff", id));
+        vm = awaitVm(admin, id, POWEROFF, 0);
+        assertThat(host(h).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isEqualTo(1); // capacity stays
+        ok(admin.call("one.vm.action", "resume", id));
+        vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.child("HISTORY_RECORDS").all("HISTORY")).hasSize(2);
+
+        ok(admin.call("one.vm.action", "reboot", id));
+        ok(admin.call("one.vm.action", "suspend", id));
+        awaitVm(admin, id, SUSPENDED, 0);
+        ok(admin.call("one.vm.action", "resume", id));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+
+        ok(admin.call("one.vm.action", "terminate", id));
+        vm = awaitVm(admin, id, DONE, 0);
+        assertThat(vm.longValue("ETIME", 0)).isPositive();
+        List<XmlNode> records = vm.child("HISTORY_RECORDS").all("HISTORY");
+        assertThat(records).hasSize(3);
+        assertThat(records.get(2).integer("ACTION", -1)).isEqualTo(27); // terminate
+        assertThat(records.get(2).longValue("EETIME", 0)).isPositive();
+        share = host(h).child("HOST_SHARE");
+        assertThat(share.integer("RUNNING_VMS", -1)).isZero();
+        assertThat(share.longValue("CPU_USAGE", -1)).isZero();
+        // DONE VMs leave the default listing
+        assertThat(ok(admin.call("one.vmpool.info", -2, id, id, -1)).stringValue()).isEqualTo("<VM_POOL></VM_POOL>");
+        assertThat(ok(admin.call("one.vmpool.info", -2, id, id, DONE)).stringValue()).contains("<ID>" + id + "</ID>");
+    }
+
+    @Test
+    void stopUndeployAndRedeploy() {
+        int h1 = newHost("");
+        int h2 = newHost("");
+        int id = allocate(admin, String.format(SMALL, unique("s")));
+        ok(admin.call("one.vm.deploy", id, h1, true, 0));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.action", "stop", id));
+        awaitVm(admin, id, STOPPED, 0);
+        assertThat(host(h1).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isZero();
+        ok(admin.call("one.vm.action", "resume", id));
+        awaitVm(admin, id, PENDING, 0);
+        ok(admin.call("one.vm.deploy", id, h2));
+        XmlNode vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.child("HISTORY_RECORDS").all("HISTORY").get(1).integer("HID", -1)).isEqualTo(h2);
+        ok(admin.call("one.vm.action", "undeploy-hard", id));
+        awaitVm(admin, id, UNDEPLOYED, 0);
+        ok(admin.call("one.vm.deploy", id, h1));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        fails(admin.call("one.vm.action", "hold", id), ACTION, "not available for state RUNNING");
+        ok(admin.call("one.vm.action", "terminate-hard", id));
+        awaitVm(admin, id, DONE, 0);
+    }
+
+    // ------------------------------------------------------------------ failures and recovery
+
+    @Test
+    void everyDriverFailureLandsInItsFailureStateAndRecovers() {
+        int h = newHost("");
+        // deploy (BOOT) fails: BOOT_FAILURE with the reason; retry after the fault is gone
+        int a = allocate(admin, String.format(SMALL, unique("f")) + "\nDUMMY_FAIL = deploy");
+        ok(admin.call("one.vm.deploy", a, h));
+        XmlNode vm = awaitVm(admin, a, ACTIVE, BOOT_FAILURE);
+        assertThat(vm.child("USER_TEMPLATE").text("ERROR")).contains("Error executing VMM action deploy")
+                .contains("simulated deploy failure");
+        fails(admin.call("one.vm.action", "poweroff", a), ACTION, "BOOT_FAILURE");
+        ok(admin.call("one.vm.update", a, "DUMMY_FAIL = \"\"", 1));
+        ok(admin.call("one.vm.recover", a, 2)); // retry
+        vm = awaitVm(admin, a, ACTIVE, RUNNING);
+        assertThat(vm.child("USER_TEMPLATE").text("ERROR", null)).isNull();
+
+        // prolog fails: PROLOG_FAILURE; recover success moves on to boot
+        int b = allocate(admin, String.format(SMALL, unique("f")) + "\nDUMMY_FAIL = prolog");
+        ok(admin.call("one.vm.deploy", b, h));
+        awaitVm(admin, b, ACTIVE, PROLOG_FAILURE);
+        ok(admin.call("one.vm.recover", b, 1));
+        awaitVm(admin, b, ACTIVE, RUNNING);
+
+        // shutdown and save fail: the VM stays RUNNING
+        int c = allocate(admin, String.format(SMALL, unique("f")) + "\nDUMMY_FAIL = \"shutdown,save,epilog,epilog_stop\"");
+        ok(admin.call("one.vm.deploy", c, h));
+        awaitVm(admin, c, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.action", "poweroff", c));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(admin, c).child("USER_TEMPLATE").text("ERROR", null) != null);
+        awaitVm(admin, c, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.action", "suspend", c));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(admin, c).child("USER_TEMPLATE").text("ERROR", "")
+                .contains("save"));
+        awaitVm(admin, c, ACTIVE, RUNNING);
+        // cancel (poweroff-hard) works, then undeploy's epilog_stop fails: EPILOG_STOP_FAILURE; retry after the fix
+        ok(admin.call("one.vm.action", "poweroff-hard", c));
+        awaitVm(admin, c, POWEROFF, 0);
+        ok(admin.call("one.vm.action", "undeploy", c));
+        awaitVm(admin, c, ACTIVE, 42); // EPILOG_UNDEPLOY_FAILURE
+        ok(admin.call("one.vm.update", c, "DUMMY_FAIL = \"epilog\"", 1));
+        ok(admin.call("one.vm.recover", c, 2));
+        awaitVm(admin, c, UNDEPLOYED, 0);
+        // terminate's epilog fails: EPILOG_FAILURE; terminate then deletes it (and frees the host)
+        ok(admin.call("one.vm.action", "terminate", c));
+        awaitVm(admin, c, ACTIVE, EPILOG_FAILURE);
+        ok(admin.call("one.vm.action", "terminate", c));
+        awaitVm(admin, c, DONE, 0);
+
+        // restore fails: back to SUSPENDED; stop's epilog fails: EPILOG_STOP_FAILURE, recover success: STOPPED
+        int d = allocate(admin, String.format(SMALL, unique("f")) + "\nDUMMY_FAIL = \"restore,epilog_stop\"");
+        ok(admin.call("one.vm.deploy", d, h));
+        awaitVm(admin, d, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.action", "suspend", d));
+        awaitVm(admin, d, SUSPENDED, 0);
+        ok(admin.call("one.vm.action", "resume", d));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(admin, d).child("USER_TEMPLATE").text("ERROR", "")
+                .contains("restore"));
+        awaitVm(admin, d, SUSPENDED, 0);
+        ok(admin.call("one.vm.action", "stop", d));
+        awaitVm(admin, d, ACTIVE, EPILOG_STOP_FAILURE);
+        ok(admin.call("one.vm.recover", d, 1));
+        awaitVm(admin, d, STOPPED, 0);
+        // delete-recreate back to PENDING, then delete
+        ok(admin.call("one.vm.recover", d, 4));
+        awaitVm(admin, d, PENDING, 0);
+        ok(admin.call("one.vm.recover", d, 3));
+        awaitVm(admin, d, DONE, 0);
+
+        // a host-wide fault: every operation on the host fails with probability 1
+        int hf = newHost("DUMMY_FAIL = all");
+        int e = allocate(admin, String.format(SMALL, unique("f")));
+        ok(admin.call("one.vm.deploy", e, hf));
+        awaitVm(admin, e, ACTIVE, PROLOG_FAILURE);
+        ok(admin.call("one.vm.recover", e, 3));
+        awaitVm(admin, e, DONE, 0);
+        assertThat(host(hf).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isZero();
+
+        for (int id : List.of(a, b)) {
+            ok(admin.call("one.vm.action", "terminate-hard", id));
+            awaitVm(admin, id, DONE, 0);
+        }
+        XmlNode share = host(h).child("HOST_SHARE");
+        assertThat(share.integer("RUNNING_VMS", -1)).isZero();
+        assertThat(share.longValue("CPU_USAGE", -1)).isZero();
+        assertThat(share.longValue("MEM_USAGE", -1)).isZero();
+    }
+
+    // ------------------------------------------------------------------ bad input
+
+    @Test
+    void wrongStatesAndBadInputGetClearErrors() {
+        int h = newHost("");
+        int id = allocate(admin, String.format(SMALL, unique("bad")));
+        fails(admin.call("one.vm.action", "poweroff", id), ACTION,
+                "Error performing action \"poweroff\": This action is not available for state PENDING");
+        fails(admin.call("one.vm.action", "explode", id), ACTION, "Action \"explode\" is not supported");
+        fails(admin.call("one.vm.recover", id, 9), ACTION, "Wrong recovery operation code");
+        fails(admin.call("one.vm.recover", id, 2), ACTION, "wrong state PENDING");
+        fails(admin.call("one.vm.action", "terminate", 999_999), NO_EXISTS, "[999999]");
+        fails(admin.call("one.vm.deploy", id, 999_999), NO_EXISTS, "host [999999]");
+        fails(admin.call("one.vm.deploy", id, h, false, 1), 0x2000, "not of type system datastore");
+        fails(admin.call("one.vm.allocate", "CPU = 1", false), ALLOCATE, "MEMORY attribute must be a positive integer");
+        fails(admin.call("one.vm.allocate", "MEMORY = 64\nCPU = -1", false), ALLOCATE, "CPU attribute must be a positive");
+        fails(admin.call("one.vm.allocate", "MEMORY = 64\nCPU = 1\nDISK = [ TYPE = fs ]", false), ALLOCATE, "SIZE");
+        fails(admin.call("one.vm.allocate", "MEMORY = 64\nCPU = 1\nDISK = [ IMAGE_ID = 999999 ]", false), ALLOCATE,
+                "does not exist");
+        // nothing was created by the refused allocations: the next VM's ID follows
+        int next = allocate(admin, String.format(SMALL, unique("bad")));
+        assertThat(next).isEqualTo(id + 1);
+        // a host too small when capacity is enforced
+        int big = allocate(admin, "MEMORY = 64\nCPU = 64");
+        fails(admin.call("one.vm.deploy", big, h, true), ACTION, "does not fit in HOST [" + h + "]. Not enough CPU");
+        assertThat(vm(admin, big).integer("STATE", -1)).isEqualTo(PENDING);
+        for (int v : List.of(id, next, big)) {
+            ok(admin.call("one.vm.action", "terminate", v));
+        }
+    }
+
+    @Test
+    void concurrentConflictingActionsOneWins() throws Exception {
+        int h = newHost("");
+        int id = allocate(admin, String.format(SMALL, unique("race")));
+        ok(admin.call("one.vm.deploy", id, h));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<OneResponse>> results = new ArrayList<>();
+            String[] actions = {"poweroff", "suspend", "stop", "undeploy", "poweroff", "stop"};
+            for (String a : actions) {
+                Callable<OneResponse> task = () -> {
+                    try (OneClient c = nimbod.client()) {
+                        return c.call("one.vm.action", a, id);
+                    }
+                };
+                results.add(pool.submit(task));
+            }
+            int wins = 0;
+            for (Future<OneResponse> f : results) {
+                OneResponse r = f.get();
+                if (r.ok()) {
+                    wins++;
+                } else {
+                    assertThat(r.errorCode()).isEqualTo(ACTION);
+                    assertThat(r.message()).contains("not available for state").doesNotContain("RUNNING");
+                }
+            }
+            assertThat(wins).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            XmlNode v = vm(admin, id);
+            return v.integer("STATE", -1) != ACTIVE;
+        });
+        ok(admin.call("one.vm.recover", id, 3));
+        awaitVm(admin, id, DONE, 0);
+    }
+
+    // ------------------------------------------------------------------ tenants
+
+    @Test
+    void tenantsCreateAndOperateTheirVmsButCannotPlaceOrRecoverThem() {
+        int h = newHost("");
+        String alice = unique("alice");
+        String bob = unique("bob");
+        int aliceId = ok(admin.call("one.user.allocate", alice, "pw", "", List.of())).intValue();
+        ok(admin.call("one.user.allocate", bob, "pw", "", List.of()));
+        ok(admin.call("one.user.quota", aliceId, "VM = [ VMS = 2, RUNNING_VMS = 2, CPU = 4, MEMORY = 1024 ]"));
+        OneClient a = nimbod.client(alice + ":pw");
+        OneClient b = nimbod.client(bob + ":pw");
+
+        int id = allocate(a, String.format(SMALL, unique("t")));
+        XmlNode vm = vm(a, id);
+        assertThat(vm.text("UNAME")).isEqualTo(alice);
+        assertThat(vm.child("PERMISSIONS").integer("OWNER_U", 0)).isEqualTo(1);
+        String quota = ok(admin.call("one.user.info", aliceId)).stringValue();
+        assertThat(quota).contains("<VMS_USED>1</VMS_USED>").contains("<CPU_USED>0.50</CPU_USED>");
+
+        fails(a.call("one.vm.deploy", id, h), AUTHORIZATION, "");
+        fails(b.call("one.vm.info", id), AUTHORIZATION, "");
+        fails(b.call("one.vm.action", "terminate", id), AUTHORIZATION, "");
+        assertThat(ok(b.call("one.vmpool.info", -2, -1, -1, -1)).stringValue()).doesNotContain("<ID>" + id + "</ID>");
+        assertThat(ok(a.call("one.vmpool.info", -3, -1, -1, -1)).stringValue()).contains("<ID>" + id + "</ID>");
+
+        ok(admin.call("one.vm.deploy", id, h));
+        awaitVm(a, id, ACTIVE, RUNNING);
+        ok(a.call("one.vm.action", "poweroff", id));
+        awaitVm(a, id, POWEROFF, 0);
+        fails(a.call("one.vm.recover", id, 3), AUTHORIZATION, "");
+        ok(a.call("one.vm.action", "resume", id));
+        awaitVm(a, id, ACTIVE, RUNNING);
+        ok(a.call("one.vm.rename", id, "renamed-by-alice"));
+        ok(a.call("one.vm.update", id, "NOTE = mine", 1));
+
+        // quotas: a second VM fits, a third does not; a VM too large for MEMORY neither
+        int second = allocate(a, String.format(SMALL, unique("t")));
+        fails(a.call("one.vm.allocate", String.format(SMALL, unique("t")), false), AUTHORIZATION, "VMS quota");
+        ok(a.call("one.vm.action", "terminate", second));
+        fails(a.call("one.vm.allocate", "CPU = 1\nMEMORY = 4096", false), AUTHORIZATION, "MEMORY quota");
+
+        ok(a.call("one.vm.action", "terminate", id));
+        awaitVm(a, id, DONE, 0);
+        quota = ok(admin.call("one.user.info", aliceId)).stringValue();
+        assertThat(quota).doesNotContain("<VMS_USED>1</VMS_USED>");
+    }
+
+    // ------------------------------------------------------------------ templates and networks
+
+    @Test
+    void instantiateFromATemplateWithALeasedNic() {
+        int h = newHost("");
+        String net = unique("vmnet");
+        int vn = ok(admin.call("one.vn.allocate", "NAME = " + net + "\nVN_MAD = bridge\nBRIDGE = br0\n"
+                + "AR = [ TYPE = IP4, IP = 10.77.0.10, SIZE = 2 ]", -1)).intValue();
+        ok(admin.call("one.vn.chmod", vn, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        String tname = unique("tpl");
+        int tid = ok(admin.call("one.template.allocate", "NAME = " + tname + "\nCPU = 0.25\nMEMORY = 64\n"
+                + "NIC = [ NETWORK_ID = " + vn + " ]")).intValue();
+        ok(admin.call("one.template.chmod", tid, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        String carol = unique("carol");
+        ok(admin.call("one.user.allocate", carol, "pw", "", List.of()));
+        OneClient c = nimbod.client(carol + ":pw");
+
+        // the tenant picks the NIC's MAC and the memory; restricted attributes stay the administrator's
+        fails(c.call("one.template.instantiate", tid, "", false, "CPU_COST = 1", false), AUTHORIZATION,
+                "restricted attribute CPU_COST");
+        fails(c.call("one.vm.allocate", "CPU = 1\nMEMORY = 64\nNIC = [ NETWORK_ID = " + vn + ", VLAN_ID = 7 ]", false),
+                AUTHORIZATION, "restricted attribute NIC/VLAN_ID");
+        int v1 = ok(c.call("one.template.instantiate", tid, "", false,
+                "MEMORY = 96\nNIC = [ NETWORK_ID = " + vn + ", MAC = \"02:00:0a:4d:00:0b\" ]", false)).intValue();
+        XmlNode vm = vm(c, v1);
+        assertThat(vm.text("NAME")).isEqualTo(tname + "-" + v1);
+        XmlNode t = vm.child("TEMPLATE");
+        assertThat(t.text("TEMPLATE_ID")).isEqualTo(String.valueOf(tid));
+        assertThat(t.text("MEMORY")).isEqualTo("96");
+        XmlNode nic = t.child("NIC");
+        assertThat(nic.text("NETWORK_ID")).isEqualTo(String.valueOf(vn));
+        assertThat(nic.text("NIC_ID")).isEqualTo("0");
+        assertThat(nic.text("MAC")).isEqualToIgnoringCase("02:00:0a:4d:00:0b");
+        assertThat(nic.text("IP")).isEqualTo("10.77.0.11");
+
+        int v2 = ok(c.call("one.template.instantiate", tid, unique("second"), true, "", false)).intValue();
+        assertThat(vm(c, v2).integer("STATE", -1)).isEqualTo(HOLD);
+        // the network has two addresses: a third VM gets no lease and nothing is created
+        fails(c.call("one.template.instantiate", tid, "", false, "", false), 0x800, "Cannot get IP/MAC lease");
+        ok(admin.call("one.vm.deploy", v1, h));
+        awaitVm(c, v1, ACTIVE, RUNNING);
+        ok(c.call("one.vm.action", "terminate", v1));
+        awaitVm(c, v1, DONE, 0);
+        // v1's lease is free again
+        int v3 = ok(c.call("one.template.instantiate", tid, "", false, "", false)).intValue();
+        for (int v : List.of(v2, v3)) {
+            ok(c.call("one.vm.action", "terminate", v));
+            awaitVm(c, v, DONE, 0);
+        }
+        XmlNode leases = XmlNode.parse(ok(admin.call("one.vn.info", vn)).stringValue());
+        assertThat(leases.text("USED_LEASES")).isEqualTo("0");
+    }
+
+    // ------------------------------------------------------------------ accounting
+
+    @Test
+    void accountingAndShowbackFollowTheHistory() {
+        int h = newHost("");
+        int id = allocate(admin, String.format(SMALL, unique("acct")) + "\nCPU_COST = 2\nMEMORY_COST = 0.01");
+        ok(admin.call("one.vm.deploy", id, h));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        String acct = ok(admin.call("one.vmpool.accounting", -2, -1, -1)).stringValue();
+        XmlNode records = XmlNode.parse(acct);
+        XmlNode mine = records.all("HISTORY").stream().filter(r -> r.integer("OID", -1) == id).findFirst().orElseThrow();
+        assertThat(mine.integer("HID", -1)).isEqualTo(h);
+        assertThat(mine.child("VM").integer("ID", -1)).isEqualTo(id);
+        String sb = ok(admin.call("one.vmpool.showback", -2, -1, -1, -1, -1)).stringValue();
+        assertThat(sb).startsWith("<SHOWBACK_RECORDS>").contains("<VMID>" + id + "</VMID>");
+        ok(admin.call("one.vmpool.calculateshowback", -1, -1, -1, -1));
+        String set = ok(admin.call("one.vmpool.infoset", id + "", true)).stringValue();
+        assertThat(set).contains("<HISTORY_RECORDS><HISTORY><OID>" + id + "</OID>");
+        ok(admin.call("one.vm.action", "terminate-hard", id));
+        awaitVm(admin, id, DONE, 0);
+    }
+
+    // ------------------------------------------------------------------ restart
+
+    @Test
+    void aRestartMidOperationResumesIt() throws Exception {
+        int h = newHost("DUMMY_LATENCY = 1500ms");
+        int id = allocate(admin, String.format(SMALL, unique("rs")));
+        ok(admin.call("one.vm.deploy", id, h));
+        assertThat(vm(admin, id).integer("LCM_STATE", -1)).isEqualTo(PROLOG);
+        nimbod.kill();
+        nimbod.restart();
+        admin = nimbod.client();
+        XmlNode vm = vm(admin, id);
+        assertThat(vm.integer("STATE", -1)).isEqualTo(ACTIVE);
+        XmlNode running = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(running.child("HISTORY_RECORDS").all("HISTORY")).hasSize(1);
+        assertThat(host(h).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isEqualTo(1);
+        ok(admin.call("one.host.update", h, "DUMMY_LATENCY = 10ms", 1));
+        ok(admin.call("one.vm.action", "terminate-hard", id));
+        awaitVm(admin, id, DONE, 0);
+        assertThat(host(h).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isZero();
+    }
+}
