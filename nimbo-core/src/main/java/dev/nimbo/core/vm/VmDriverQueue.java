@@ -13,11 +13,14 @@ import java.util.function.Function;
 
 /**
  * Runs driver operations one at a time per VM, each bounded by a timeout. Every VM has a lane: operations
- * run in submission order, the next starting when the previous finished. A tracked operation (one the VM's
- * phase waits for) gets a {@link Ticket}; submitting a newer tracked operation for the same VM supersedes it:
- * an older one still queued never starts, one already running is cancelled, and the ticket of either is no
- * longer {@link #isCurrent current}, so a late result can be recognised and dropped. Untracked operations
- * (clean-ups after a delete) run in the lane but supersede nothing.
+ * run in submission order, the next starting when the previous finished.
+ *
+ * <p>Which operation counts is decided in commit order, not submission order: the controller action that
+ * moves a VM takes a {@link #stamp} for it (on the controller thread, so stamps follow commits), and only the
+ * operation carrying the VM's latest stamp is {@link #isCurrent current}. Submitting it supersedes the others:
+ * an older one still queued never starts, one already running is cancelled, and a late result of either can be
+ * recognised and dropped; an operation submitted after a newer stamp was taken is dropped at once. Untracked
+ * operations (clean-ups after a delete) run in the lane but supersede nothing.
  *
  * <p>Outcomes are handed to the submitter's callback on the driver's thread; a timeout is a failure saying so.
  * Thread-safe.
@@ -44,27 +47,39 @@ public final class VmDriverQueue {
     private final Duration timeout;
     private final AtomicLong seq = new AtomicLong();
     private final Map<Integer, Lane> lanes = new HashMap<>();
-    private final Map<Integer, Long> current = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> latest = new ConcurrentHashMap<>();
 
     public VmDriverQueue(Duration timeout) {
         this.timeout = timeout;
     }
 
     /**
-     * Queues {@code call} for VM {@code vmId}, issued while the VM was in {@code at}. The call starts the
-     * driver operation and returns its future; it runs on the thread that finished the previous operation of
-     * the lane (or the caller's, when the lane is idle), so it must not block.
+     * A new stamp for the VM: from now on only an operation carrying it is current. Take it in the action that
+     * moves the VM, so stamps follow the order of commits.
      */
-    public Ticket submit(int vmId, Phase at, DriverOp op, boolean tracked,
+    public long stamp(int vmId) {
+        long s = seq.incrementAndGet();
+        latest.put(vmId, s);
+        return s;
+    }
+
+    /**
+     * Queues {@code call} for VM {@code vmId}, issued while the VM was in {@code at}, under {@code stamp}
+     * (ignored for untracked operations). A tracked operation whose stamp is no longer the latest is dropped
+     * (null is returned). The call starts the driver operation and returns its future; it runs on the thread
+     * that finished the previous operation of the lane (or the caller's, when the lane is idle), so it must not
+     * block.
+     */
+    public Ticket submit(int vmId, long stamp, Phase at, DriverOp op, boolean tracked,
                          Function<Ticket, CompletableFuture<DriverResult>> call, Outcome outcome) {
-        Ticket t = new Ticket(vmId, seq.incrementAndGet(), at, op, tracked);
+        Ticket t = new Ticket(vmId, tracked ? stamp : seq.incrementAndGet(), at, op, tracked);
         synchronized (lanes) {
+            if (tracked && !isCurrent(t)) {
+                return null; // a newer step for this VM was committed meanwhile
+            }
             Lane lane = lanes.computeIfAbsent(vmId, id -> new Lane());
-            if (tracked) {
-                current.put(vmId, t.seq());
-                if (lane.running != null && lane.runningTracked) {
-                    lane.running.cancel(true);
-                }
+            if (tracked && lane.running != null && lane.runningTracked) {
+                lane.running.cancel(true);
             }
             lane.pending++;
             lane.tail = lane.tail.handle((v, e) -> null).thenCompose(v -> start(lane, t, call, outcome));
@@ -72,19 +87,15 @@ public final class VmDriverQueue {
         return t;
     }
 
-    /** Whether the ticket is the VM's latest tracked operation (its result may still move the VM). */
+    /** Whether the ticket carries the VM's latest stamp (its result may still move the VM). */
     public boolean isCurrent(Ticket t) {
-        Long c = current.get(t.vmId());
+        Long c = latest.get(t.vmId());
         return c != null && c == t.seq();
     }
 
-    /** Forgets the VM's ticket (it waits for nothing any more; e.g. it is DONE). */
-    public void forget(int vmId, Ticket upTo) {
-        if (upTo == null) {
-            current.remove(vmId);
-        } else {
-            current.remove(vmId, upTo.seq());
-        }
+    /** Forgets the VM's stamp when it is still {@code stamp} (the VM waits for nothing any more). */
+    public void forget(int vmId, long stamp) {
+        latest.remove(vmId, stamp);
     }
 
     /** VMs with operations queued or running. */

@@ -39,7 +39,7 @@ class VmDriverQueueTest {
         List<String> order = new CopyOnWriteArrayList<>();
         for (int i = 0; i < 5; i++) {
             int n = i;
-            q.submit(1, RUNNING, DriverOp.REBOOT, false, t -> {
+            q.submit(1, 0, RUNNING, DriverOp.REBOOT, false, t -> {
                 maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
                 order.add("start" + n);
                 return later(20).whenComplete((r, e) -> running.decrementAndGet());
@@ -57,16 +57,21 @@ class VmDriverQueueTest {
         VmDriverQueue q = new VmDriverQueue(Duration.ofSeconds(5));
         List<String> outcomes = new CopyOnWriteArrayList<>();
         CompletableFuture<DriverResult> slow = new CompletableFuture<>();
-        VmDriverQueue.Ticket soft = q.submit(3, Phase.active(LcmState.SHUTDOWN), DriverOp.SHUTDOWN, true, t -> slow,
-                (t, r, e) -> outcomes.add("soft"));
-        VmDriverQueue.Ticket hard = q.submit(3, Phase.active(LcmState.SHUTDOWN), DriverOp.CANCEL, true, t -> later(10),
-                (t, r, e) -> outcomes.add("hard " + (e == null)));
+        VmDriverQueue.Ticket soft = q.submit(3, q.stamp(3), Phase.active(LcmState.SHUTDOWN), DriverOp.SHUTDOWN, true,
+                t -> slow, (t, r, e) -> outcomes.add("soft"));
+        long older = q.stamp(3);
+        long newer = q.stamp(3);
+        VmDriverQueue.Ticket hard = q.submit(3, newer, Phase.active(LcmState.SHUTDOWN), DriverOp.CANCEL, true,
+                t -> later(10), (t, r, e) -> outcomes.add("hard " + (e == null)));
+        // submitted late, under an older stamp: dropped without running
+        assertThat(q.submit(3, older, Phase.active(LcmState.SHUTDOWN), DriverOp.SHUTDOWN, true, t -> later(1),
+                (t, r, e) -> outcomes.add("late"))).isNull();
         waitFor(() -> outcomes.size() == 1);
         assertThat(outcomes).containsExactly("hard true");
         assertThat(slow.isCancelled()).isTrue();
         assertThat(q.isCurrent(soft)).isFalse();
         assertThat(q.isCurrent(hard)).isTrue();
-        q.forget(3, hard);
+        q.forget(3, hard.seq());
         assertThat(q.isCurrent(hard)).isFalse();
     }
 
@@ -74,8 +79,8 @@ class VmDriverQueueTest {
     void timeoutsAndThrowingDriversAreFailures() {
         VmDriverQueue q = new VmDriverQueue(Duration.ofMillis(50));
         List<Throwable> failures = new CopyOnWriteArrayList<>();
-        q.submit(4, RUNNING, DriverOp.REBOOT, true, t -> new CompletableFuture<>(), (t, r, e) -> failures.add(e));
-        q.submit(5, RUNNING, DriverOp.REBOOT, true, t -> {
+        q.submit(4, q.stamp(4), RUNNING, DriverOp.REBOOT, true, t -> new CompletableFuture<>(), (t, r, e) -> failures.add(e));
+        q.submit(5, q.stamp(5), RUNNING, DriverOp.REBOOT, true, t -> {
             throw new DriverException("boom");
         }, (t, r, e) -> failures.add(e));
         waitFor(() -> failures.size() == 2);

@@ -116,26 +116,45 @@ public final class VmLifecycle implements AutoCloseable {
 
     // ------------------------------------------------------------------ dispatch
 
+    /** A committed step and the stamp it took: the driver work to start once it is durable. */
+    public record Work(VmTransitions.Applied applied, long stamp) {
+        public VirtualMachine vm() {
+            return applied.vm();
+        }
+    }
+
+    /**
+     * Marks a step as the VM's latest: call inside the controller action that stages it, so that of two steps
+     * the one committed last decides which driver operation counts (see {@link VmDriverQueue}). Null for null.
+     */
+    public Work stamp(VmTransitions.Applied a) {
+        if (a == null) {
+            return null;
+        }
+        return new Work(a, a.changed() ? queue.stamp(a.vm().id()) : -1);
+    }
+
     /**
      * Starts the driver work a committed step left: the operation the VM now waits for, and a clean-up that
      * nobody waits for. Call after the step's action is durable.
      */
-    public void dispatch(VmTransitions.Applied a) {
-        if (a == null || closed) {
+    public void dispatch(Work w) {
+        if (w == null || closed) {
             return;
         }
+        VmTransitions.Applied a = w.applied();
         if (a.detached() != null) {
-            submit(a.vm(), a.at(), a.detached(), false);
+            submit(a.vm(), -1, a.at(), a.detached(), false);
         }
         if (a.driver() != null) {
-            submit(a.vm(), a.at(), a.driver(), true);
-        } else if (!VmStateMachine.transientPhase(a.at())) {
-            queue.forget(a.vm().id(), null);
+            submit(a.vm(), w.stamp(), a.at(), a.driver(), true);
+        } else if (w.stamp() >= 0) {
+            queue.forget(a.vm().id(), w.stamp());
         }
     }
 
-    private void submit(VirtualMachine vm, Phase at, DriverOp op, boolean tracked) {
-        queue.submit(vm.id(), at, op, tracked, t -> call(vm, op), this::onOutcome);
+    private void submit(VirtualMachine vm, long stamp, Phase at, DriverOp op, boolean tracked) {
+        queue.submit(vm.id(), stamp, at, op, tracked, t -> call(vm, op), this::onOutcome);
     }
 
     /** Starts one driver operation for the VM as it is now (its last placement names host and drivers). */
@@ -188,18 +207,18 @@ public final class VmLifecycle implements AutoCloseable {
         String deployId = success && r != null ? r.deployId() : null;
         ctx.controller().submit(tx -> {
             if (!queue.isCurrent(t)) {
-                return null; // superseded by a newer operation for this VM
+                return null; // superseded by a newer step for this VM
             }
-            return VmTransitions.applyResult(tx, t.vmId(), t.at(), t.op(), success, message, deployId);
-        }).whenComplete((applied, err) -> {
+            return stamp(VmTransitions.applyResult(tx, t.vmId(), t.at(), t.op(), success, message, deployId));
+        }).whenComplete((work, err) -> {
             if (err != null) {
                 log.error("VM {}: could not record the result of {}: {}", t.vmId(), t.op().text(), reason(err));
                 return;
             }
-            if (applied != null) {
-                dispatch(applied);
+            if (work != null) {
+                dispatch(work);
             } else {
-                queue.forget(t.vmId(), t);
+                queue.forget(t.vmId(), t.seq());
             }
         });
     }
@@ -227,12 +246,11 @@ public final class VmLifecycle implements AutoCloseable {
             History h = vm.lastHistory();
             DriverOp op = VmStateMachine.driverFor(p, h == null ? VmAction.NONE : h.action());
             if (settings.failOnRestart()) {
-                VmTransitions.Applied a = ctx.controller().execute(tx ->
-                        VmTransitions.applyResult(tx, vm.id(), p, op, false, RESTART_MESSAGE));
-                dispatch(a);
+                dispatch(ctx.controller().execute(tx ->
+                        stamp(VmTransitions.applyResult(tx, vm.id(), p, op, false, RESTART_MESSAGE))));
                 failed++;
             } else {
-                dispatch(new VmTransitions.Applied(vm, p, op, null, false));
+                dispatch(new Work(new VmTransitions.Applied(vm, p, op, null, true), queue.stamp(vm.id())));
                 resumed++;
             }
         }

@@ -69,14 +69,15 @@ public final class VmMethods {
         return new VmTransitions.Requester(call.subject().uid(), call.subject().gid(), -1);
     }
 
-    /** Hands a committed step's driver work to the life cycle; returns the VM's ID for the response. */
-    static int dispatch(Call call, VmTransitions.Applied a) {
+    /** Stages a step in a controller action and hands its driver work to the life cycle; returns the VM's ID. */
+    static int step(Call call, java.util.function.Function<Transaction, VmTransitions.Applied> action) {
         VmLifecycle l = VmLifecycle.of(call.ctx());
-        l.dispatch(a);
-        if (a.vm().state() == VmState.DONE) {
-            l.monitor().forget(a.vm().id());
+        VmLifecycle.Work w = call.write(tx -> l.stamp(action.apply(tx)));
+        l.dispatch(w);
+        if (w.vm().state() == VmState.DONE) {
+            l.monitor().forget(w.vm().id());
         }
-        return a.vm().id();
+        return w.vm().id();
     }
 
     // ------------------------------------------------------------------ allocate
@@ -161,7 +162,7 @@ public final class VmMethods {
         if (call.params().has(4) && !call.params().string(4).isBlank()) {
             Templates.parse(call, call.params().string(4)); // extra NIC template: checked, NIC_AUTO not supported yet
         }
-        return dispatch(call, call.write(tx -> {
+        return step(call, tx -> {
             VirtualMachine vm = tx.require(ObjectType.VM, id);
             Host host = tx.require(ObjectType.HOST, hid);
             if (host.state() == HostState.OFFLINE) {
@@ -181,7 +182,7 @@ public final class VmMethods {
             boolean enforced = enforce || !call.subject().isOneadmin();
             return VmTransitions.applyOp(tx, id, VmOp.DEPLOY, requester(call),
                     new VmTransitions.Placement(hid, ds.id(), ds.tmMad(), enforced));
-        }));
+        });
     }
 
     private static Datastore defaultSystemDs(Transaction tx, Host host) {
@@ -215,7 +216,7 @@ public final class VmMethods {
         String word = call.params().string(0);
         int id = call.params().integer(1);
         VmOp op = VmOp.ofActionWord(word);
-        return dispatch(call, call.write(tx -> {
+        return step(call, tx -> {
             VirtualMachine vm = tx.require(ObjectType.VM, id);
             if (op == null) {
                 throw ApiException.action("Action \"" + word + "\" is not supported", id);
@@ -230,7 +231,7 @@ public final class VmMethods {
                 }
                 throw e;
             }
-        }));
+        });
     }
 
     static Object recover(Call call) {
@@ -238,14 +239,14 @@ public final class VmMethods {
         int id = call.params().integer(0);
         int code = call.params().integer(1);
         VmOp op = VmOp.ofRecoverCode(code);
-        return dispatch(call, call.write(tx -> {
+        return step(call, tx -> {
             VirtualMachine vm = tx.require(ObjectType.VM, id);
             if (op == null) {
                 throw ApiException.action("Wrong recovery operation code", id);
             }
             call.authorize(op.action().defaultRight(), vm);
             return VmTransitions.applyOp(tx, id, op, requester(call), null);
-        }));
+        });
     }
 
     // ------------------------------------------------------------------ chown
