@@ -43,15 +43,23 @@ final class XmlRpcParser {
         f.setProperty(XMLInputFactory.IS_COALESCING, true);
         // Recent JDKs cap element depth at 100, below what 64 value levels need (3 elements per level);
         // our own value-depth check stops deeper documents first.
-        try {
-            f.setProperty("jdk.xml.maxElementDepth", String.valueOf(3 * MAX_DEPTH + 16));
-        } catch (IllegalArgumentException unsupported) {
-            // older JDKs: no limit by default, nothing to raise
-        }
+        raiseJdkLimit(f, "jdk.xml.maxElementDepth", String.valueOf(3 * MAX_DEPTH + 16));
+        // JDK 25 caps the document's text at 100,000 characters (JAXP00010003), far below a pool listing;
+        // with DTDs refused no entity can expand, and the caller's byte limit bounds the body.
+        raiseJdkLimit(f, "jdk.xml.maxGeneralEntitySizeLimit", "0");
+        raiseJdkLimit(f, "jdk.xml.totalEntitySizeLimit", "0");
         f.setXMLResolver((publicId, systemId, baseUri, namespace) -> {
             throw new XMLStreamException("external entities are not allowed");
         });
         return f;
+    }
+
+    private static void raiseJdkLimit(XMLInputFactory f, String property, String value) {
+        try {
+            f.setProperty(property, value);
+        } catch (IllegalArgumentException unsupported) {
+            // older JDKs: no such limit, nothing to raise
+        }
     }
 
     // ---- entry points ---------------------------------------------------------------------------

@@ -25,6 +25,15 @@ public record XmlNode(String name, String text, List<XmlNode> children) {
         f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         f.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
         f.setProperty(XMLInputFactory.IS_COALESCING, true);
+        // JDK 25 caps a document's text at 100,000 characters; stored objects and templates can be larger.
+        // With DTDs refused nothing can expand, so the limits only get in the way.
+        for (String limit : new String[] {"jdk.xml.maxGeneralEntitySizeLimit", "jdk.xml.totalEntitySizeLimit"}) {
+            try {
+                f.setProperty(limit, "0");
+            } catch (IllegalArgumentException olderJdk) {
+                // no such limit
+            }
+        }
         return f;
     }
 
