@@ -426,10 +426,12 @@ class VmLifecycleTest {
         ok(admin.call("one.vn.chmod", vn, -1, -1, -1, -1, -1, -1, 1, -1, -1));
         String tname = unique("tpl");
         int tid = ok(admin.call("one.template.allocate", "NAME = " + tname + "\nCPU = 0.25\nMEMORY = 64\n"
-                + "NIC = [ NETWORK_ID = " + vn + " ]")).intValue();
+                + "NIC = [ NETWORK_ID = " + vn + " ]\n"
+                + "CONTEXT = [ NETWORK = YES, SSH_PUBLIC_KEY = \"$USER[SSH_PUBLIC_KEY]\" ]")).intValue();
         ok(admin.call("one.template.chmod", tid, -1, -1, -1, -1, -1, -1, 1, -1, -1));
         String carol = unique("carol");
-        ok(admin.call("one.user.allocate", carol, "pw", "", List.of()));
+        int carolId = ok(admin.call("one.user.allocate", carol, "pw", "", List.of())).intValue();
+        ok(admin.call("one.user.update", carolId, "SSH_PUBLIC_KEY = \"ssh-ed25519 AAAA carol\"", 1));
         OneClient c = nimbod.client(carol + ":pw");
 
         // the tenant picks the NIC's MAC and the memory; restricted attributes stay the administrator's
@@ -449,6 +451,11 @@ class VmLifecycleTest {
         assertThat(nic.text("NIC_ID")).isEqualTo("0");
         assertThat(nic.text("MAC")).isEqualToIgnoringCase("02:00:0a:4d:00:0b");
         assertThat(nic.text("IP")).isEqualTo("10.77.0.11");
+        XmlNode context = t.child("CONTEXT");
+        assertThat(context.text("ETH0_IP")).isEqualTo("10.77.0.11");
+        assertThat(context.text("ETH0_MAC")).isEqualToIgnoringCase("02:00:0a:4d:00:0b");
+        assertThat(context.text("SSH_PUBLIC_KEY")).isEqualTo("ssh-ed25519 AAAA carol");
+        assertThat(context.text("DISK_ID")).isEqualTo("0");
 
         int v2 = ok(c.call("one.template.instantiate", tid, unique("second"), true, "", false)).intValue();
         assertThat(vm(c, v2).integer("STATE", -1)).isEqualTo(HOLD);

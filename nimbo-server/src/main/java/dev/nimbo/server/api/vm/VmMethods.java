@@ -16,6 +16,7 @@ import dev.nimbo.core.template.Template;
 import dev.nimbo.core.user.User;
 import dev.nimbo.core.vm.History;
 import dev.nimbo.core.vm.VirtualMachine;
+import dev.nimbo.core.vm.VmContext;
 import dev.nimbo.core.vm.VmAction;
 import dev.nimbo.core.vm.VmDefinition;
 import dev.nimbo.core.vm.VmMonitoring;
@@ -103,6 +104,8 @@ public final class VmMethods {
         VmDefinition.Parsed p = VmDefinition.parse(t, id);
         Template vmTemplate = VmResources.acquire(tx, id, call.subject().uid(), uid, gid, p.vmTemplate(),
                 o -> call.authorize(Right.USE, o));
+        User owner = (User) tx.get(ObjectType.USER, uid);
+        vmTemplate = VmContext.generate(vmTemplate, uid, uname, owner == null ? Template.EMPTY : owner.template());
         VirtualMachine vm = VirtualMachine.builder(id, p.name(), hold || p.submitOnHold() ? VmState.HOLD : VmState.PENDING)
                 .owner(uid, uname, gid, gname).permissions(DEFAULT_PERMISSIONS).stime(tx.now())
                 .vmTemplate(VmDefinition.sorted(vmTemplate)).userTemplate(p.userTemplate()).build();
