@@ -9,6 +9,8 @@ package dev.nimbo.core.vm;
 public enum DriverOp {
     PROLOG(Kind.TM),
     PROLOG_RESUME(Kind.TM),
+    /** Disks moved from the previous host (or system datastore) to the new one. */
+    PROLOG_MIGRATE(Kind.TM),
     EPILOG(Kind.TM),
     EPILOG_STOP(Kind.TM),
     EPILOG_DELETE(Kind.TM),
@@ -19,7 +21,9 @@ public enum DriverOp {
     SAVE(Kind.VMM),
     REBOOT(Kind.VMM),
     RESET(Kind.VMM),
-    CLEANUP(Kind.VMM);
+    CLEANUP(Kind.VMM),
+    /** Live migration to the host of the VM's new placement, run on the previous one. */
+    MIGRATE(Kind.VMM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

@@ -34,6 +34,12 @@ public record History(int oid, int seq, String hostname, int hid, int cid, long 
                 0, 0, action, uid, gid, requestId);
     }
 
+    /** A copy of this placement as record {@code newSeq}, starting now (a migration that failed goes back to it). */
+    public History copyAs(int newSeq, long now) {
+        return new History(oid, newSeq, hostname, hid, cid, now, 0, vmMad, tmMad, dsId, planId, actionId, 0, 0, 0, 0,
+                0, 0, action, uid, gid, requestId);
+    }
+
     public History withAction(VmAction a, int byUid, int byGid, int reqId) {
         return new History(oid, seq, hostname, hid, cid, stime, etime, vmMad, tmMad, dsId, planId, actionId, pstime,
                 petime, rstime, retime, estime, eetime, a, byUid, byGid, reqId);

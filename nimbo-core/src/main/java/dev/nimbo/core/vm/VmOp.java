@@ -24,6 +24,14 @@ public enum VmOp {
     RESUME(VmAction.RESUME),
     RESCHED(VmAction.RESCHED),
     UNRESCHED(VmAction.UNRESCHED),
+    /** Cold migration: save, copy, restore on the new host (or just copy, from poweroff/suspended/unknown). */
+    MIGRATE(VmAction.MIGRATE),
+    /** Live migration of a running VM. */
+    LIVE_MIGRATE(VmAction.LIVE_MIGRATE),
+    /** Cold migration that powers the VM off (shutdown) instead of saving it, and boots it on the new host. */
+    POFF_MIGRATE(VmAction.POFF_MIGRATE),
+    /** As POFF_MIGRATE with a hard power-off. */
+    POFF_HARD_MIGRATE(VmAction.POFF_HARD_MIGRATE),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),
@@ -43,6 +51,18 @@ public enum VmOp {
     /** The {@code one.vm.action} word for this op (e.g. "terminate-hard"), as the action's name. */
     public String text() {
         return action.text();
+    }
+
+    /** The migrate op for {@code one.vm.migrate}'s live flag and power-off type (0 save, 1 poweroff, 2 poweroff-hard). */
+    public static VmOp migrate(boolean live, int poweroff) {
+        if (live) {
+            return LIVE_MIGRATE;
+        }
+        return switch (poweroff) {
+            case 1 -> POFF_MIGRATE;
+            case 2 -> POFF_HARD_MIGRATE;
+            default -> MIGRATE;
+        };
     }
 
     /** The op {@code one.vm.action} names with this word, or null when it is not one of its actions. */

@@ -72,7 +72,9 @@ public final class VmStateMachine {
         RESCHED_ON,
         RESCHED_OFF,
         /** Back to PENDING for a new placement: the hypervisor's DEPLOY_ID is forgotten. */
-        RESUBMIT
+        RESUBMIT,
+        /** A migration failed: the VM is back on its previous placement, copied into a new record. */
+        REVERT_PLACEMENT
     }
 
     /**
@@ -208,6 +210,24 @@ public final class VmStateMachine {
         rule(VmOp.RESCHED, go(null, null, Effect.RESCHED_ON), poweroff, running, unknown);
         rule(VmOp.UNRESCHED, go(null, null, Effect.RESCHED_OFF), poweroff, running, unknown);
 
+        // migrations: a new placement on the target host; a running VM keeps its source host until it has left it
+        rule(VmOp.MIGRATE, go(Phase.active(LcmState.SAVE_MIGRATE), DriverOp.SAVE, Effect.NEW_PLACEMENT,
+                Effect.RESCHED_OFF).withRecord(VmAction.MIGRATE), running);
+        rule(VmOp.POFF_MIGRATE, go(Phase.active(LcmState.SAVE_MIGRATE), DriverOp.SHUTDOWN, Effect.NEW_PLACEMENT,
+                Effect.RESCHED_OFF).withRecord(VmAction.POFF_MIGRATE), running);
+        rule(VmOp.POFF_HARD_MIGRATE, go(Phase.active(LcmState.SAVE_MIGRATE), DriverOp.CANCEL, Effect.NEW_PLACEMENT,
+                Effect.RESCHED_OFF).withRecord(VmAction.POFF_HARD_MIGRATE), running);
+        rule(VmOp.LIVE_MIGRATE, go(Phase.active(LcmState.MIGRATE), DriverOp.MIGRATE, Effect.NEW_PLACEMENT,
+                Effect.RESCHED_OFF).withRecord(VmAction.LIVE_MIGRATE), running);
+        for (VmOp op : List.of(VmOp.MIGRATE, VmOp.POFF_MIGRATE, VmOp.POFF_HARD_MIGRATE)) {
+            rule(op, go(Phase.active(LcmState.PROLOG_MIGRATE_POWEROFF), DriverOp.PROLOG_MIGRATE, Effect.NEW_PLACEMENT)
+                    .withRecord(VmAction.MIGRATE), poweroff);
+            rule(op, go(Phase.active(LcmState.PROLOG_MIGRATE_SUSPEND), DriverOp.PROLOG_MIGRATE, Effect.NEW_PLACEMENT)
+                    .withRecord(VmAction.MIGRATE), suspended);
+            rule(op, go(Phase.active(LcmState.PROLOG_MIGRATE_UNKNOWN), DriverOp.PROLOG_MIGRATE, Effect.NEW_PLACEMENT,
+                    Effect.RESCHED_OFF).withRecord(VmAction.MIGRATE), unknown);
+        }
+
         // ---------------------------------------------------------------- driver results
         result(PROLOG, go(Phase.active(BOOT), DriverOp.DEPLOY), go(Phase.active(PROLOG_FAILURE), null));
         result(PROLOG_RESUME, go(Phase.active(BOOT_STOPPED), DriverOp.RESTORE),
@@ -230,6 +250,19 @@ public final class VmStateMachine {
         result(EPILOG_STOP, go(stopped, null), go(Phase.active(EPILOG_STOP_FAILURE), null));
         result(EPILOG_UNDEPLOY, go(undeployed, null), go(Phase.active(EPILOG_UNDEPLOY_FAILURE), null));
         result(CLEANUP_RESUBMIT, go(pending, null, Effect.RESUBMIT), go(pending, null, Effect.RESUBMIT));
+        Step revert = go(running, null, Effect.REVERT_PLACEMENT, Effect.CLEAR_ACTION);
+        // PROLOG_MIGRATE's success boots by restore, or by deploy after a power-off migration (see onResult)
+        result(LcmState.SAVE_MIGRATE, go(Phase.active(LcmState.PROLOG_MIGRATE), DriverOp.PROLOG_MIGRATE), revert);
+        result(LcmState.MIGRATE, go(running, null, Effect.CLEAR_ACTION), revert);
+        result(LcmState.PROLOG_MIGRATE, go(Phase.active(LcmState.BOOT_MIGRATE), DriverOp.RESTORE),
+                go(Phase.active(LcmState.PROLOG_MIGRATE_FAILURE), null));
+        result(LcmState.PROLOG_MIGRATE_POWEROFF, go(poweroff, null),
+                go(Phase.active(LcmState.PROLOG_MIGRATE_POWEROFF_FAILURE), null));
+        result(LcmState.PROLOG_MIGRATE_SUSPEND, go(suspended, null),
+                go(Phase.active(LcmState.PROLOG_MIGRATE_SUSPEND_FAILURE), null));
+        result(LcmState.PROLOG_MIGRATE_UNKNOWN, go(Phase.active(BOOT), DriverOp.DEPLOY),
+                go(Phase.active(LcmState.PROLOG_MIGRATE_UNKNOWN_FAILURE), null));
+        result(LcmState.BOOT_MIGRATE, toRunning, go(Phase.active(LcmState.BOOT_MIGRATE_FAILURE), null));
 
         IN_FLIGHT.put(PROLOG, DriverOp.PROLOG);
         IN_FLIGHT.put(PROLOG_RESUME, DriverOp.PROLOG_RESUME);
@@ -249,6 +282,13 @@ public final class VmStateMachine {
         IN_FLIGHT.put(EPILOG_STOP, DriverOp.EPILOG_STOP);
         IN_FLIGHT.put(EPILOG_UNDEPLOY, DriverOp.EPILOG_STOP);
         IN_FLIGHT.put(CLEANUP_RESUBMIT, DriverOp.CLEANUP);
+        IN_FLIGHT.put(LcmState.SAVE_MIGRATE, DriverOp.SAVE);
+        IN_FLIGHT.put(LcmState.MIGRATE, DriverOp.MIGRATE);
+        IN_FLIGHT.put(LcmState.PROLOG_MIGRATE, DriverOp.PROLOG_MIGRATE);
+        IN_FLIGHT.put(LcmState.PROLOG_MIGRATE_POWEROFF, DriverOp.PROLOG_MIGRATE);
+        IN_FLIGHT.put(LcmState.PROLOG_MIGRATE_SUSPEND, DriverOp.PROLOG_MIGRATE);
+        IN_FLIGHT.put(LcmState.PROLOG_MIGRATE_UNKNOWN, DriverOp.PROLOG_MIGRATE);
+        IN_FLIGHT.put(LcmState.BOOT_MIGRATE, DriverOp.RESTORE);
 
         FAILURE_BASE.put(PROLOG_FAILURE, PROLOG);
         FAILURE_BASE.put(PROLOG_RESUME_FAILURE, PROLOG_RESUME);
@@ -259,6 +299,11 @@ public final class VmStateMachine {
         FAILURE_BASE.put(EPILOG_FAILURE, EPILOG);
         FAILURE_BASE.put(EPILOG_STOP_FAILURE, EPILOG_STOP);
         FAILURE_BASE.put(EPILOG_UNDEPLOY_FAILURE, EPILOG_UNDEPLOY);
+        FAILURE_BASE.put(LcmState.BOOT_MIGRATE_FAILURE, LcmState.BOOT_MIGRATE);
+        FAILURE_BASE.put(LcmState.PROLOG_MIGRATE_FAILURE, LcmState.PROLOG_MIGRATE);
+        FAILURE_BASE.put(LcmState.PROLOG_MIGRATE_POWEROFF_FAILURE, LcmState.PROLOG_MIGRATE_POWEROFF);
+        FAILURE_BASE.put(LcmState.PROLOG_MIGRATE_SUSPEND_FAILURE, LcmState.PROLOG_MIGRATE_SUSPEND);
+        FAILURE_BASE.put(LcmState.PROLOG_MIGRATE_UNKNOWN_FAILURE, LcmState.PROLOG_MIGRATE_UNKNOWN);
 
         // ---------------------------------------------------------------- recover
         for (LcmState l : LcmState.values()) {
@@ -378,6 +423,9 @@ public final class VmStateMachine {
                 s = new Step(Phase.active(PROLOG_UNDEPLOY), DriverOp.PROLOG_RESUME, null, null, s.effects());
             }
         }
+        if (op == VmOp.RECOVER_SUCCESS && s.to().isActive(LcmState.BOOT_MIGRATE) && powerOffMigration(lastAction)) {
+            s = new Step(Phase.active(BOOT), DriverOp.DEPLOY, null, null, s.effects());
+        }
         if (op == VmOp.RECOVER_RETRY && s.driver() == null && driverFor(s.to(), lastAction) != null) {
             s = new Step(s.to(), driverFor(s.to(), lastAction), null, null, s.effects());
         }
@@ -394,13 +442,29 @@ public final class VmStateMachine {
      * (a late result for a phase the VM has left is dropped by the caller, who compares phases).
      */
     public static Optional<Step> onResult(Phase at, boolean success) {
+        return onResult(at, success, VmAction.NONE);
+    }
+
+    /**
+     * As {@link #onResult(Phase, boolean)}, knowing the ACTION of the VM's current history record: after a
+     * power-off migration the disks' arrival boots the VM afresh (BOOT, deploy) instead of restoring it.
+     */
+    public static Optional<Step> onResult(Phase at, boolean success, VmAction lastAction) {
         if (at.state() != VmState.ACTIVE) {
             return Optional.empty();
         }
         if (at.lcm() == RUNNING) {
             return Optional.of(stay(at)); // reboot / reset: the VM stays RUNNING whatever happened
         }
-        return Optional.ofNullable((success ? ON_SUCCESS : ON_FAILURE).get(at.lcm()));
+        Step s = (success ? ON_SUCCESS : ON_FAILURE).get(at.lcm());
+        if (s != null && success && at.lcm() == LcmState.PROLOG_MIGRATE && powerOffMigration(lastAction)) {
+            s = new Step(Phase.active(BOOT), DriverOp.DEPLOY, null, null, s.effects());
+        }
+        return Optional.ofNullable(s);
+    }
+
+    private static boolean powerOffMigration(VmAction a) {
+        return a == VmAction.POFF_MIGRATE || a == VmAction.POFF_HARD_MIGRATE;
     }
 
     /**
@@ -414,6 +478,15 @@ public final class VmStateMachine {
         DriverOp op = IN_FLIGHT.get(p.lcm());
         if (op == DriverOp.SHUTDOWN && lastAction != null && lastAction.text().endsWith("-hard")) {
             return DriverOp.CANCEL;
+        }
+        if (p.lcm() == LcmState.SAVE_MIGRATE && lastAction == VmAction.POFF_MIGRATE) {
+            return DriverOp.SHUTDOWN;
+        }
+        if (p.lcm() == LcmState.SAVE_MIGRATE && lastAction == VmAction.POFF_HARD_MIGRATE) {
+            return DriverOp.CANCEL;
+        }
+        if (p.lcm() == LcmState.BOOT_MIGRATE && powerOffMigration(lastAction)) {
+            return DriverOp.DEPLOY;
         }
         return op;
     }
@@ -436,6 +509,8 @@ public final class VmStateMachine {
         String state = from.text();
         return switch (op) {
             case DEPLOY -> "Deploy action is not available for state " + state;
+            case MIGRATE, LIVE_MIGRATE, POFF_MIGRATE, POFF_HARD_MIGRATE -> "Migrate action is not available for state "
+                    + state;
             case TERMINATE, TERMINATE_HARD -> "Error performing action \"" + op.text() + "\": Could not terminate VM "
                     + vmId + ", wrong state " + state + ".";
             case RECOVER_SUCCESS, RECOVER_FAILURE -> "Could not perform a recover operation on VM " + vmId
@@ -461,6 +536,14 @@ public final class VmStateMachine {
             case ACTIVE -> p.lcm() != LCM_INIT && p.lcm() != CLEANUP_RESUBMIT && p.lcm() != CLEANUP_DELETE;
             default -> false;
         };
+    }
+
+    /**
+     * Whether a VM in this phase also still holds its previous placement's host: while a running VM is being
+     * saved for, or live-migrated to, its new host.
+     */
+    public static boolean holdsPreviousHost(Phase p) {
+        return p.state() == VmState.ACTIVE && (p.lcm() == LcmState.SAVE_MIGRATE || p.lcm() == LcmState.MIGRATE);
     }
 
     /** Whether the VM counts against RUNNING_VMS/RUNNING_CPU/RUNNING_MEMORY quotas (oned's is_running_quota). */
@@ -493,7 +576,8 @@ public final class VmStateMachine {
         LcmState l = p.lcm();
         return !PROLOGS.contains(l) && !EPILOGS.contains(l) && !l.isFailure() && l != LCM_INIT
                 && l != CLEANUP_RESUBMIT && l != CLEANUP_DELETE && !NOT_RUNNING_QUOTA.contains(l)
-                && l != LcmState.BACKUP_POWEROFF && l != LcmState.RESTORE;
+                && l != LcmState.BACKUP_POWEROFF && l != LcmState.RESTORE
+                && l != LcmState.SAVE_MIGRATE && l != LcmState.MIGRATE; // the new placement runs once it arrives
     }
 
     /** Whether the VM still holds its VMS/CPU/MEMORY quota, its images and its leases: until it is DONE. */

@@ -9,7 +9,11 @@ import dev.nimbo.core.vm.VmStateMachine.Step;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Applies life-cycle steps inside a transaction: one call moves the VM to its next phase and, in the same
@@ -90,7 +94,9 @@ public final class VmTransitions {
         if (vm == null || !vm.phase().equals(at)) {
             return null;
         }
-        Step s = VmStateMachine.onResult(at, success).orElse(null);
+        History lastRecord = vm.lastHistory();
+        Step s = VmStateMachine.onResult(at, success, lastRecord == null ? VmAction.NONE : lastRecord.action())
+                .orElse(null);
         if (s == null) {
             return null;
         }
@@ -110,11 +116,24 @@ public final class VmTransitions {
         VirtualMachine.Builder b = vm.toBuilder();
 
         // -------- history
+        boolean migration = placement != null && VmStateMachine.holdsHost(before);
         if (placement != null) {
             Host h = tx.require(ObjectType.HOST, placement.hostId());
+            if (migration && s.record() != null) {
+                b.lastHistory(b.lastHistory().withAction(s.record(), who.uid(), who.gid(), who.requestId()));
+            }
             b.addHistory(History.start(vm.id(), vm.history().size(), h.id(), h.name(), h.clusterId(), h.vmMad(),
                     placement.tmMad(), placement.dsId(), now));
             b.vmTemplate(VmDefinition.sorted(b.vmTemplate().with("TM_MAD_SYSTEM", placement.tmMad())));
+        }
+        if (s.has(Effect.REVERT_PLACEMENT) && b.history().size() >= 2) {
+            List<History> hs = new ArrayList<>(b.history());
+            History failed = hs.get(hs.size() - 1);
+            History source = hs.get(hs.size() - 2);
+            hs.set(hs.size() - 2, close(source, now));
+            hs.set(hs.size() - 1, close(failed, now));
+            hs.add(source.copyAs(failed.seq() + 1, now));
+            b.history(hs);
         }
         if (s.has(Effect.NEXT_RECORD) && b.lastHistory() != null) {
             History cur = b.lastHistory();
@@ -129,8 +148,17 @@ public final class VmTransitions {
             if (s.has(Effect.CLEAR_ACTION)) {
                 last = last.withInternalAction(VmAction.NONE);
             }
-            b.lastHistory(times(last, placement != null || s.has(Effect.NEXT_RECORD) ? Phase.of(VmState.PENDING) : before,
-                    after, now));
+            boolean fresh = placement != null || s.has(Effect.NEXT_RECORD) || s.has(Effect.REVERT_PLACEMENT);
+            b.lastHistory(times(last, fresh ? Phase.of(VmState.PENDING) : before, after, now));
+            // the previous placement of a migration ends once the VM has left it
+            if (b.history().size() >= 2 && !VmStateMachine.holdsPreviousHost(after)) {
+                List<History> hs = new ArrayList<>(b.history());
+                History prev = hs.get(hs.size() - 2);
+                if (prev.etime() == 0) {
+                    hs.set(hs.size() - 2, close(prev, now));
+                    b.history(hs);
+                }
+            }
         }
 
         // -------- the VM itself
@@ -158,28 +186,26 @@ public final class VmTransitions {
         VirtualMachine next = b.build();
 
         // -------- host capacity
-        int oldHost = VmStateMachine.holdsHost(before) ? vm.hostId() : -1;
-        int newHost = VmStateMachine.holdsHost(after) ? next.hostId() : -1;
-        if (oldHost != newHost) {
-            if (oldHost >= 0) {
-                Host h = (Host) tx.get(ObjectType.HOST, oldHost);
-                if (h != null) {
-                    tx.put(HostCapacity.remove(h, vm.id(), HostCapacity.Demand.of(vm)));
-                }
+        Set<Integer> heldBefore = heldHosts(vm);
+        Set<Integer> heldAfter = heldHosts(next);
+        for (int hid : heldBefore) {
+            Host h = heldAfter.contains(hid) ? null : (Host) tx.get(ObjectType.HOST, hid);
+            if (h != null) {
+                tx.put(HostCapacity.remove(h, vm.id(), HostCapacity.Demand.of(vm)));
             }
-            if (newHost >= 0) {
-                Host h = (Host) tx.get(ObjectType.HOST, newHost);
-                if (h != null) {
-                    HostCapacity.Demand d = HostCapacity.Demand.of(next);
-                    if (placement != null && placement.enforce()) {
-                        String misfit = HostCapacity.misfit(h, d);
-                        if (misfit != null) {
-                            throw ApiException.action("VM [" + vm.id() + "] does not fit in HOST [" + h.id() + "]. "
-                                    + misfit, vm.id());
-                        }
+        }
+        for (int hid : heldAfter) {
+            Host h = heldBefore.contains(hid) ? null : (Host) tx.get(ObjectType.HOST, hid);
+            if (h != null) {
+                HostCapacity.Demand d = HostCapacity.Demand.of(next);
+                if (placement != null && placement.enforce()) {
+                    String misfit = HostCapacity.misfit(h, d);
+                    if (misfit != null) {
+                        throw ApiException.action("VM [" + vm.id() + "] does not fit in HOST [" + h.id() + "]. "
+                                + misfit, vm.id());
                     }
-                    tx.put(HostCapacity.add(h, vm.id(), d));
                 }
+                tx.put(HostCapacity.add(h, vm.id(), d));
             }
         }
 
@@ -203,6 +229,22 @@ public final class VmTransitions {
             tx.put(next);
         }
         return new Applied(changed ? next : vm, after, s.driver(), s.detached(), changed);
+    }
+
+    /**
+     * The hosts whose capacity the VM holds in its phase: its current placement's host, and during a migration
+     * away from a running placement also the previous one's.
+     */
+    public static Set<Integer> heldHosts(VirtualMachine vm) {
+        Set<Integer> out = new TreeSet<>();
+        Phase p = vm.phase();
+        if (VmStateMachine.holdsHost(p) && vm.hostId() >= 0) {
+            out.add(vm.hostId());
+        }
+        if (VmStateMachine.holdsPreviousHost(p) && vm.history().size() >= 2) {
+            out.add(vm.history().get(vm.history().size() - 2).hid());
+        }
+        return out;
     }
 
     /** A record ending now: end time, and any phase still open ends too. */

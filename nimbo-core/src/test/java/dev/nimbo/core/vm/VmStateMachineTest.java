@@ -40,7 +40,9 @@ class VmStateMachineTest {
             BOOT_SUSPENDED, BOOT_STOPPED, BOOT_UNDEPLOY, SHUTDOWN, SHUTDOWN_POWEROFF, SHUTDOWN_UNDEPLOY, SAVE_STOP,
             SAVE_SUSPEND, EPILOG, EPILOG_STOP, EPILOG_UNDEPLOY, PROLOG_FAILURE, PROLOG_RESUME_FAILURE,
             PROLOG_UNDEPLOY_FAILURE, BOOT_FAILURE, BOOT_STOPPED_FAILURE, BOOT_UNDEPLOY_FAILURE, EPILOG_FAILURE,
-            EPILOG_STOP_FAILURE, EPILOG_UNDEPLOY_FAILURE);
+            EPILOG_STOP_FAILURE, EPILOG_UNDEPLOY_FAILURE, SAVE_MIGRATE, MIGRATE, PROLOG_MIGRATE, PROLOG_MIGRATE_POWEROFF,
+            PROLOG_MIGRATE_SUSPEND, PROLOG_MIGRATE_UNKNOWN, BOOT_MIGRATE, BOOT_MIGRATE_FAILURE, PROLOG_MIGRATE_FAILURE,
+            PROLOG_MIGRATE_POWEROFF_FAILURE, PROLOG_MIGRATE_SUSPEND_FAILURE, PROLOG_MIGRATE_UNKNOWN_FAILURE);
 
     private static boolean active(Phase p, LcmState... ls) {
         return p.state() == VmState.ACTIVE && Set.of(ls).contains(p.lcm());
@@ -68,6 +70,9 @@ class VmStateMachineTest {
             case RESUME -> in(p, VmState.STOPPED, VmState.UNDEPLOYED, VmState.SUSPENDED, VmState.POWEROFF)
                     || active(p, UNKNOWN);
             case RESCHED, UNRESCHED -> in(p, VmState.POWEROFF) || active(p, RUNNING, UNKNOWN);
+            case MIGRATE, POFF_MIGRATE, POFF_HARD_MIGRATE -> in(p, VmState.POWEROFF, VmState.SUSPENDED)
+                    || active(p, RUNNING, UNKNOWN);
+            case LIVE_MIGRATE -> active(p, RUNNING);
             case RECOVER_SUCCESS, RECOVER_FAILURE -> in(p, VmState.CLONING_FAILURE)
                     || (p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm()));
             case RECOVER_RETRY -> p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm());
@@ -179,6 +184,33 @@ class VmStateMachineTest {
     }
 
     @Test
+    void migrationsMoveWhereOnedMovesThem() {
+        assertThat(move(a(RUNNING), VmOp.MIGRATE)).isEqualTo(new Move(a(SAVE_MIGRATE), DriverOp.SAVE));
+        assertThat(move(a(RUNNING), VmOp.POFF_MIGRATE)).isEqualTo(new Move(a(SAVE_MIGRATE), DriverOp.SHUTDOWN));
+        assertThat(move(a(RUNNING), VmOp.POFF_HARD_MIGRATE)).isEqualTo(new Move(a(SAVE_MIGRATE), DriverOp.CANCEL));
+        assertThat(move(a(RUNNING), VmOp.LIVE_MIGRATE)).isEqualTo(new Move(a(MIGRATE), DriverOp.MIGRATE));
+        assertThat(move(POWEROFF_P, VmOp.MIGRATE)).isEqualTo(new Move(a(PROLOG_MIGRATE_POWEROFF), DriverOp.PROLOG_MIGRATE));
+        assertThat(move(SUSPENDED_P, VmOp.MIGRATE)).isEqualTo(new Move(a(PROLOG_MIGRATE_SUSPEND), DriverOp.PROLOG_MIGRATE));
+        assertThat(move(a(UNKNOWN), VmOp.MIGRATE)).isEqualTo(new Move(a(PROLOG_MIGRATE_UNKNOWN), DriverOp.PROLOG_MIGRATE));
+        for (VmOp op : List.of(VmOp.MIGRATE, VmOp.LIVE_MIGRATE)) {
+            assertThat(VmStateMachine.step(a(RUNNING), op, VmAction.NONE).orElseThrow().has(Effect.NEW_PLACEMENT)).isTrue();
+        }
+        // a power-off migration boots afresh on the new host; a saved one is restored
+        assertThat(VmStateMachine.onResult(a(PROLOG_MIGRATE), true, VmAction.POFF_MIGRATE).orElseThrow().to())
+                .isEqualTo(a(BOOT));
+        assertThat(VmStateMachine.onResult(a(PROLOG_MIGRATE), true, VmAction.MIGRATE).orElseThrow().driver())
+                .isEqualTo(DriverOp.RESTORE);
+        assertThat(VmStateMachine.driverFor(a(SAVE_MIGRATE), VmAction.POFF_HARD_MIGRATE)).isEqualTo(DriverOp.CANCEL);
+        // a failed save or live migration goes back to the source placement
+        assertThat(VmStateMachine.onResult(a(MIGRATE), false).orElseThrow().has(Effect.REVERT_PLACEMENT)).isTrue();
+        assertThat(VmStateMachine.onResult(a(SAVE_MIGRATE), false).orElseThrow().has(Effect.REVERT_PLACEMENT)).isTrue();
+        assertThat(VmStateMachine.refusal(VmOp.LIVE_MIGRATE, 1, POWEROFF_P))
+                .isEqualTo("Migrate action is not available for state POWEROFF");
+        assertThat(VmStateMachine.holdsPreviousHost(a(SAVE_MIGRATE))).isTrue();
+        assertThat(VmStateMachine.holdsPreviousHost(a(PROLOG_MIGRATE))).isFalse();
+    }
+
+    @Test
     void recoverOpsResolveFailuresAsOnedDoes() {
         assertThat(move(a(PROLOG_FAILURE), VmOp.RECOVER_SUCCESS)).isEqualTo(new Move(a(BOOT), DriverOp.DEPLOY));
         assertThat(move(a(PROLOG_FAILURE), VmOp.RECOVER_FAILURE)).isEqualTo(new Move(a(PROLOG_FAILURE), null));
@@ -232,7 +264,14 @@ class VmStateMachineTest {
                 new R(EPILOG, DONE_P, null, a(EPILOG_FAILURE)),
                 new R(EPILOG_STOP, STOPPED_P, null, a(EPILOG_STOP_FAILURE)),
                 new R(EPILOG_UNDEPLOY, UNDEPLOYED_P, null, a(EPILOG_UNDEPLOY_FAILURE)),
-                new R(CLEANUP_RESUBMIT, PENDING_P, null, PENDING_P));
+                new R(CLEANUP_RESUBMIT, PENDING_P, null, PENDING_P),
+                new R(SAVE_MIGRATE, a(PROLOG_MIGRATE), DriverOp.PROLOG_MIGRATE, a(RUNNING)),
+                new R(MIGRATE, a(RUNNING), null, a(RUNNING)),
+                new R(PROLOG_MIGRATE, a(BOOT_MIGRATE), DriverOp.RESTORE, a(PROLOG_MIGRATE_FAILURE)),
+                new R(PROLOG_MIGRATE_POWEROFF, POWEROFF_P, null, a(PROLOG_MIGRATE_POWEROFF_FAILURE)),
+                new R(PROLOG_MIGRATE_SUSPEND, SUSPENDED_P, null, a(PROLOG_MIGRATE_SUSPEND_FAILURE)),
+                new R(PROLOG_MIGRATE_UNKNOWN, a(BOOT), DriverOp.DEPLOY, a(PROLOG_MIGRATE_UNKNOWN_FAILURE)),
+                new R(BOOT_MIGRATE, a(RUNNING), null, a(BOOT_MIGRATE_FAILURE)));
         Set<LcmState> covered = EnumSet.noneOf(LcmState.class);
         for (R r : table) {
             Step ok = VmStateMachine.onResult(a(r.at()), true).orElseThrow();

@@ -172,6 +172,55 @@ class VmTransitionsTest {
     }
 
     @Test
+    void migrationsMoveCapacityAndHistory() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.op(0, VmOp.DEPLOY, 0);
+        w.settle(0);
+        // cold migration: both hosts held while the VM is saved, then only the target
+        w.op(0, VmOp.MIGRATE, 1);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.SAVE_MIGRATE);
+        assertThat(w.host(0).vms()).containsExactly(0);
+        assertThat(w.host(1).vms()).containsExactly(0);
+        assertThat(w.vm(0).history()).hasSize(2);
+        assertThat(w.vm(0).history().get(0).action()).isEqualTo(VmAction.MIGRATE);
+        assertThat(w.vm(0).history().get(0).etime()).isZero();
+        w.checkInvariants();
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.PROLOG_MIGRATE);
+        assertThat(w.host(0).vms()).isEmpty();
+        assertThat(w.vm(0).history().get(0).etime()).isNotZero();
+        w.settle(0);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(w.vm(0).hostId()).isEqualTo(1);
+        w.checkInvariants();
+        // a failed live migration goes back to the source host, in a new record
+        w.op(0, VmOp.LIVE_MIGRATE, 0);
+        assertThat(w.host(0).vms()).containsExactly(0);
+        w.result(0, false);
+        VirtualMachine vm = w.vm(0);
+        assertThat(vm.lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(vm.hostId()).isEqualTo(1);
+        assertThat(vm.history()).hasSize(4);
+        assertThat(vm.history().get(2).hid()).isZero();
+        assertThat(vm.history().get(2).etime()).isNotZero();
+        assertThat(vm.history().get(3).hid()).isEqualTo(1);
+        assertThat(vm.history().get(1).etime()).isNotZero();
+        assertThat(w.host(0).vms()).isEmpty();
+        w.checkInvariants();
+        // from poweroff: the disks move and the VM stays powered off on the target
+        w.op(0, VmOp.POWEROFF);
+        w.settle(0);
+        w.op(0, VmOp.MIGRATE, 0);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.PROLOG_MIGRATE_POWEROFF);
+        assertThat(w.host(1).vms()).isEmpty();
+        w.settle(0);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.POWEROFF);
+        assertThat(w.vm(0).hostId()).isZero();
+        w.checkInvariants();
+    }
+
+    @Test
     void deleteRecreateGoesBackToPendingThroughACleanup() {
         VmWorld w = new VmWorld();
         w.newVm(0, 1, 512, VmState.PENDING);

@@ -128,7 +128,7 @@ final class VmWorld {
             Set<Integer> vms = new TreeSet<>();
             for (PoolObject o : table.list(ObjectType.VM)) {
                 VirtualMachine vm = (VirtualMachine) o;
-                if (VmStateMachine.holdsHost(vm.phase()) && vm.hostId() == h) {
+                if (VmTransitions.heldHosts(vm).contains(h)) {
                     HostCapacity.Demand d = HostCapacity.Demand.of(vm);
                     cpu += d.cpu();
                     mem += d.memKb();

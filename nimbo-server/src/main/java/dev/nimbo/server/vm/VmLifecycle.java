@@ -167,9 +167,15 @@ public final class VmLifecycle implements AutoCloseable {
         if (h == null) {
             return CompletableFuture.failedFuture(new dev.nimbo.core.vm.DriverException("the VM has no placement"));
         }
+        String target = "";
+        if (VmStateMachine.holdsPreviousHost(vm.phase()) && op.kind() == DriverOp.Kind.VMM) {
+            // saving for a migration, or migrating live: the work runs on the source host
+            target = h.hostname();
+            h = vm.history().get(vm.history().size() - 2);
+        }
         Host host = (Host) view().get(ObjectType.HOST, h.hid());
         DriverRequest req = new DriverRequest(op, vm, h.hid(), h.hostname(), host == null ? null : host.template(),
-                h.dsId());
+                h.dsId(), target);
         String vmMad = host != null ? host.vmMad() : h.vmMad();
         if (op.kind() == DriverOp.Kind.VMM) {
             VmmDriver d = vmms.get(vmMad);

@@ -59,6 +59,7 @@ public final class VmMethods {
         r.register("one.vm.info", VmMethods::info);
         r.register("one.vm.deploy", VmMethods::deploy);
         r.register("one.vm.action", VmMethods::action);
+        r.register("one.vm.migrate", VmMethods::migrate);
         r.register("one.vm.recover", VmMethods::recover);
         r.register("one.vm.chown", VmMethods::chown);
         r.register("one.vm.monitoring", VmMethods::monitoring);
@@ -210,6 +211,71 @@ public final class VmMethods {
                     + "] are not in the same Cluster [" + host.clusterId() + "].", dsId);
         }
         return ds;
+    }
+
+    // ------------------------------------------------------------------ migrate
+
+    /**
+     * one.vm.migrate(id, host, live, enforce, datastore, poweroff type): to another host (and/or system datastore)
+     * of a compatible cluster; cold (save or power off, copy, restore or boot) or live. Needs ADMIN on the VM by
+     * default, MANAGE on the host, USE on the datastore.
+     */
+    static Object migrate(Call call) {
+        call.params().arity(2, 6);
+        int id = call.params().integer(0);
+        int hid = call.params().integer(1);
+        boolean live = call.params().bool(2, false);
+        boolean enforce = call.params().bool(3, false);
+        int dsParam = call.params().integer(4, -1);
+        int poweroff = call.params().integer(5, 0);
+        if (poweroff < 0 || poweroff > 2) {
+            throw ApiException.action("Wrong poweroff type " + poweroff + ": 0 save, 1 poweroff, 2 poweroff-hard", id);
+        }
+        VmOp op = VmOp.migrate(live, poweroff);
+        return step(call, tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, id);
+            Host host = tx.require(ObjectType.HOST, hid);
+            if (host.state() == HostState.OFFLINE) {
+                throw ApiException.action("Host is offline, cannot use it to deploy VM", hid);
+            }
+            Datastore ds = dsParam < 0 ? null : tx.require(ObjectType.DATASTORE, dsParam);
+            call.authorize(op.action().defaultRight(), vm);
+            call.authorize(Right.MANAGE, host);
+            if (ds != null) {
+                call.authorize(Right.USE, ds);
+            }
+            History cur = vm.lastHistory();
+            if (cur == null || !dev.nimbo.core.vm.VmStateMachine.allowed(vm.phase(), op)) {
+                throw ApiException.action(dev.nimbo.core.vm.VmStateMachine.refusal(op, id, vm.phase()), id);
+            }
+            int dsId = ds == null ? cur.dsId() : ds.id();
+            if (cur.hid() == hid && dsId == cur.dsId()) {
+                throw ApiException.action("VM is already running on host [" + hid + "] and datastore [" + dsId + "]", id);
+            }
+            if (live && cur.hid() != hid && dsId != cur.dsId()) {
+                throw ApiException.action("Cannot live migrate host and datastore at the same time.", id);
+            }
+            Datastore target = ds != null ? ds : tx.require(ObjectType.DATASTORE, dsId);
+            if (!target.clusters().contains(host.clusterId())) {
+                throw ApiException.action("Cannot migrate VM [" + id + "] to host [" + hid + "] and system datastore ["
+                        + dsId + "]. Host is in cluster [" + host.clusterId() + "], and the datastore is in cluster ["
+                        + joined(target.clusters()) + "]", id);
+            }
+            if (!target.tmMad().equals(cur.tmMad()) && ds != null) {
+                throw ApiException.action("Cannot migrate to a system datastore with a different driver", id);
+            }
+            boolean enforced = enforce || !call.subject().isOneadmin();
+            return VmTransitions.applyOp(tx, id, op, requester(call),
+                    new VmTransitions.Placement(hid, dsId, target.tmMad(), enforced));
+        });
+    }
+
+    private static String joined(java.util.Set<Integer> ids) {
+        StringBuilder b = new StringBuilder();
+        for (int i : ids) {
+            b.append(b.isEmpty() ? "" : ",").append(i);
+        }
+        return b.toString();
     }
 
     // ------------------------------------------------------------------ action, recover
