@@ -372,6 +372,26 @@ class SecgroupVmgroupVdcHookTest {
     }
 
     @Test
+    void deletedDatastoresAndNetworksLeaveVdcsWithTheirRules() {
+        int gid = ok(admin.call("one.group.allocate", unique("vdcclean"))).intValue();
+        int vdc = ok(admin.call("one.vdc.allocate", "NAME = \"" + unique("vdcclean") + "\"")).intValue();
+        ok(admin.call("one.vdc.addgroup", vdc, gid));
+        int ds = ok(admin.call("one.datastore.allocate", "NAME=" + unique("vdcds") + "\nDS_MAD=dummy\nTM_MAD=dummy", -1)).intValue();
+        int vn = ok(admin.call("one.vn.allocate", "NAME=" + unique("vdcnet") + "\nVN_MAD=dummy\nBRIDGE=br0\n"
+                + "AR=[TYPE=IP4, IP=10.9.0.1, SIZE=4]", -1)).intValue();
+        ok(admin.call("one.vdc.adddatastore", vdc, 0, ds));
+        ok(admin.call("one.vdc.addvnet", vdc, 0, vn));
+        assertThat(acls()).contains("<STRING>@" + gid + " DATASTORE/#" + ds + " USE #0</STRING>",
+                "<STRING>@" + gid + " NET/#" + vn + " USE #0</STRING>");
+
+        ok(admin.call("one.datastore.delete", ds));
+        ok(admin.call("one.vn.delete", vn));
+        String info = ok(admin.call("one.vdc.info", vdc)).stringValue();
+        assertThat(info).contains("<DATASTORES></DATASTORES>").contains("<VNETS></VNETS>");
+        assertThat(acls()).doesNotContain("DATASTORE/#" + ds + " ").doesNotContain("NET/#" + vn + " ");
+    }
+
+    @Test
     void vdcWithARealHost() {
         OneResponse allocated = admin.call("one.host.allocate", unique("vdchost"), "dummy", "dummy", -1);
         Assumptions.assumeTrue(allocated.ok() || !allocated.message().contains("not found"), "hosts are not served yet");

@@ -9,6 +9,8 @@ import dev.nimbo.core.error.ErrorCode;
 import dev.nimbo.core.image.Image;
 import dev.nimbo.core.obj.NameRules;
 import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.vdc.VdcActions;
+import dev.nimbo.core.vdc.VdcResource;
 import dev.nimbo.core.obj.Permissions;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.template.Template;
@@ -118,6 +120,7 @@ public final class DatastoreMethods {
                 }
             }
             StorageManager.dropAcls(tx, ObjectType.DATASTORE, id);
+            VdcActions.resourceDeleted(tx, VdcResource.DATASTORE, call.ctx().config().zoneId(), id);
             tx.delete(ObjectType.DATASTORE, id);
             return id;
         });
@@ -201,6 +204,6 @@ public final class DatastoreMethods {
 
     static Object poolInfo(Call call) {
         call.params().arity(0, 3);
-        return SharedMethods.poolXml(ObjectType.DATASTORE, PoolQuery.visible(call, ObjectType.DATASTORE));
+        return SharedMethods.poolXml(call, ObjectType.DATASTORE, PoolQuery.visible(call, ObjectType.DATASTORE));
     }
 }

@@ -7,6 +7,8 @@ import dev.nimbo.core.cluster.Cluster;
 import dev.nimbo.core.error.ApiException;
 import dev.nimbo.core.obj.Lock;
 import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.vdc.VdcActions;
+import dev.nimbo.core.vdc.VdcResource;
 import dev.nimbo.core.obj.Permissions;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.state.Transaction;
@@ -36,6 +38,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * and cluster links.
  */
 public final class VnetMethods {
+    private static final int LOCAL_ZONE = 0;
     /** OpenNebula's default umask 177: new objects are owner use+manage only. */
     static final Permissions DEFAULT_PERMISSIONS = new Permissions(0600);
     static final String HUMAN = ObjectType.NET.humanName();
@@ -158,10 +161,14 @@ public final class VnetMethods {
         });
     }
 
-    /** Removes the network: from its clusters, its ACL rules, and its reserved addresses from the parent. */
+    /**
+     * Removes the network: from its clusters and VDCs, its ACL rules, and its reserved addresses from the parent.
+     * Networks belong to the local zone, the only one a daemon serves.
+     */
     static void drop(Transaction tx, VirtualNetwork vn) {
         tx.delete(ObjectType.NET, vn.id());
         VnetAccess.unlink(tx, vn);
+        VdcActions.resourceDeleted(tx, VdcResource.VNET, LOCAL_ZONE, vn.id());
         for (PoolObject o : List.copyOf(tx.list(ObjectType.ACL))) {
             if (AclCleanup.objectDeleted(ObjectType.NET, vn.id()).test((AclRule) o)) {
                 tx.delete(ObjectType.ACL, o.id());
@@ -188,7 +195,7 @@ public final class VnetMethods {
         call.params().arity(3, 3);
         List<PoolObject> selected = VnetAccess.select(call, call.params().integer(0), call.params().integer(1),
                 call.params().integer(2));
-        return SharedMethods.poolXml(ObjectType.NET, selected);
+        return SharedMethods.poolXml(call, ObjectType.NET, selected);
     }
 
     // ------------------------------------------------------------------ update
