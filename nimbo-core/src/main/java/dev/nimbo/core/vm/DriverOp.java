@@ -23,7 +23,10 @@ public enum DriverOp {
     RESET(Kind.VMM),
     CLEANUP(Kind.VMM),
     /** Live migration to the host of the VM's new placement, run on the previous one. */
-    MIGRATE(Kind.VMM);
+    MIGRATE(Kind.VMM),
+    SNAPSHOT_CREATE(Kind.VMM),
+    SNAPSHOT_REVERT(Kind.VMM),
+    SNAPSHOT_DELETE(Kind.VMM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

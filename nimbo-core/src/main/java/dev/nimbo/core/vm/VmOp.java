@@ -32,6 +32,10 @@ public enum VmOp {
     POFF_MIGRATE(VmAction.POFF_MIGRATE),
     /** As POFF_MIGRATE with a hard power-off. */
     POFF_HARD_MIGRATE(VmAction.POFF_HARD_MIGRATE),
+    /** System snapshots of a running VM; the snapshot itself is staged in the template by the caller. */
+    SNAPSHOT_CREATE(VmAction.SNAPSHOT_CREATE),
+    SNAPSHOT_REVERT(VmAction.SNAPSHOT_REVERT),
+    SNAPSHOT_DELETE(VmAction.SNAPSHOT_DELETE),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

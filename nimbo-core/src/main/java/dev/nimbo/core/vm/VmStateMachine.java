@@ -74,7 +74,11 @@ public final class VmStateMachine {
         /** Back to PENDING for a new placement: the hypervisor's DEPLOY_ID is forgotten. */
         RESUBMIT,
         /** A migration failed: the VM is back on its previous placement, copied into a new record. */
-        REVERT_PLACEMENT
+        REVERT_PLACEMENT,
+        /** The active system snapshot's operation succeeded (see {@link VmSnapshots}). */
+        SNAPSHOT_SUCCEEDED,
+        /** The active system snapshot's operation failed. */
+        SNAPSHOT_FAILED
     }
 
     /**
@@ -228,6 +232,11 @@ public final class VmStateMachine {
                     Effect.RESCHED_OFF).withRecord(VmAction.MIGRATE), unknown);
         }
 
+        Phase hotplugSnapshot = Phase.active(LcmState.HOTPLUG_SNAPSHOT);
+        rule(VmOp.SNAPSHOT_CREATE, go(hotplugSnapshot, DriverOp.SNAPSHOT_CREATE, Effect.RESCHED_OFF), running);
+        rule(VmOp.SNAPSHOT_REVERT, go(hotplugSnapshot, DriverOp.SNAPSHOT_REVERT, Effect.RESCHED_OFF), running);
+        rule(VmOp.SNAPSHOT_DELETE, go(hotplugSnapshot, DriverOp.SNAPSHOT_DELETE, Effect.RESCHED_OFF), running);
+
         // ---------------------------------------------------------------- driver results
         result(PROLOG, go(Phase.active(BOOT), DriverOp.DEPLOY), go(Phase.active(PROLOG_FAILURE), null));
         result(PROLOG_RESUME, go(Phase.active(BOOT_STOPPED), DriverOp.RESTORE),
@@ -263,6 +272,8 @@ public final class VmStateMachine {
         result(LcmState.PROLOG_MIGRATE_UNKNOWN, go(Phase.active(BOOT), DriverOp.DEPLOY),
                 go(Phase.active(LcmState.PROLOG_MIGRATE_UNKNOWN_FAILURE), null));
         result(LcmState.BOOT_MIGRATE, toRunning, go(Phase.active(LcmState.BOOT_MIGRATE_FAILURE), null));
+        result(LcmState.HOTPLUG_SNAPSHOT, go(running, null, Effect.SNAPSHOT_SUCCEEDED),
+                go(running, null, Effect.SNAPSHOT_FAILED));
 
         IN_FLIGHT.put(PROLOG, DriverOp.PROLOG);
         IN_FLIGHT.put(PROLOG_RESUME, DriverOp.PROLOG_RESUME);
@@ -289,6 +300,8 @@ public final class VmStateMachine {
         IN_FLIGHT.put(LcmState.PROLOG_MIGRATE_SUSPEND, DriverOp.PROLOG_MIGRATE);
         IN_FLIGHT.put(LcmState.PROLOG_MIGRATE_UNKNOWN, DriverOp.PROLOG_MIGRATE);
         IN_FLIGHT.put(LcmState.BOOT_MIGRATE, DriverOp.RESTORE);
+        // which snapshot operation runs is in the VM's template: see VmTransitions.driverFor
+        IN_FLIGHT.put(LcmState.HOTPLUG_SNAPSHOT, DriverOp.SNAPSHOT_CREATE);
 
         FAILURE_BASE.put(PROLOG_FAILURE, PROLOG);
         FAILURE_BASE.put(PROLOG_RESUME_FAILURE, PROLOG_RESUME);
@@ -327,6 +340,10 @@ public final class VmStateMachine {
                 success = go(pending, null, Effect.RESUBMIT);
                 failure = success;
                 retry = go(p, DriverOp.CLEANUP);
+            } else if (l == LcmState.HOTPLUG_SNAPSHOT) {
+                success = ON_SUCCESS.get(l);
+                failure = ON_FAILURE.get(l);
+                retry = stay(p); // as oned: a snapshot operation is not retried, it is recovered
             } else if (ON_SUCCESS.containsKey(l)) {
                 success = ON_SUCCESS.get(l);
                 failure = ON_FAILURE.get(l);
@@ -511,6 +528,9 @@ public final class VmStateMachine {
             case DEPLOY -> "Deploy action is not available for state " + state;
             case MIGRATE, LIVE_MIGRATE, POFF_MIGRATE, POFF_HARD_MIGRATE -> "Migrate action is not available for state "
                     + state;
+            case SNAPSHOT_CREATE -> "Could not create a new snapshot for VM " + vmId + ", wrong state " + state + ".";
+            case SNAPSHOT_REVERT -> "Could not revert VM " + vmId + " to a snapshot, wrong state " + state + ".";
+            case SNAPSHOT_DELETE -> "Could not delete a snapshot of VM " + vmId + ", wrong state " + state + ".";
             case TERMINATE, TERMINATE_HARD -> "Error performing action \"" + op.text() + "\": Could not terminate VM "
                     + vmId + ", wrong state " + state + ".";
             case RECOVER_SUCCESS, RECOVER_FAILURE -> "Could not perform a recover operation on VM " + vmId

@@ -172,6 +172,12 @@ public final class VmTransitions {
         if (s.has(Effect.RESUBMIT)) {
             b.deployId("");
         }
+        if (s.has(Effect.SNAPSHOT_SUCCEEDED)) {
+            b.vmTemplate(VmSnapshots.succeeded(b.vmTemplate()));
+        }
+        if (s.has(Effect.SNAPSHOT_FAILED)) {
+            b.vmTemplate(VmSnapshots.failed(b.vmTemplate()));
+        }
         if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
             b.etime(now);
         }
@@ -229,6 +235,18 @@ public final class VmTransitions {
             tx.put(next);
         }
         return new Applied(changed ? next : vm, after, s.driver(), s.detached(), changed);
+    }
+
+    /**
+     * The driver operation the VM waits for in its phase, or null: {@link VmStateMachine#driverFor} knowing the
+     * VM (a hot-plug snapshot's operation is in its template).
+     */
+    public static DriverOp driverFor(VirtualMachine vm) {
+        if (vm.state() == VmState.ACTIVE && vm.lcmState() == LcmState.HOTPLUG_SNAPSHOT) {
+            return VmSnapshots.pendingOp(vm.vmTemplate());
+        }
+        History last = vm.lastHistory();
+        return VmStateMachine.driverFor(vm.phase(), last == null ? VmAction.NONE : last.action());
     }
 
     /**

@@ -42,7 +42,8 @@ class VmStateMachineTest {
             PROLOG_UNDEPLOY_FAILURE, BOOT_FAILURE, BOOT_STOPPED_FAILURE, BOOT_UNDEPLOY_FAILURE, EPILOG_FAILURE,
             EPILOG_STOP_FAILURE, EPILOG_UNDEPLOY_FAILURE, SAVE_MIGRATE, MIGRATE, PROLOG_MIGRATE, PROLOG_MIGRATE_POWEROFF,
             PROLOG_MIGRATE_SUSPEND, PROLOG_MIGRATE_UNKNOWN, BOOT_MIGRATE, BOOT_MIGRATE_FAILURE, PROLOG_MIGRATE_FAILURE,
-            PROLOG_MIGRATE_POWEROFF_FAILURE, PROLOG_MIGRATE_SUSPEND_FAILURE, PROLOG_MIGRATE_UNKNOWN_FAILURE);
+            PROLOG_MIGRATE_POWEROFF_FAILURE, PROLOG_MIGRATE_SUSPEND_FAILURE, PROLOG_MIGRATE_UNKNOWN_FAILURE,
+            HOTPLUG_SNAPSHOT);
 
     private static boolean active(Phase p, LcmState... ls) {
         return p.state() == VmState.ACTIVE && Set.of(ls).contains(p.lcm());
@@ -72,7 +73,7 @@ class VmStateMachineTest {
             case RESCHED, UNRESCHED -> in(p, VmState.POWEROFF) || active(p, RUNNING, UNKNOWN);
             case MIGRATE, POFF_MIGRATE, POFF_HARD_MIGRATE -> in(p, VmState.POWEROFF, VmState.SUSPENDED)
                     || active(p, RUNNING, UNKNOWN);
-            case LIVE_MIGRATE -> active(p, RUNNING);
+            case LIVE_MIGRATE, SNAPSHOT_CREATE, SNAPSHOT_REVERT, SNAPSHOT_DELETE -> active(p, RUNNING);
             case RECOVER_SUCCESS, RECOVER_FAILURE -> in(p, VmState.CLONING_FAILURE)
                     || (p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm()));
             case RECOVER_RETRY -> p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm());
@@ -271,7 +272,8 @@ class VmStateMachineTest {
                 new R(PROLOG_MIGRATE_POWEROFF, POWEROFF_P, null, a(PROLOG_MIGRATE_POWEROFF_FAILURE)),
                 new R(PROLOG_MIGRATE_SUSPEND, SUSPENDED_P, null, a(PROLOG_MIGRATE_SUSPEND_FAILURE)),
                 new R(PROLOG_MIGRATE_UNKNOWN, a(BOOT), DriverOp.DEPLOY, a(PROLOG_MIGRATE_UNKNOWN_FAILURE)),
-                new R(BOOT_MIGRATE, a(RUNNING), null, a(BOOT_MIGRATE_FAILURE)));
+                new R(BOOT_MIGRATE, a(RUNNING), null, a(BOOT_MIGRATE_FAILURE)),
+                new R(HOTPLUG_SNAPSHOT, a(RUNNING), null, a(RUNNING)));
         Set<LcmState> covered = EnumSet.noneOf(LcmState.class);
         for (R r : table) {
             Step ok = VmStateMachine.onResult(a(r.at()), true).orElseThrow();

@@ -221,6 +221,46 @@ class VmTransitionsTest {
     }
 
     @Test
+    void snapshotsAreSettledByTheDriversAnswer() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.op(0, VmOp.DEPLOY, 0);
+        w.settle(0);
+        w.run(tx -> {
+            VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, 0);
+            tx.put(vm.toBuilder().vmTemplate(VmSnapshots.create(vm.vmTemplate(), 0, "", tx.now())).build());
+            return VmTransitions.applyOp(tx, 0, VmOp.SNAPSHOT_CREATE, VmTransitions.Requester.SYSTEM, null);
+        });
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.HOTPLUG_SNAPSHOT);
+        assertThat(VmTransitions.driverFor(w.vm(0))).isEqualTo(DriverOp.SNAPSHOT_CREATE);
+        w.result(0, true);
+        dev.nimbo.core.template.VectorAttribute snap = w.vm(0).vmTemplate().vectors("SNAPSHOT").get(0);
+        assertThat(snap.get("NAME")).isEqualTo("snapshot-0");
+        assertThat(snap.get("HYPERVISOR_ID")).isEqualTo("snap-0");
+        assertThat(snap.get("ACTIVE")).isNull();
+        // a failed creation leaves no snapshot behind; a failed delete keeps it
+        w.run(tx -> {
+            VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, 0);
+            tx.put(vm.toBuilder().vmTemplate(VmSnapshots.create(vm.vmTemplate(), 1, "second", tx.now())).build());
+            return VmTransitions.applyOp(tx, 0, VmOp.SNAPSHOT_CREATE, VmTransitions.Requester.SYSTEM, null);
+        });
+        w.result(0, false);
+        assertThat(w.vm(0).vmTemplate().vectors("SNAPSHOT")).hasSize(1);
+        w.run(tx -> {
+            VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, 0);
+            tx.put(vm.toBuilder().vmTemplate(VmSnapshots.mark(vm.vmTemplate(), 0, 0, "DELETE")).build());
+            return VmTransitions.applyOp(tx, 0, VmOp.SNAPSHOT_DELETE, VmTransitions.Requester.SYSTEM, null);
+        });
+        assertThat(VmTransitions.driverFor(w.vm(0))).isEqualTo(DriverOp.SNAPSHOT_DELETE);
+        w.result(0, false);
+        assertThat(w.vm(0).vmTemplate().vectors("SNAPSHOT")).hasSize(1);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThatThrownBy(() -> VmSnapshots.mark(w.vm(0).vmTemplate(), 0, 7, "REVERT"))
+                .hasMessage("Could not revert VM 0 to snapshot 7, it does not exist.");
+        w.checkInvariants();
+    }
+
+    @Test
     void deleteRecreateGoesBackToPendingThroughACleanup() {
         VmWorld w = new VmWorld();
         w.newVm(0, 1, 512, VmState.PENDING);

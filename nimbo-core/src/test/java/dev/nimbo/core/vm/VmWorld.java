@@ -94,8 +94,7 @@ final class VmWorld {
     /** Delivers the result of the operation the VM waits for; null when it waits for none. */
     VmTransitions.Applied result(int vmId, boolean success) {
         VirtualMachine vm = vm(vmId);
-        History last = vm.lastHistory();
-        DriverOp op = VmStateMachine.driverFor(vm.phase(), last == null ? VmAction.NONE : last.action());
+        DriverOp op = VmTransitions.driverFor(vm);
         if (op == null) {
             return null;
         }

@@ -12,7 +12,6 @@ import dev.nimbo.core.vm.History;
 import dev.nimbo.core.vm.Phase;
 import dev.nimbo.core.vm.TransferDriver;
 import dev.nimbo.core.vm.VirtualMachine;
-import dev.nimbo.core.vm.VmAction;
 import dev.nimbo.core.vm.VmDriverQueue;
 import dev.nimbo.core.vm.VmStateMachine;
 import dev.nimbo.core.vm.VmTransitions;
@@ -249,8 +248,7 @@ public final class VmLifecycle implements AutoCloseable {
             if (!VmStateMachine.transientPhase(p)) {
                 continue;
             }
-            History h = vm.lastHistory();
-            DriverOp op = VmStateMachine.driverFor(p, h == null ? VmAction.NONE : h.action());
+            DriverOp op = VmTransitions.driverFor(vm);
             if (settings.failOnRestart()) {
                 dispatch(ctx.controller().execute(tx ->
                         stamp(VmTransitions.applyResult(tx, vm.id(), p, op, false, RESTART_MESSAGE))));

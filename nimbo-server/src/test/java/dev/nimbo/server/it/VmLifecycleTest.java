@@ -444,6 +444,19 @@ class VmLifecycleTest {
 
         ok(admin.call("one.vm.deploy", id, h));
         awaitVm(a, id, ACTIVE, RUNNING);
+        // snapshots: the owner may take, revert and delete them
+        int snap = ok(a.call("one.vm.snapshotcreate", id, "before-upgrade")).intValue();
+        awaitVm(a, id, ACTIVE, RUNNING);
+        XmlNode s0 = vm(a, id).child("TEMPLATE").child("SNAPSHOT");
+        assertThat(s0.text("NAME")).isEqualTo("before-upgrade");
+        assertThat(s0.text("SNAPSHOT_ID")).isEqualTo(String.valueOf(snap));
+        assertThat(s0.text("HYPERVISOR_ID")).isNotEmpty();
+        ok(a.call("one.vm.snapshotrevert", id, snap));
+        awaitVm(a, id, ACTIVE, RUNNING);
+        fails(a.call("one.vm.snapshotdelete", id, snap + 5), ACTION, "it does not exist");
+        ok(a.call("one.vm.snapshotdelete", id, snap));
+        awaitVm(a, id, ACTIVE, RUNNING);
+        assertThat(vm(a, id).child("TEMPLATE").child("SNAPSHOT")).isNull();
         fails(a.call("one.vm.migrate", id, h2, true, false, -1, 0), AUTHORIZATION, "");
         fails(a.call("one.vm.migrate", id, h2, false, false, -1, 0), AUTHORIZATION, "");
         ok(a.call("one.vm.action", "poweroff", id));

@@ -64,6 +64,7 @@ public final class VmMethods {
         r.register("one.vm.chown", VmMethods::chown);
         r.register("one.vm.monitoring", VmMethods::monitoring);
         VmPoolMethods.register(r);
+        VmSnapshotMethods.register(r);
         r.register("one.template.instantiate", VmInstantiate::instantiate);
     }
 
