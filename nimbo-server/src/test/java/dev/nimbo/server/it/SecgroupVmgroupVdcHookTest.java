@@ -1,5 +1,16 @@
 package dev.nimbo.server.it;
 
+import static dev.nimbo.server.it.Rpc.ACTION;
+import static dev.nimbo.server.it.Rpc.ALLOCATE;
+import static dev.nimbo.server.it.Rpc.AUTHENTICATION;
+import static dev.nimbo.server.it.Rpc.AUTHORIZATION;
+import static dev.nimbo.server.it.Rpc.INTERNAL;
+import static dev.nimbo.server.it.Rpc.LOCKED;
+import static dev.nimbo.server.it.Rpc.NO_EXISTS;
+import static dev.nimbo.server.it.Rpc.XML_RPC_API;
+import static dev.nimbo.server.it.Rpc.fails;
+import static dev.nimbo.server.it.Rpc.ok;
+import static dev.nimbo.server.it.Rpc.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -30,15 +41,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecgroupVmgroupVdcHookTest {
-    static final int AUTHORIZATION = 0x200;
-    static final int NO_EXISTS = 0x400;
-    static final int ACTION = 0x800;
-    static final int XML_RPC_API = 0x1000;
-    static final int INTERNAL = 0x2000;
-    static final int ALLOCATE = 0x4000;
-    static final int LOCKED = 0x8000;
 
-    private static final AtomicInteger SEQ = new AtomicInteger();
 
     NimbodProcess nimbod;
     OneClient admin;
@@ -59,20 +62,8 @@ class SecgroupVmgroupVdcHookTest {
         }
     }
 
-    static String unique(String prefix) {
-        return prefix + SEQ.incrementAndGet() + "_" + Long.toString(System.nanoTime() % 100000, 36);
-    }
 
-    static OneResponse ok(OneResponse r) {
-        assertThat(r.ok()).as("call failed: %s", r.ok() ? "" : r.message()).isTrue();
-        return r;
-    }
 
-    static void fails(OneResponse r, int code, String messagePart) {
-        assertThat(r.ok()).as("expected failure 0x%x, got %s", code, r.value()).isFalse();
-        assertThat(r.errorCode()).as("error code for: %s", r.message()).isEqualTo(code);
-        assertThat(r.message()).contains(messagePart);
-    }
 
     static XmlNode xml(OneResponse r) {
         return XmlNode.parse(ok(r).stringValue());
