@@ -4,6 +4,7 @@ import dev.nimbo.core.error.ApiException;
 import dev.nimbo.core.host.Host;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.state.Transaction;
+import dev.nimbo.core.template.Template;
 import dev.nimbo.core.vm.VmStateMachine.Effect;
 import dev.nimbo.core.vm.VmStateMachine.Step;
 import java.time.Instant;
@@ -235,6 +236,82 @@ public final class VmTransitions {
             tx.put(next);
         }
         return new Applied(changed ? next : vm, after, s.driver(), s.detached(), changed);
+    }
+
+    /**
+     * Resizes a VM that is not running (INIT, PENDING, HOLD, UNDEPLOYED, CLONING*, POWEROFF): CPU, VCPU and MEMORY
+     * (0 or negative keeps the current value). Quotas move by the difference (increases checked against the
+     * owner's limits); a powered-off VM's host usage moves too (refused when {@code enforce} and the host has no
+     * room) and its placement gets a new history record with action RESIZE, as oned's close_cp_history does.
+     * Running VMs are refused (hot resize is not supported by the dummy driver yet).
+     */
+    public static VirtualMachine resize(Transaction tx, int vmId, float cpu, int vcpu, long memoryMb, boolean enforce,
+                                        Requester who, String vmMad) {
+        VirtualMachine vm = tx.require(ObjectType.VM, vmId);
+        Phase p = vm.phase();
+        boolean cold = switch (p.state()) {
+            case INIT, PENDING, HOLD, UNDEPLOYED, CLONING, CLONING_FAILURE, POWEROFF -> true;
+            default -> false;
+        };
+        if (!cold) {
+            throw ApiException.action(p.isActive(LcmState.RUNNING)
+                    ? "Hotplug resize not supported by driver " + (vmMad == null ? "" : vmMad)
+                    : "Cannot resize a VM in state " + p.text(), vmId);
+        }
+        float ncpu = cpu > 0 ? cpu : vm.cpu();
+        long nmem = memoryMb > 0 ? memoryMb : vm.memoryMb();
+        String vcpuText = vcpu > 0 ? Integer.toString(vcpu) : vm.vmTemplate().get("VCPU");
+        Template t = vm.vmTemplate().with("CPU", formatCpu(ncpu)).with("MEMORY", Long.toString(nmem));
+        if (vcpuText != null) {
+            t = t.with("VCPU", vcpuText);
+        }
+        VirtualMachine.Builder b = vm.toBuilder().vmTemplate(VmDefinition.sorted(t));
+        long now = tx.now();
+        if (p.is(VmState.POWEROFF) && b.lastHistory() != null) {
+            History cur = b.lastHistory();
+            b.lastHistory(close(cur.withAction(VmAction.RESIZE, who.uid(), who.gid(), who.requestId()), now));
+            b.addHistory(cur.copyAs(cur.seq() + 1, now).withInternalAction(VmAction.NONE));
+        }
+        VirtualMachine next = b.build();
+        // quotas: base always, running when the phase counts as running
+        quotaDelta(tx, who, vm, next, false);
+        if (VmStateMachine.runningQuota(p)) {
+            quotaDelta(tx, who, vm, next, true);
+        }
+        for (int hid : heldHosts(vm)) {
+            Host h = (Host) tx.get(ObjectType.HOST, hid);
+            if (h == null) {
+                continue;
+            }
+            Host freed = HostCapacity.remove(h, vmId, HostCapacity.Demand.of(vm));
+            HostCapacity.Demand d = HostCapacity.Demand.of(next);
+            String misfit = enforce ? HostCapacity.misfit(freed, d) : null;
+            if (misfit != null) {
+                throw ApiException.action("VM [" + vmId + "] does not fit in HOST [" + hid + "]. " + misfit, vmId);
+            }
+            tx.put(HostCapacity.add(freed, vmId, d));
+        }
+        tx.put(next);
+        return next;
+    }
+
+    private static String formatCpu(float cpu) {
+        return cpu == Math.rint(cpu) ? Long.toString((long) cpu) : Float.toString(cpu);
+    }
+
+    /** Charges what grows (checked) and releases what shrinks, of the CPU/MEMORY or RUNNING_CPU/RUNNING_MEMORY quotas. */
+    private static void quotaDelta(Transaction tx, Requester who, VirtualMachine vm, VirtualMachine next,
+                                   boolean running) {
+        float dcpu = next.cpu() - vm.cpu();
+        long dmem = next.memoryMb() - vm.memoryMb();
+        dev.nimbo.core.quota.Usage up = running
+                ? dev.nimbo.core.quota.Usage.vmRunning(0, Math.max(0, dcpu), Math.max(0, dmem))
+                : dev.nimbo.core.quota.Usage.vm(0, Math.max(0, dcpu), Math.max(0, dmem), 0, false);
+        dev.nimbo.core.quota.Usage down = running
+                ? dev.nimbo.core.quota.Usage.vmRunning(0, Math.max(0, -dcpu), Math.max(0, -dmem))
+                : dev.nimbo.core.quota.Usage.vm(0, Math.max(0, -dcpu), Math.max(0, -dmem), 0, false);
+        VmQuotas.release(tx, vm.uid(), vm.gid(), down);
+        VmQuotas.charge(tx, who.uid() < 0 ? vm.uid() : who.uid(), vm.uid(), vm.gid(), up, true);
     }
 
     /**

@@ -19,8 +19,11 @@ import net.jqwik.api.Provide;
 class VmBookkeepingProperties {
     static final int VMS = 4;
 
-    /** One event: a user op on a VM (deploys go to {@code host}), or a driver answer for it. */
+    /** One event: a user op on a VM (deploys go to {@code host}), a driver answer for it, or a resize to {@code host}+1 CPUs. */
     record Event(int vm, VmOp op, int host, boolean driverAnswer, boolean success) {
+        boolean resize() {
+            return op == null && !driverAnswer;
+        }
     }
 
     @Provide
@@ -30,8 +33,10 @@ class VmBookkeepingProperties {
                 .as((vm, op, host) -> new Event(vm, op, host, false, false));
         Arbitrary<Event> answer = Combinators.combine(Arbitraries.integers().between(0, VMS - 1),
                 Arbitraries.integers().between(0, 4)).as((vm, r) -> new Event(vm, null, 0, true, r != 0));
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(2, userOp), net.jqwik.api.Tuple.of(3, answer))
-                .list().ofMinSize(5).ofMaxSize(80);
+        Arbitrary<Event> resize = Combinators.combine(Arbitraries.integers().between(0, VMS - 1),
+                Arbitraries.integers().between(0, 3)).as((vm, cpus) -> new Event(vm, null, cpus, false, false));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(2, userOp), net.jqwik.api.Tuple.of(3, answer),
+                net.jqwik.api.Tuple.of(1, resize)).list().ofMinSize(5).ofMaxSize(80);
     }
 
     @Property(tries = 300)
@@ -50,6 +55,9 @@ class VmBookkeepingProperties {
             try {
                 if (e.driverAnswer()) {
                     w.result(e.vm(), e.success());
+                } else if (e.resize()) {
+                    w.run(tx -> VmTransitions.resize(tx, e.vm(), e.host() + 1, 0, 128L * (e.host() + 1), e.host() % 2 == 0,
+                            VmTransitions.Requester.SYSTEM, "dummy"));
                 } else {
                     w.op(e.vm(), e.op(), e.host());
                 }

@@ -261,6 +261,34 @@ class VmTransitionsTest {
     }
 
     @Test
+    void resizeMovesQuotasAndHostUsage() {
+        VmWorld w = new VmWorld(dev.nimbo.core.quota.QuotaSet.EMPTY.update(Template.parse("VM = [ CPU = 6 ]")));
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.run(tx -> VmTransitions.resize(tx, 0, 2, 2, 1024, true, VmTransitions.Requester.SYSTEM, "dummy"));
+        assertThat(w.vm(0).cpu()).isEqualTo(2f);
+        assertThat(w.vm(0).vcpu()).isEqualTo(2);
+        w.checkInvariants();
+        assertThatThrownBy(() -> w.run(tx -> VmTransitions.resize(tx, 0, 7, 0, 0, true, VmTransitions.Requester.SYSTEM,
+                "dummy"))).hasMessageContaining("CPU quota");
+        w.op(0, VmOp.DEPLOY, 1);
+        w.settle(0);
+        assertThatThrownBy(() -> w.run(tx -> VmTransitions.resize(tx, 0, 1, 0, 0, true, VmTransitions.Requester.SYSTEM,
+                "dummy"))).hasMessageContaining("Hotplug resize not supported by driver dummy");
+        w.op(0, VmOp.POWEROFF);
+        w.settle(0);
+        w.run(tx -> VmTransitions.resize(tx, 0, 0.5f, 0, 256, true, VmTransitions.Requester.SYSTEM, "dummy"));
+        assertThat(w.host(1).share().cpuUsage()).isEqualTo(50);
+        assertThat(w.vm(0).history()).hasSize(2);
+        assertThat(w.vm(0).history().get(0).action()).isEqualTo(VmAction.RESIZE);
+        w.checkInvariants();
+        // the host is full: an enforced resize is refused, nothing changes
+        assertThatThrownBy(() -> w.run(tx -> VmTransitions.resize(tx, 0, 4.5f, 0, 0, true, VmTransitions.Requester.SYSTEM,
+                "dummy"))).hasMessageContaining("does not fit in HOST [1]");
+        assertThat(w.vm(0).cpu()).isEqualTo(0.5f);
+        w.checkInvariants();
+    }
+
+    @Test
     void deleteRecreateGoesBackToPendingThroughACleanup() {
         VmWorld w = new VmWorld();
         w.newVm(0, 1, 512, VmState.PENDING);

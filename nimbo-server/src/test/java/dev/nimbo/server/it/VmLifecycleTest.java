@@ -462,6 +462,11 @@ class VmLifecycleTest {
         ok(a.call("one.vm.action", "poweroff", id));
         awaitVm(a, id, POWEROFF, 0);
         fails(a.call("one.vm.recover", id, 3), AUTHORIZATION, "");
+        ok(a.call("one.vm.resize", id, "CPU = 1\nMEMORY = 256", false));
+        assertThat(vm(a, id).child("TEMPLATE").text("MEMORY")).isEqualTo("256");
+        assertThat(host(h).child("HOST_SHARE").longValue("MEM_USAGE", -1)).isEqualTo(256 * 1024);
+        fails(a.call("one.vm.resize", id, "MEMORY = 4096", false), AUTHORIZATION, "MEMORY quota");
+        fails(a.call("one.vm.resize", id, "CPU_COST = 3", false), AUTHORIZATION, "restricted attribute CPU_COST");
         ok(a.call("one.vm.action", "resume", id));
         awaitVm(a, id, ACTIVE, RUNNING);
         ok(a.call("one.vm.rename", id, "renamed-by-alice"));

@@ -60,6 +60,7 @@ public final class VmMethods {
         r.register("one.vm.deploy", VmMethods::deploy);
         r.register("one.vm.action", VmMethods::action);
         r.register("one.vm.migrate", VmMethods::migrate);
+        r.register("one.vm.resize", VmMethods::resize);
         r.register("one.vm.recover", VmMethods::recover);
         r.register("one.vm.chown", VmMethods::chown);
         r.register("one.vm.monitoring", VmMethods::monitoring);
@@ -277,6 +278,50 @@ public final class VmMethods {
             b.append(b.isEmpty() ? "" : ",").append(i);
         }
         return b.toString();
+    }
+
+    // ------------------------------------------------------------------ resize
+
+    /**
+     * one.vm.resize(id, template with CPU/VCPU/MEMORY, enforce): quotas move with the new size, and a powered-off
+     * VM's host capacity too (only administrators may overcommit it).
+     */
+    static Object resize(Call call) {
+        call.params().arity(2, 3);
+        int id = call.params().integer(0);
+        Template t = Templates.parse(call, call.params().string(1));
+        boolean enforce = call.params().bool(2, false) || !call.subject().isOneadmin();
+        if (!call.subject().isOneadmin()) {
+            String r = VmRestrictions.VM.firstIn(t);
+            if (r != null) {
+                throw ApiException.authorization("Template includes a restricted attribute " + r);
+            }
+        }
+        float cpu = number(t.get("CPU"), "CPU must be a positive float or integer value.");
+        int vcpu = (int) number(t.get("VCPU"), "VCPU must be a positive integer value.");
+        long memory = (long) number(t.get("MEMORY"), "MEMORY must be a positive integer value.");
+        return call.write(tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, id);
+            call.authorize(VmAction.RESIZE.defaultRight(), vm);
+            History h = vm.lastHistory();
+            VmTransitions.resize(tx, id, cpu, vcpu, memory, enforce, requester(call), h == null ? "" : h.vmMad());
+            return id;
+        });
+    }
+
+    private static float number(String v, String error) {
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        try {
+            float f = Float.parseFloat(v.strip());
+            if (f >= 0 && Float.isFinite(f)) {
+                return f;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.internal(error);
     }
 
     // ------------------------------------------------------------------ action, recover
