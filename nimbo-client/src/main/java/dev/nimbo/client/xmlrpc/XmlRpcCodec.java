@@ -97,7 +97,8 @@ public final class XmlRpcCodec {
 
     /**
      * Appends {@code <value>…</value>}: Integer/Short/Byte as i4, Long as i8, Boolean, String (&amp; &lt;
-     * &gt; escaped, CR as a char ref, characters invalid in XML 1.0 dropped), Double/Float, byte[] as
+     * &gt; escaped, CR as a char ref, characters invalid in XML 1.0 dropped), {@link EscapedText} as a string
+     * written verbatim, Double/Float, byte[] as
      * base64, LocalDateTime, List/Collection/Object[] as array, Map as struct (keys via String.valueOf),
      * null as {@code <nil/>}.
      *
@@ -108,6 +109,22 @@ public final class XmlRpcCodec {
     }
 
     /**
+     * Appends {@code text} escaped exactly as the encoder escapes a String value's text (&amp; &lt; &gt;, CR as a
+     * char ref, characters invalid in XML 1.0 dropped). Escaping parts separately and concatenating them gives
+     * the escaping of the whole, provided no part ends inside a surrogate pair.
+     */
+    public static void escape(StringBuilder out, CharSequence text) {
+        XmlRpcWriter.escape(out, text);
+    }
+
+    /** {@link #escape(StringBuilder, CharSequence)} into a new String. */
+    public static String escape(CharSequence text) {
+        StringBuilder out = new StringBuilder(text.length() + (text.length() >> 2) + 16);
+        XmlRpcWriter.escape(out, text);
+        return out.toString();
+    }
+
+    /**
      * Capacity hint so the builder never grows: the OpenNebula envelope [ok, "<big XML>", code] dominates,
      * and escaping tag-dense XML nearly doubles it ("<ID>" becomes "&lt;ID&gt;").
      */
@@ -115,10 +132,13 @@ public final class XmlRpcCodec {
         if (value instanceof String s) {
             return 2 * s.length() + 32;
         }
+        if (value instanceof EscapedText t) {
+            return t.length() + 32;
+        }
         if (value instanceof Collection<?> c && c.size() <= 16) {
             int n = 0;
             for (Object o : c) {
-                n += o instanceof String s ? 2 * s.length() + 32 : 48;
+                n += o instanceof String s ? 2 * s.length() + 32 : o instanceof EscapedText t ? t.length() + 32 : 48;
             }
             return n;
         }

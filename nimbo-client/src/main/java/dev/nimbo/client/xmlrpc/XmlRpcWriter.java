@@ -45,6 +45,7 @@ final class XmlRpcWriter {
                 escape(out, s);
                 out.append("</string></value>");
             }
+            case EscapedText t -> out.append("<value><string>").append(t.text()).append("</string></value>");
             case Integer i -> out.append("<value><i4>").append(i.intValue()).append("</i4></value>");
             case Boolean b -> out.append(b ? "<value><boolean>1</boolean></value>" : "<value><boolean>0</boolean></value>");
             case Long l -> out.append("<value><i8>").append(l.longValue()).append("</i8></value>");
@@ -87,7 +88,7 @@ final class XmlRpcWriter {
      * Appends {@code s} as XML text: & < > escaped, CR as a char ref, characters not allowed in XML 1.0
      * (C0 controls, lone surrogates, U+FFFE/U+FFFF) dropped. Clean runs are copied in bulk.
      */
-    static void escape(StringBuilder out, String s) {
+    static void escape(StringBuilder out, CharSequence s) {
         int n = s.length();
         int start = 0;
         for (int i = 0; i < n; i++) {

@@ -6,7 +6,6 @@ import dev.nimbo.core.auth.Right;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.Permissions;
 import dev.nimbo.core.obj.PoolObject;
-import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import java.util.Set;
@@ -65,12 +64,6 @@ public final class AclMethods {
     static Object info(Call call) {
         call.params().arity(0, 0);
         authorize(call);
-        XmlWriter w = new XmlWriter(new StringBuilder(4096));
-        w.open("ACL_POOL");
-        for (PoolObject o : call.ctx().view().list(ObjectType.ACL)) {
-            o.writeXml(w);
-        }
-        w.close("ACL_POOL");
-        return w.toString();
+        return call.ctx().renders().pool("ACL_POOL", call.ctx().view().list(ObjectType.ACL));
     }
 }

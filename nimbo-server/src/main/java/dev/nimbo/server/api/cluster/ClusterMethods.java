@@ -15,12 +15,12 @@ import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.vdc.VdcResource;
-import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.Templates;
 import dev.nimbo.server.api.host.HostAccess;
 import dev.nimbo.server.api.host.HostMethods;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -213,19 +213,17 @@ public final class ClusterMethods {
         call.params().arity(1, 2);
         Cluster c = call.ctx().view().require(ObjectType.CLUSTER, call.params().integer(0));
         call.authorizeIgnoringLock(Right.USE, c);
-        return c.toXml();
+        return call.ctx().renders().object(c);
     }
 
     /** Clusters the caller may USE (one.clusterpool.info takes no filter; extra arguments are ignored). */
     static Object poolInfo(Call call) {
-        XmlWriter w = new XmlWriter(new StringBuilder(1024));
-        w.open("CLUSTER_POOL");
+        List<PoolObject> clusters = new ArrayList<>();
         for (PoolObject o : call.ctx().view().list(ObjectType.CLUSTER)) {
             if (HostAccess.visible(call, o)) {
-                o.writeXml(w);
+                clusters.add(o);
             }
         }
-        w.close("CLUSTER_POOL");
-        return w.toString();
+        return call.ctx().renders().pool("CLUSTER_POOL", clusters);
     }
 }

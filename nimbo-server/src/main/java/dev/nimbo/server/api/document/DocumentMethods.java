@@ -106,6 +106,6 @@ public final class DocumentMethods {
             }
             selected = ofType;
         }
-        return SharedMethods.poolXml(ObjectType.DOCUMENT, selected);
+        return SharedMethods.poolXml(call, ObjectType.DOCUMENT, selected);
     }
 }

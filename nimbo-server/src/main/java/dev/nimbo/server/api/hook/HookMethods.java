@@ -16,6 +16,7 @@ import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.Templates;
+import dev.nimbo.server.api.render.RenderCache;
 import dev.nimbo.server.api.shared.SharedMethods;
 import dev.nimbo.server.hook.HookManager;
 import java.util.ArrayList;
@@ -33,6 +34,9 @@ import java.util.function.Predicate;
 public final class HookMethods {
     private static final String PREFIX = "one.hook";
     /** Calls OpenNebula does not let API hooks follow (reads). */
+    /** Hooks as one.hookpool.info lists them: without their execution log. */
+    static final RenderCache.Form POOL_FORM = RenderCache.Form.of("hook-pool", (o, w) -> ((Hook) o).writeXml(w, false));
+
     private static final Set<String> UNSUPPORTED_CALLS = Set.of("one.vm.info", "one.vmpool.info",
             "one.vmpool.infoextended", "one.template.info", "one.templatepool.info", "one.host.info",
             "one.hostpool.info", "one.group.info", "one.grouppool.info", "one.groupquota.info", "one.vn.info",
@@ -149,7 +153,7 @@ public final class HookMethods {
         call.params().arity(1, 2);
         Hook h = call.ctx().view().require(ObjectType.HOOK, call.params().integer(0));
         call.authorizeIgnoringLock(Right.USE, h);
-        return h.toXml();
+        return call.ctx().renders().object(h);
     }
 
     static Object lock(Call call) {
@@ -210,14 +214,8 @@ public final class HookMethods {
 
     static Object poolInfo(Call call) {
         call.params().arity(3, 3);
-        List<PoolObject> hooks = SharedMethods.poolSelect(call, ObjectType.HOOK);
-        XmlWriter w = new XmlWriter(new StringBuilder(256 * (hooks.size() + 1)));
-        w.open(ObjectType.HOOK.poolRoot());
-        for (PoolObject o : hooks) {
-            ((Hook) o).writeXml(w, false);
-        }
-        w.close(ObjectType.HOOK.poolRoot());
-        return w.toString();
+        return call.ctx().renders().pool(ObjectType.HOOK.poolRoot(), SharedMethods.poolSelect(call, ObjectType.HOOK),
+                POOL_FORM);
     }
 
     /**

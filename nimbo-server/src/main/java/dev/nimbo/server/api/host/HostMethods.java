@@ -16,7 +16,6 @@ import dev.nimbo.core.template.Template;
 import dev.nimbo.core.vdc.Vdc;
 import dev.nimbo.core.vdc.VdcActions;
 import dev.nimbo.core.vdc.VdcResource;
-import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.Templates;
@@ -253,7 +252,7 @@ public final class HostMethods {
         int id = call.params().integer(0);
         Host h = call.ctx().view().require(ObjectType.HOST, id);
         HostAccess.authorize(call, Right.USE, h);
-        return h.toXml();
+        return call.ctx().renders().object(h);
     }
 
     /** Hosts the caller may USE (one.hostpool.info takes no filter; extra arguments are ignored). */
@@ -268,14 +267,7 @@ public final class HostMethods {
     }
 
     static Object poolInfo(Call call) {
-        List<Host> hosts = visibleHosts(call);
-        XmlWriter w = new XmlWriter(new StringBuilder(256 + 4096 * hosts.size()));
-        w.open("HOST_POOL");
-        for (Host h : hosts) {
-            h.writeXml(w);
-        }
-        w.close("HOST_POOL");
-        return w.toString();
+        return call.ctx().renders().pool("HOST_POOL", visibleHosts(call));
     }
 
     static Object monitoring(Call call) {

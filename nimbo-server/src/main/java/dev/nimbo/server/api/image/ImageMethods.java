@@ -408,7 +408,7 @@ public final class ImageMethods {
         int filter = call.params().integer(0, -2);
         int start = call.params().integer(1, -1);
         int end = call.params().integer(2, -1);
-        return SharedMethods.poolXml(ObjectType.IMAGE,
+        return SharedMethods.poolXml(call, ObjectType.IMAGE,
                 dev.nimbo.server.api.PoolQuery.select(call, ObjectType.IMAGE, filter, start, end));
     }
 

@@ -23,7 +23,7 @@ public final class DefaultQuotaMethods {
 
     static Object info(Call call, int which) {
         call.params().arity(0, 0);
-        return ((DefaultQuotas) call.ctx().view().require(ObjectType.SETTING, which)).toXml();
+        return call.ctx().renders().object(call.ctx().view().require(ObjectType.SETTING, which));
     }
 
     static Object update(Call call, int which) {

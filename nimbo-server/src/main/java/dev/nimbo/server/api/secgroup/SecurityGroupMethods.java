@@ -136,7 +136,7 @@ public final class SecurityGroupMethods {
 
     static Object poolInfo(Call call) {
         call.params().arity(3, 3);
-        return SharedMethods.poolXml(ObjectType.SECGROUP, SharedMethods.poolSelect(call, ObjectType.SECGROUP));
+        return SharedMethods.poolXml(call, ObjectType.SECGROUP, SharedMethods.poolSelect(call, ObjectType.SECGROUP));
     }
 
     private static void checkName(String name) {

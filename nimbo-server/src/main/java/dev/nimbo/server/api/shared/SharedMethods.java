@@ -1,5 +1,6 @@
 package dev.nimbo.server.api.shared;
 
+import dev.nimbo.client.xmlrpc.EscapedText;
 import dev.nimbo.core.auth.Right;
 import dev.nimbo.core.error.ApiException;
 import dev.nimbo.core.group.Group;
@@ -44,10 +45,18 @@ public final class SharedMethods {
         call.params().arity(1, 2);
         PoolObject o = call.ctx().view().require(type, call.params().integer(0));
         call.authorizeIgnoringLock(Right.USE, o);
-        return o.toXml();
+        return call.ctx().renders().object(o);
     }
 
-    /** The pool document for the objects a query selected: {@code <TYPE_POOL>…</TYPE_POOL>}. */
+    /**
+     * The pool document for the objects a query selected, {@code <TYPE_POOL>…</TYPE_POOL>}, as an answer value
+     * built from the render cache: it encodes exactly as {@link #poolXml(ObjectType, List)} does.
+     */
+    public static EscapedText poolXml(Call call, ObjectType type, List<PoolObject> objects) {
+        return call.ctx().renders().pool(type.poolRoot(), objects);
+    }
+
+    /** The pool document rendered afresh as one String (what {@link #poolXml(Call, ObjectType, List)} caches). */
     public static String poolXml(ObjectType type, List<PoolObject> objects) {
         XmlWriter w = new XmlWriter(new StringBuilder(512 * (objects.size() + 1)));
         w.open(type.poolRoot());

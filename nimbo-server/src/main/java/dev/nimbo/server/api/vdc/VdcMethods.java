@@ -13,7 +13,6 @@ import dev.nimbo.core.template.Template;
 import dev.nimbo.core.vdc.Vdc;
 import dev.nimbo.core.vdc.VdcActions;
 import dev.nimbo.core.vdc.VdcResource;
-import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.PoolQuery;
@@ -111,18 +110,12 @@ public final class VdcMethods {
         call.params().arity(1, 2);
         Vdc v = call.ctx().view().require(ObjectType.VDC, call.params().integer(0));
         call.authorizeIgnoringLock(Right.USE, v);
-        return v.toXml();
+        return call.ctx().renders().object(v);
     }
 
     static Object poolInfo(Call call) {
         call.params().arity(0, 0);
-        XmlWriter w = new XmlWriter(new StringBuilder(1024));
-        w.open(ObjectType.VDC.poolRoot());
-        for (PoolObject o : PoolQuery.visible(call, ObjectType.VDC)) {
-            o.writeXml(w);
-        }
-        w.close(ObjectType.VDC.poolRoot());
-        return w.toString();
+        return call.ctx().renders().pool(ObjectType.VDC.poolRoot(), PoolQuery.visible(call, ObjectType.VDC));
     }
 
     /** addgroup needs the group to exist; delgroup does not (a deleted group can still be taken out). */

@@ -142,7 +142,7 @@ public final class VmGroupMethods {
 
     static Object poolInfo(Call call) {
         call.params().arity(3, 3);
-        return SharedMethods.poolXml(ObjectType.VMGROUP, SharedMethods.poolSelect(call, ObjectType.VMGROUP));
+        return SharedMethods.poolXml(call, ObjectType.VMGROUP, SharedMethods.poolSelect(call, ObjectType.VMGROUP));
     }
 
     /** A role call: MANAGE on the group, then the change; OpenNebula answers every refusal with ACTION. */

@@ -96,7 +96,7 @@ public final class VmTemplateMethods {
         call.params().arity(1, 3);
         VmTemplate t = call.ctx().view().require(ObjectType.TEMPLATE, call.params().integer(0));
         call.authorizeIgnoringLock(Right.USE, t);
-        return t.toXml();
+        return call.ctx().renders().object(t);
     }
 
     static Object update(Call call) {
@@ -123,7 +123,7 @@ public final class VmTemplateMethods {
 
     static Object poolInfo(Call call) {
         call.params().arity(3, 3);
-        return SharedMethods.poolXml(ObjectType.TEMPLATE, SharedMethods.poolSelect(call, ObjectType.TEMPLATE));
+        return SharedMethods.poolXml(call, ObjectType.TEMPLATE, SharedMethods.poolSelect(call, ObjectType.TEMPLATE));
     }
 
     // ------------------------------------------------------------------ clone, delete, chmod

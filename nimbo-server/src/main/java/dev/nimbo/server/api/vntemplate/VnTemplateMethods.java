@@ -190,6 +190,6 @@ public final class VnTemplateMethods {
 
     static Object poolInfo(Call call) {
         call.params().arity(3, 3);
-        return SharedMethods.poolXml(ObjectType.VNTEMPLATE, SharedMethods.poolSelect(call, ObjectType.VNTEMPLATE));
+        return SharedMethods.poolXml(call, ObjectType.VNTEMPLATE, SharedMethods.poolSelect(call, ObjectType.VNTEMPLATE));
     }
 }

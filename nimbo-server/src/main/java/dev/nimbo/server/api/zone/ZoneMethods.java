@@ -2,7 +2,6 @@ package dev.nimbo.server.api.zone;
 
 import dev.nimbo.core.auth.Right;
 import dev.nimbo.core.obj.ObjectType;
-import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.core.zone.Zone;
 import dev.nimbo.server.api.ApiRegistry;
@@ -27,18 +26,12 @@ public final class ZoneMethods {
         call.params().arity(1, 2);
         Zone z = call.ctx().view().require(ObjectType.ZONE, call.params().integer(0));
         call.authorize(Right.USE, z);
-        return z.toXml();
+        return call.ctx().renders().object(z);
     }
 
     static Object poolInfo(Call call) {
         call.params().arity(0, 0);
-        XmlWriter w = new XmlWriter();
-        w.open("ZONE_POOL");
-        for (PoolObject o : PoolQuery.visible(call, ObjectType.ZONE)) {
-            o.writeXml(w);
-        }
-        w.close("ZONE_POOL");
-        return w.toString();
+        return call.ctx().renders().pool("ZONE_POOL", PoolQuery.visible(call, ObjectType.ZONE));
     }
 
     static Object raftStatus(Call call) {
