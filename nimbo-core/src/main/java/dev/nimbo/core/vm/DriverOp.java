@@ -11,6 +11,10 @@ public enum DriverOp {
     PROLOG_RESUME(Kind.TM),
     /** Disks moved from the previous host (or system datastore) to the new one. */
     PROLOG_MIGRATE(Kind.TM),
+    /** One disk copied in for a powered-off VM (hot-plug while off). */
+    PROLOG_DISK(Kind.TM),
+    /** One disk copied out or dropped for a powered-off VM. */
+    EPILOG_DISK(Kind.TM),
     EPILOG(Kind.TM),
     EPILOG_STOP(Kind.TM),
     EPILOG_DELETE(Kind.TM),
@@ -26,7 +30,11 @@ public enum DriverOp {
     MIGRATE(Kind.VMM),
     SNAPSHOT_CREATE(Kind.VMM),
     SNAPSHOT_REVERT(Kind.VMM),
-    SNAPSHOT_DELETE(Kind.VMM);
+    SNAPSHOT_DELETE(Kind.VMM),
+    ATTACH_DISK(Kind.VMM),
+    DETACH_DISK(Kind.VMM),
+    ATTACH_NIC(Kind.VMM),
+    DETACH_NIC(Kind.VMM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

@@ -36,6 +36,11 @@ public enum VmOp {
     SNAPSHOT_CREATE(VmAction.SNAPSHOT_CREATE),
     SNAPSHOT_REVERT(VmAction.SNAPSHOT_REVERT),
     SNAPSHOT_DELETE(VmAction.SNAPSHOT_DELETE),
+    /** Hot-plug of a NIC or disk; the vector itself is staged in the template by {@link VmHotplug}. */
+    NIC_ATTACH(VmAction.NIC_ATTACH),
+    NIC_DETACH(VmAction.NIC_DETACH),
+    DISK_ATTACH(VmAction.DISK_ATTACH),
+    DISK_DETACH(VmAction.DISK_DETACH),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

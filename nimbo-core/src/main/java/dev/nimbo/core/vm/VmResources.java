@@ -61,7 +61,7 @@ public final class VmResources {
         return Template.of(out);
     }
 
-    private static VectorAttribute disk(Transaction tx, int vmId, int uid, VectorAttribute d,
+    static VectorAttribute disk(Transaction tx, int vmId, int uid, VectorAttribute d,
                                         Consumer<PoolObject> authorizeUse) {
         String idText = d.get("IMAGE_ID");
         String name = d.get("IMAGE");
@@ -107,7 +107,7 @@ public final class VmResources {
         return out;
     }
 
-    private static VectorAttribute nic(Transaction tx, int vmId, int uid, VectorAttribute n,
+    static VectorAttribute nic(Transaction tx, int vmId, int uid, VectorAttribute n,
                                        Consumer<PoolObject> authorizeUse) {
         VirtualNetwork vn = resolve(tx, ObjectType.NET, n.get("NETWORK_ID"), n.get("NETWORK"),
                 imageOwner(tx, uid, n.get("NETWORK_UNAME"), n.get("NETWORK_UID")), "virtual network");

@@ -78,7 +78,11 @@ public final class VmStateMachine {
         /** The active system snapshot's operation succeeded (see {@link VmSnapshots}). */
         SNAPSHOT_SUCCEEDED,
         /** The active system snapshot's operation failed. */
-        SNAPSHOT_FAILED
+        SNAPSHOT_FAILED,
+        /** The pending hot-plug (NIC or disk, attach or detach) succeeded (see {@link VmHotplug}). */
+        HOTPLUG_SUCCEEDED,
+        /** The pending hot-plug failed. */
+        HOTPLUG_FAILED
     }
 
     /**
@@ -237,6 +241,18 @@ public final class VmStateMachine {
         rule(VmOp.SNAPSHOT_REVERT, go(hotplugSnapshot, DriverOp.SNAPSHOT_REVERT, Effect.RESCHED_OFF), running);
         rule(VmOp.SNAPSHOT_DELETE, go(hotplugSnapshot, DriverOp.SNAPSHOT_DELETE, Effect.RESCHED_OFF), running);
 
+        Phase hotplug = Phase.active(LcmState.HOTPLUG);
+        Phase hotplugNic = Phase.active(LcmState.HOTPLUG_NIC);
+        Phase hotplugNicOff = Phase.active(LcmState.HOTPLUG_NIC_POWEROFF);
+        rule(VmOp.NIC_ATTACH, go(hotplugNic, DriverOp.ATTACH_NIC, Effect.RESCHED_OFF), running);
+        rule(VmOp.NIC_ATTACH, go(hotplugNicOff, DriverOp.ATTACH_NIC), poweroff);
+        rule(VmOp.NIC_DETACH, go(hotplugNic, DriverOp.DETACH_NIC, Effect.RESCHED_OFF), running);
+        rule(VmOp.NIC_DETACH, go(hotplugNicOff, DriverOp.DETACH_NIC), poweroff);
+        rule(VmOp.DISK_ATTACH, go(hotplug, DriverOp.ATTACH_DISK, Effect.RESCHED_OFF), running);
+        rule(VmOp.DISK_ATTACH, go(Phase.active(LcmState.HOTPLUG_PROLOG_POWEROFF), DriverOp.PROLOG_DISK), poweroff);
+        rule(VmOp.DISK_DETACH, go(hotplug, DriverOp.DETACH_DISK, Effect.RESCHED_OFF), running);
+        rule(VmOp.DISK_DETACH, go(Phase.active(LcmState.HOTPLUG_EPILOG_POWEROFF), DriverOp.EPILOG_DISK), poweroff);
+
         // ---------------------------------------------------------------- driver results
         result(PROLOG, go(Phase.active(BOOT), DriverOp.DEPLOY), go(Phase.active(PROLOG_FAILURE), null));
         result(PROLOG_RESUME, go(Phase.active(BOOT_STOPPED), DriverOp.RESTORE),
@@ -274,6 +290,13 @@ public final class VmStateMachine {
         result(LcmState.BOOT_MIGRATE, toRunning, go(Phase.active(LcmState.BOOT_MIGRATE_FAILURE), null));
         result(LcmState.HOTPLUG_SNAPSHOT, go(running, null, Effect.SNAPSHOT_SUCCEEDED),
                 go(running, null, Effect.SNAPSHOT_FAILED));
+        for (LcmState l : List.of(LcmState.HOTPLUG, LcmState.HOTPLUG_NIC)) {
+            result(l, go(running, null, Effect.HOTPLUG_SUCCEEDED), go(running, null, Effect.HOTPLUG_FAILED));
+        }
+        for (LcmState l : List.of(LcmState.HOTPLUG_NIC_POWEROFF, LcmState.HOTPLUG_PROLOG_POWEROFF,
+                LcmState.HOTPLUG_EPILOG_POWEROFF)) {
+            result(l, go(poweroff, null, Effect.HOTPLUG_SUCCEEDED), go(poweroff, null, Effect.HOTPLUG_FAILED));
+        }
 
         IN_FLIGHT.put(PROLOG, DriverOp.PROLOG);
         IN_FLIGHT.put(PROLOG_RESUME, DriverOp.PROLOG_RESUME);
@@ -302,6 +325,12 @@ public final class VmStateMachine {
         IN_FLIGHT.put(LcmState.BOOT_MIGRATE, DriverOp.RESTORE);
         // which snapshot operation runs is in the VM's template: see VmTransitions.driverFor
         IN_FLIGHT.put(LcmState.HOTPLUG_SNAPSHOT, DriverOp.SNAPSHOT_CREATE);
+        // likewise for hot-plugs: which vector is attached or detached is marked in the template (VmHotplug)
+        IN_FLIGHT.put(LcmState.HOTPLUG, DriverOp.ATTACH_DISK);
+        IN_FLIGHT.put(LcmState.HOTPLUG_NIC, DriverOp.ATTACH_NIC);
+        IN_FLIGHT.put(LcmState.HOTPLUG_NIC_POWEROFF, DriverOp.ATTACH_NIC);
+        IN_FLIGHT.put(LcmState.HOTPLUG_PROLOG_POWEROFF, DriverOp.PROLOG_DISK);
+        IN_FLIGHT.put(LcmState.HOTPLUG_EPILOG_POWEROFF, DriverOp.EPILOG_DISK);
 
         FAILURE_BASE.put(PROLOG_FAILURE, PROLOG);
         FAILURE_BASE.put(PROLOG_RESUME_FAILURE, PROLOG_RESUME);
@@ -340,7 +369,9 @@ public final class VmStateMachine {
                 success = go(pending, null, Effect.RESUBMIT);
                 failure = success;
                 retry = go(p, DriverOp.CLEANUP);
-            } else if (l == LcmState.HOTPLUG_SNAPSHOT) {
+            } else if (l == LcmState.HOTPLUG_SNAPSHOT || l == LcmState.HOTPLUG || l == LcmState.HOTPLUG_NIC
+                    || l == LcmState.HOTPLUG_NIC_POWEROFF || l == LcmState.HOTPLUG_PROLOG_POWEROFF
+                    || l == LcmState.HOTPLUG_EPILOG_POWEROFF) {
                 success = ON_SUCCESS.get(l);
                 failure = ON_FAILURE.get(l);
                 retry = stay(p); // as oned: a snapshot operation is not retried, it is recovered
@@ -531,6 +562,10 @@ public final class VmStateMachine {
             case SNAPSHOT_CREATE -> "Could not create a new snapshot for VM " + vmId + ", wrong state " + state + ".";
             case SNAPSHOT_REVERT -> "Could not revert VM " + vmId + " to a snapshot, wrong state " + state + ".";
             case SNAPSHOT_DELETE -> "Could not delete a snapshot of VM " + vmId + ", wrong state " + state + ".";
+            case NIC_ATTACH -> "Could not add a new NIC to VM " + vmId + ", wrong state " + state + ".";
+            case NIC_DETACH -> "Could not detach NIC from VM " + vmId + ", wrong state " + state + ".";
+            case DISK_ATTACH -> "Could not attach a new disk to VM " + vmId + ", wrong state " + state + ".";
+            case DISK_DETACH -> "Could not detach disk from VM " + vmId + ", wrong state " + state + ".";
             case TERMINATE, TERMINATE_HARD -> "Error performing action \"" + op.text() + "\": Could not terminate VM "
                     + vmId + ", wrong state " + state + ".";
             case RECOVER_SUCCESS, RECOVER_FAILURE -> "Could not perform a recover operation on VM " + vmId

@@ -179,6 +179,9 @@ public final class VmTransitions {
         if (s.has(Effect.SNAPSHOT_FAILED)) {
             b.vmTemplate(VmSnapshots.failed(b.vmTemplate()));
         }
+        if (s.has(Effect.HOTPLUG_SUCCEEDED) || s.has(Effect.HOTPLUG_FAILED)) {
+            b.vmTemplate(VmHotplug.settle(tx, vm, b.vmTemplate(), s.has(Effect.HOTPLUG_SUCCEEDED), now));
+        }
         if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
             b.etime(now);
         }
@@ -321,6 +324,12 @@ public final class VmTransitions {
     public static DriverOp driverFor(VirtualMachine vm) {
         if (vm.state() == VmState.ACTIVE && vm.lcmState() == LcmState.HOTPLUG_SNAPSHOT) {
             return VmSnapshots.pendingOp(vm.vmTemplate());
+        }
+        if (vm.state() == VmState.ACTIVE && switch (vm.lcmState()) {
+            case HOTPLUG, HOTPLUG_NIC, HOTPLUG_NIC_POWEROFF, HOTPLUG_PROLOG_POWEROFF, HOTPLUG_EPILOG_POWEROFF -> true;
+            default -> false;
+        }) {
+            return VmHotplug.pendingOp(vm);
         }
         History last = vm.lastHistory();
         return VmStateMachine.driverFor(vm.phase(), last == null ? VmAction.NONE : last.action());

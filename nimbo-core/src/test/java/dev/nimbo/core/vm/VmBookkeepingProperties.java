@@ -58,6 +58,21 @@ class VmBookkeepingProperties {
                 } else if (e.resize()) {
                     w.run(tx -> VmTransitions.resize(tx, e.vm(), e.host() + 1, 0, 128L * (e.host() + 1), e.host() % 2 == 0,
                             VmTransitions.Requester.SYSTEM, "dummy"));
+                } else if (e.op() == VmOp.DISK_ATTACH) {
+                    // a volatile disk: SYSTEM_DISK_SIZE must follow it in and out
+                    w.run(tx -> {
+                        VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, e.vm());
+                        tx.put(VmHotplug.stageDisk(tx, vm, 0, new dev.nimbo.core.template.VectorAttribute("DISK",
+                                List.of(new dev.nimbo.core.template.SingleAttribute("TYPE", "fs"),
+                                        new dev.nimbo.core.template.SingleAttribute("SIZE", "7"))), o -> { }));
+                        return VmTransitions.applyOp(tx, e.vm(), VmOp.DISK_ATTACH, VmTransitions.Requester.SYSTEM, null);
+                    });
+                } else if (e.op() == VmOp.DISK_DETACH) {
+                    w.run(tx -> {
+                        VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, e.vm());
+                        tx.put(VmHotplug.stageDetach(vm, "DISK", e.host()));
+                        return VmTransitions.applyOp(tx, e.vm(), VmOp.DISK_DETACH, VmTransitions.Requester.SYSTEM, null);
+                    });
                 } else {
                     w.op(e.vm(), e.op(), e.host());
                 }

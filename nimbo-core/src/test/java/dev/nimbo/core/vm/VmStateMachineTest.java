@@ -43,7 +43,8 @@ class VmStateMachineTest {
             EPILOG_STOP_FAILURE, EPILOG_UNDEPLOY_FAILURE, SAVE_MIGRATE, MIGRATE, PROLOG_MIGRATE, PROLOG_MIGRATE_POWEROFF,
             PROLOG_MIGRATE_SUSPEND, PROLOG_MIGRATE_UNKNOWN, BOOT_MIGRATE, BOOT_MIGRATE_FAILURE, PROLOG_MIGRATE_FAILURE,
             PROLOG_MIGRATE_POWEROFF_FAILURE, PROLOG_MIGRATE_SUSPEND_FAILURE, PROLOG_MIGRATE_UNKNOWN_FAILURE,
-            HOTPLUG_SNAPSHOT);
+            HOTPLUG_SNAPSHOT, HOTPLUG, HOTPLUG_NIC, HOTPLUG_NIC_POWEROFF, HOTPLUG_PROLOG_POWEROFF,
+            HOTPLUG_EPILOG_POWEROFF);
 
     private static boolean active(Phase p, LcmState... ls) {
         return p.state() == VmState.ACTIVE && Set.of(ls).contains(p.lcm());
@@ -74,6 +75,7 @@ class VmStateMachineTest {
             case MIGRATE, POFF_MIGRATE, POFF_HARD_MIGRATE -> in(p, VmState.POWEROFF, VmState.SUSPENDED)
                     || active(p, RUNNING, UNKNOWN);
             case LIVE_MIGRATE, SNAPSHOT_CREATE, SNAPSHOT_REVERT, SNAPSHOT_DELETE -> active(p, RUNNING);
+            case NIC_ATTACH, NIC_DETACH, DISK_ATTACH, DISK_DETACH -> in(p, VmState.POWEROFF) || active(p, RUNNING);
             case RECOVER_SUCCESS, RECOVER_FAILURE -> in(p, VmState.CLONING_FAILURE)
                     || (p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm()));
             case RECOVER_RETRY -> p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm());
@@ -273,7 +275,12 @@ class VmStateMachineTest {
                 new R(PROLOG_MIGRATE_SUSPEND, SUSPENDED_P, null, a(PROLOG_MIGRATE_SUSPEND_FAILURE)),
                 new R(PROLOG_MIGRATE_UNKNOWN, a(BOOT), DriverOp.DEPLOY, a(PROLOG_MIGRATE_UNKNOWN_FAILURE)),
                 new R(BOOT_MIGRATE, a(RUNNING), null, a(BOOT_MIGRATE_FAILURE)),
-                new R(HOTPLUG_SNAPSHOT, a(RUNNING), null, a(RUNNING)));
+                new R(HOTPLUG_SNAPSHOT, a(RUNNING), null, a(RUNNING)),
+                new R(HOTPLUG, a(RUNNING), null, a(RUNNING)),
+                new R(HOTPLUG_NIC, a(RUNNING), null, a(RUNNING)),
+                new R(HOTPLUG_NIC_POWEROFF, POWEROFF_P, null, POWEROFF_P),
+                new R(HOTPLUG_PROLOG_POWEROFF, POWEROFF_P, null, POWEROFF_P),
+                new R(HOTPLUG_EPILOG_POWEROFF, POWEROFF_P, null, POWEROFF_P));
         Set<LcmState> covered = EnumSet.noneOf(LcmState.class);
         for (R r : table) {
             Step ok = VmStateMachine.onResult(a(r.at()), true).orElseThrow();

@@ -544,6 +544,53 @@ class VmLifecycleTest {
         assertThat(leases.text("USED_LEASES")).isEqualTo("0");
     }
 
+    @Test
+    void hotplugNicsAndDisks() {
+        int h = newHost("");
+        int vn = ok(admin.call("one.vn.allocate", "NAME = " + unique("hpnet") + "\nVN_MAD = bridge\nBRIDGE = br1\n"
+                + "AR = [ TYPE = IP4, IP = 10.88.0.1, SIZE = 3 ]", -1)).intValue();
+        int id = allocate(admin, String.format(SMALL, unique("hp")) + "\nNIC = [ NETWORK_ID = " + vn + " ]");
+        fails(admin.call("one.vm.attachnic", id, "NIC = [ NETWORK_ID = " + vn + " ]"), ACTION,
+                "Could not add a new NIC to VM " + id + ", wrong state PENDING.");
+        ok(admin.call("one.vm.deploy", id, h));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.attachnic", id, "NIC = [ NETWORK_ID = " + vn + " ]"));
+        XmlNode vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").all("NIC")).hasSize(2);
+        assertThat(vm.child("TEMPLATE").all("NIC").get(1).text("NIC_ID")).isEqualTo("1");
+        assertThat(vm.child("TEMPLATE").all("NIC").get(1).text("ATTACH", null)).isNull();
+        assertThat(XmlNode.parse(ok(admin.call("one.vn.info", vn)).stringValue()).text("USED_LEASES")).isEqualTo("2");
+        ok(admin.call("one.vm.detachnic", id, 0));
+        vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").all("NIC")).hasSize(1);
+        assertThat(XmlNode.parse(ok(admin.call("one.vn.info", vn)).stringValue()).text("USED_LEASES")).isEqualTo("1");
+        fails(admin.call("one.vm.detachnic", id, 7), ACTION, "Could not detach NIC with NIC_ID 7, it does not exist.");
+        // a failed attach gives the lease back
+        ok(admin.call("one.vm.update", id, "DUMMY_FAIL = attach_nic", 1));
+        ok(admin.call("one.vm.attachnic", id, "NIC = [ NETWORK_ID = " + vn + " ]"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(admin, id).child("USER_TEMPLATE").text("ERROR", "")
+                .contains("attach_nic"));
+        vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").all("NIC")).hasSize(1);
+        assertThat(XmlNode.parse(ok(admin.call("one.vn.info", vn)).stringValue()).text("USED_LEASES")).isEqualTo("1");
+        // disks: a volatile one while running, another while powered off, one detached
+        ok(admin.call("one.vm.update", id, "DUMMY_FAIL = \"\"", 1));
+        ok(admin.call("one.vm.attach", id, "DISK = [ TYPE = fs, SIZE = 32 ]"));
+        vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").all("DISK")).hasSize(2);
+        ok(admin.call("one.vm.action", "poweroff", id));
+        awaitVm(admin, id, POWEROFF, 0);
+        ok(admin.call("one.vm.attach", id, "DISK = [ TYPE = swap, SIZE = 16 ]"));
+        vm = awaitVm(admin, id, POWEROFF, 0);
+        assertThat(vm.child("TEMPLATE").all("DISK")).extracting(d -> d.text("DISK_ID")).containsExactly("0", "1", "2");
+        ok(admin.call("one.vm.detach", id, 1));
+        vm = awaitVm(admin, id, POWEROFF, 0);
+        assertThat(vm.child("TEMPLATE").all("DISK")).extracting(d -> d.text("DISK_ID")).containsExactly("0", "2");
+        ok(admin.call("one.vm.recover", id, 3));
+        awaitVm(admin, id, DONE, 0);
+        assertThat(XmlNode.parse(ok(admin.call("one.vn.info", vn)).stringValue()).text("USED_LEASES")).isEqualTo("0");
+    }
+
     // ------------------------------------------------------------------ accounting
 
     @Test
