@@ -93,10 +93,31 @@ public final class VmDefinition {
         return new Parsed(name, sorted(Template.of(sys)), Template.of(user), hold);
     }
 
-    /** The template with its attributes in name order (same-name attributes keep their order). */
+    /** TEMPLATE's attributes in the order vm.xsd's sequence lists them. */
+    private static final List<String> XSD_ORDER = List.of("AUTOMATIC_DS_REQUIREMENTS", "AUTOMATIC_NIC_REQUIREMENTS",
+            "AUTOMATIC_REQUIREMENTS", "CLONING_TEMPLATE_ID", "CONTEXT", "CPU", "CPU_COST", "DISK", "DISK_COST",
+            "EMULATOR", "FEATURES", "HYPERV_OPTIONS", "GRAPHICS", "VIDEO", "IMPORTED", "INPUT", "MEMORY", "MEMORY_COST",
+            "MEMORY_MAX", "MEMORY_SLOTS", "MEMORY_RESIZE_MODE", "NIC", "NIC_ALIAS", "NIC_DEFAULT", "NUMA_NODE", "OS",
+            "PCI", "QEMU_GA_EXEC", "RAW", "SECURITY_GROUP_RULE", "SNAPSHOT", "SPICE_OPTIONS", "SUBMIT_ON_HOLD",
+            "TEMPLATE_ID", "TM_MAD_SYSTEM", "TOPOLOGY", "TPM", "MEMORY_ENCRYPTION", "VCPU", "VCPU_MAX", "VMGROUP", "VMID",
+            "VROUTER_ID", "VROUTER_KEEPALIVED_ID", "VROUTER_KEEPALIVED_PASSWORD", "SCHED_ACTION");
+    private static final java.util.Map<String, Integer> XSD_RANK = new java.util.HashMap<>();
+
+    static {
+        for (int i = 0; i < XSD_ORDER.size(); i++) {
+            XSD_RANK.put(XSD_ORDER.get(i), i);
+        }
+    }
+
+    /**
+     * The template with its attributes in vm.xsd's order (mostly by name; same-name attributes keep their
+     * order); names the schema does not list go before SCHED_ACTION, by name.
+     */
     public static Template sorted(Template t) {
         List<Attribute> l = new ArrayList<>(t.attributes());
-        l.sort(Comparator.comparing(Attribute::name));
+        int unknown = XSD_RANK.get("SCHED_ACTION");
+        l.sort(Comparator.<Attribute>comparingInt(a -> XSD_RANK.getOrDefault(a.name(), unknown - 1))
+                .thenComparing(a -> XSD_RANK.containsKey(a.name()) ? "" : a.name()));
         return Template.of(l);
     }
 

@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives VMs through their life cycle. API actions stage a step ({@link VmTransitions}) in one controller action
+ * Drives VMs through their life cycle (and runs their scheduled actions, {@link VmScheduler}). API actions stage a step ({@link VmTransitions}) in one controller action
  * and hand the {@link VmTransitions.Applied} result here once it is durable; this starts the driver operation
  * the VM now waits for (one at a time per VM, with a timeout, through a {@link VmDriverQueue}), and turns the
  * driver's answer into one more controller action that moves the VM on (to its next phase, and maybe the next
@@ -59,6 +59,7 @@ public final class VmLifecycle implements AutoCloseable {
     private final VmDriverQueue queue;
     private final VmSettings settings;
     private final VmMonitor monitor;
+    private final VmScheduler scheduler;
     private volatile boolean closed;
 
     VmLifecycle(ApiContext ctx, List<VmmDriver> vmmList, List<TransferDriver> tmList, VmSettings settings) {
@@ -72,6 +73,7 @@ public final class VmLifecycle implements AutoCloseable {
         this.settings = settings;
         this.queue = new VmDriverQueue(settings.driverTimeout());
         this.monitor = new VmMonitor(ctx, this.vmms, settings);
+        this.scheduler = new VmScheduler(ctx, this, settings);
     }
 
     /** Starts the life cycle of a daemon: resumes or fails interrupted operations, then monitors VMs. */
@@ -81,6 +83,7 @@ public final class VmLifecycle implements AutoCloseable {
                     VmSettings.fromEnvironment());
             l.recover();
             l.monitor.start();
+            l.scheduler.start();
             return l;
         });
     }
@@ -103,6 +106,7 @@ public final class VmLifecycle implements AutoCloseable {
     public void close() {
         closed = true;
         monitor.close();
+        scheduler.close();
     }
 
     public VmMonitor monitor() {

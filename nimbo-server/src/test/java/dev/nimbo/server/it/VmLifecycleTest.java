@@ -62,7 +62,7 @@ class VmLifecycleTest {
     void startDaemon() throws Exception {
         Path dir = Files.createTempDirectory("nimbod-vm-");
         nimbod = NimbodProcess.start(dir, null, Map.of("NIMBO_HOST_MONITOR_INTERVAL", "1",
-                "NIMBO_VM_MONITOR_INTERVAL", "1", "NIMBO_DUMMY_LATENCY", "50"));
+                "NIMBO_VM_MONITOR_INTERVAL", "1", "NIMBO_DUMMY_LATENCY", "50", "NIMBO_VM_SCHED_INTERVAL", "1"));
         admin = nimbod.client();
     }
 
@@ -589,6 +589,40 @@ class VmLifecycleTest {
         ok(admin.call("one.vm.recover", id, 3));
         awaitVm(admin, id, DONE, 0);
         assertThat(XmlNode.parse(ok(admin.call("one.vn.info", vn)).stringValue()).text("USED_LEASES")).isEqualTo("0");
+    }
+
+    @Test
+    void scheduledActionsRunAtTheirTime() {
+        int h = newHost("");
+        int id = allocate(admin, String.format(SMALL, unique("sched"))
+                + "\nSCHED_ACTION = [ ACTION = \"snapshot-create\", TIME = \"+1\", ARGS = nightly ]");
+        XmlNode vm = vm(admin, id);
+        assertThat(vm.child("SCHED_ACTIONS").all("ID")).extracting(XmlNode::text).containsExactly("0");
+        ok(admin.call("one.vm.deploy", id, h));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        long now = System.currentTimeMillis() / 1000;
+        fails(admin.call("one.vm.schedadd", id, "SCHED_ACTION = [ ACTION = poweroff, TIME = " + (now - 100) + " ]"),
+                ACTION, "is in the past");
+        fails(admin.call("one.vm.schedadd", id, "CPU = 1"), ACTION, "No SCHED_ACTION attribute in template");
+        int sa = ok(admin.call("one.vm.schedadd", id, "SCHED_ACTION = [ ACTION = poweroff, TIME = " + (now + 3600) + " ]"))
+                .intValue();
+        assertThat(sa).isEqualTo(1);
+        ok(admin.call("one.vm.schedupdate", id, sa, "SCHED_ACTION = [ TIME = " + (now + 2) + " ]"));
+        // the snapshot is taken, then the VM powers off
+        XmlNode off = awaitVm(admin, id, POWEROFF, 0);
+        XmlNode t = off.child("TEMPLATE");
+        assertThat(t.child("SNAPSHOT").text("NAME")).isEqualTo("nightly");
+        assertThat(t.all("SCHED_ACTION")).allSatisfy(a -> assertThat(a.longValue("DONE", -1)).isPositive());
+        // an action the state refuses is marked with the reason
+        long soon = System.currentTimeMillis() / 1000 + 1;
+        int bad = ok(admin.call("one.vm.schedadd", id, "SCHED_ACTION = [ ACTION = suspend, TIME = " + soon + " ]"))
+                .intValue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(admin, id).child("TEMPLATE").all("SCHED_ACTION").stream()
+                .anyMatch(a -> a.integer("ID", -1) == bad && a.text("MESSAGE").contains("not available for state POWEROFF")));
+        ok(admin.call("one.vm.scheddelete", id, bad));
+        assertThat(vm(admin, id).child("SCHED_ACTIONS").all("ID")).hasSize(2);
+        ok(admin.call("one.vm.recover", id, 3));
+        awaitVm(admin, id, DONE, 0);
     }
 
     // ------------------------------------------------------------------ accounting

@@ -126,7 +126,7 @@ class VmLifecycleRecoveryTest {
         DummyBehaviour instant = new DummyBehaviour(Set.of(), -1, 0);
         List<VmmDriver> vmms = List.of(new DummyVmm(instant));
         List<TransferDriver> tms = List.of(new DummyTm(instant));
-        VmLifecycle l = new VmLifecycle(ctx, vmms, tms, new VmSettings(Duration.ofSeconds(5), fail, Duration.ZERO, 10));
+        VmLifecycle l = new VmLifecycle(ctx, vmms, tms, new VmSettings(Duration.ofSeconds(5), fail, Duration.ZERO, 10, Duration.ZERO));
         open.add(l);
         return l;
     }

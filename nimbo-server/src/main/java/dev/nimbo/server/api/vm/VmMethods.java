@@ -67,6 +67,7 @@ public final class VmMethods {
         VmPoolMethods.register(r);
         VmSnapshotMethods.register(r);
         VmHotplugMethods.register(r);
+        VmSchedMethods.register(r);
         r.register("one.template.instantiate", VmInstantiate::instantiate);
     }
 
@@ -110,9 +111,11 @@ public final class VmMethods {
                 o -> call.authorize(Right.USE, o));
         User owner = (User) tx.get(ObjectType.USER, uid);
         vmTemplate = VmContext.generate(vmTemplate, uid, uname, owner == null ? Template.EMPTY : owner.template());
+        vmTemplate = dev.nimbo.core.vm.VmSchedActions.normalize(vmTemplate, id, tx.now(), tx.now());
         VirtualMachine vm = VirtualMachine.builder(id, p.name(), hold || p.submitOnHold() ? VmState.HOLD : VmState.PENDING)
                 .owner(uid, uname, gid, gname).permissions(DEFAULT_PERMISSIONS).stime(tx.now())
-                .vmTemplate(VmDefinition.sorted(vmTemplate)).userTemplate(p.userTemplate()).build();
+                .vmTemplate(VmDefinition.sorted(vmTemplate)).userTemplate(p.userTemplate())
+                .schedActions(dev.nimbo.core.vm.VmSchedActions.ids(vmTemplate)).build();
         VmTransitions.create(tx, vm, call.subject().uid());
         return id;
     }
