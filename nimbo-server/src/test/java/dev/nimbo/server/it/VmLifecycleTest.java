@@ -529,7 +529,8 @@ class VmLifecycleTest {
         int v2 = ok(c.call("one.template.instantiate", tid, unique("second"), true, "", false)).intValue();
         assertThat(vm(c, v2).integer("STATE", -1)).isEqualTo(HOLD);
         // the network has two addresses: a third VM gets no lease and nothing is created
-        fails(c.call("one.template.instantiate", tid, "", false, "", false), 0x800, "Cannot get IP/MAC lease");
+        fails(c.call("one.template.instantiate", tid, "", false, "", false), ALLOCATE,
+                "Error allocating a new virtual machine. Cannot get IP/MAC lease");
         ok(admin.call("one.vm.deploy", v1, h));
         awaitVm(c, v1, ACTIVE, RUNNING);
         ok(c.call("one.vm.action", "terminate", v1));
@@ -623,6 +624,39 @@ class VmLifecycleTest {
         assertThat(vm(admin, id).child("SCHED_ACTIONS").all("ID")).hasSize(2);
         ok(admin.call("one.vm.recover", id, 3));
         awaitVm(admin, id, DONE, 0);
+    }
+
+    @Test
+    void imageDisksFollowTheirVms() {
+        int h = newHost("");
+        String iname = unique("pimg");
+        int ds = ok(admin.call("one.datastore.allocate", "NAME = " + unique("vmds") + "\nDS_MAD = dummy\nTM_MAD = dummy",
+                -1)).intValue();
+        await().atMost(Duration.ofSeconds(15)).until(() -> XmlNode.parse(ok(admin.call("one.datastore.info", ds))
+                .stringValue()).longValue("TOTAL_MB", 0) > 0);
+        int img = ok(admin.call("one.image.allocate", "NAME = " + iname + "\nTYPE = DATABLOCK\nSIZE = 8\nPERSISTENT = YES",
+                ds)).intValue();
+        await().atMost(Duration.ofSeconds(15)).until(() -> XmlNode.parse(ok(admin.call("one.image.info", img))
+                .stringValue()).integer("STATE", -1) == 1); // READY
+        int id = allocate(admin, String.format(SMALL, unique("withimg")) + "\nDISK = [ IMAGE_ID = " + img + " ]");
+        XmlNode disk = vm(admin, id).child("TEMPLATE").all("DISK").get(1);
+        assertThat(disk.text("IMAGE")).isEqualTo(iname);
+        assertThat(disk.text("PERSISTENT")).isEqualTo("YES");
+        assertThat(disk.text("DISK_ID")).isEqualTo("1");
+        XmlNode image = XmlNode.parse(ok(admin.call("one.image.info", img)).stringValue());
+        assertThat(image.integer("STATE", -1)).isEqualTo(8); // USED_PERS
+        assertThat(image.integer("RUNNING_VMS", -1)).isEqualTo(1);
+        // a persistent image in use cannot be taken by another VM, and nothing is created
+        fails(admin.call("one.vm.allocate", String.format(SMALL, unique("second")) + "\nDISK = [ IMAGE_ID = " + img + " ]",
+                false), ALLOCATE, "persistent and already in use");
+        fails(admin.call("one.image.delete", img), 0x800, "VMs using it");
+        ok(admin.call("one.vm.deploy", id, h));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.action", "terminate", id));
+        awaitVm(admin, id, DONE, 0);
+        image = XmlNode.parse(ok(admin.call("one.image.info", img)).stringValue());
+        assertThat(image.integer("STATE", -1)).isEqualTo(1); // READY again
+        assertThat(image.integer("RUNNING_VMS", -1)).isZero();
     }
 
     // ------------------------------------------------------------------ accounting

@@ -107,8 +107,17 @@ public final class VmMethods {
                              String gname) {
         int id = tx.nextId(ObjectType.VM);
         VmDefinition.Parsed p = VmDefinition.parse(t, id);
-        Template vmTemplate = VmResources.acquire(tx, id, call.subject().uid(), uid, gid, p.vmTemplate(),
-                o -> call.authorize(Right.USE, o));
+        Template vmTemplate;
+        try {
+            vmTemplate = VmResources.acquire(tx, id, call.subject().uid(), uid, gid, p.vmTemplate(),
+                    o -> call.authorize(Right.USE, o));
+        } catch (ApiException e) {
+            // an image or lease that cannot be taken fails the allocation, as oned reports it
+            if (e.code() == ErrorCode.ACTION) {
+                throw ApiException.allocate("virtual machine", e.getMessage());
+            }
+            throw e;
+        }
         User owner = (User) tx.get(ObjectType.USER, uid);
         vmTemplate = VmContext.generate(vmTemplate, uid, uname, owner == null ? Template.EMPTY : owner.template());
         vmTemplate = dev.nimbo.core.vm.VmSchedActions.normalize(vmTemplate, id, tx.now(), tx.now());
