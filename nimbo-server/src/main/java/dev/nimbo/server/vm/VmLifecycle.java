@@ -146,6 +146,9 @@ public final class VmLifecycle implements AutoCloseable {
             return;
         }
         VmTransitions.Applied a = w.applied();
+        if (a.vm().state() == dev.nimbo.core.vm.VmState.DONE) {
+            monitor.forget(a.vm().id());
+        }
         if (a.detached() != null) {
             submit(a.vm(), -1, a.at(), a.detached(), false);
         }

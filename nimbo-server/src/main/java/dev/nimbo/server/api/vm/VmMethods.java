@@ -80,9 +80,6 @@ public final class VmMethods {
         VmLifecycle l = VmLifecycle.of(call.ctx());
         VmLifecycle.Work w = call.write(tx -> l.stamp(action.apply(tx)));
         l.dispatch(w);
-        if (w.vm().state() == VmState.DONE) {
-            l.monitor().forget(w.vm().id());
-        }
         return w.vm().id();
     }
 
