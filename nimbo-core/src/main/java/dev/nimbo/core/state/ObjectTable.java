@@ -68,11 +68,15 @@ public final class ObjectTable implements ObjectsView {
         switch (record) {
             case Record.Put put -> {
                 PoolObject o = put.object();
-                PoolObject old = byId.get(o.type()).put(o.id(), o);
-                unindex(old);
                 String key = nameKey(o.type(), o.uid(), o.name());
+                // The new name goes in before the old one comes out, and an unchanged name is never removed:
+                // a concurrent reader (login looks users up by name) must always find the object.
                 if (key != null) {
                     byName.get(o.type()).put(key, o.id());
+                }
+                PoolObject old = byId.get(o.type()).put(o.id(), o);
+                if (old != null && !java.util.Objects.equals(key, nameKey(old.type(), old.uid(), old.name()))) {
+                    unindex(old);
                 }
             }
             case Record.Delete del -> unindex(byId.get(del.type()).remove(del.id()));
