@@ -125,8 +125,8 @@ final class HostsBench implements Callable<Integer> {
             }
             byte[] poolCall = RawRpcConnection.encode(POOL_INFO, List.of(session));
             try (RawRpcConnection c = new RawRpcConnection(endpoint)) {
-                setup.put("hostpoolBytes", c.call(poolCall).length);
-                setup.put("hostInfoBytes", c.call(infoCalls[0]).length);
+                setup.put("hostpoolBytes", c.callAndDiscard(poolCall));
+                setup.put("hostInfoBytes", c.callAndDiscard(infoCalls[0]));
             }
             if (warmup > 0 && !rates.isEmpty()) {
                 openLoop("warm-up", rates.get(0), warmup, infoCalls, poolCall);
@@ -287,7 +287,7 @@ final class HostsBench implements Callable<Integer> {
                             if (conn == null) {
                                 conn = new RawRpcConnection(endpoint);
                             }
-                            conn.call(body);
+                            conn.callAndDiscard(body);
                             m.ok(System.nanoTime() - due);
                             idle.add(conn);
                             conn = null;
@@ -330,7 +330,7 @@ final class HostsBench implements Callable<Integer> {
                     while (System.nanoTime() < end) {
                         long s = System.nanoTime();
                         try {
-                            conn.call(infoCalls[random.nextInt(infoCalls.length)]);
+                            conn.callAndDiscard(infoCalls[random.nextInt(infoCalls.length)]);
                         } catch (IOException e) {
                             stats.failed(e);
                             break;

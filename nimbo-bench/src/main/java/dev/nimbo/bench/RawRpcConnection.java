@@ -36,6 +36,48 @@ final class RawRpcConnection implements AutoCloseable {
 
     /** Posts the call and returns the response body; fails unless the envelope says success. */
     byte[] call(byte[] body) throws IOException {
+        int length = post(body);
+        byte[] response = in.readNBytes(length);
+        // The envelope's first value: <boolean>1</boolean> on success.
+        if (indexOf(response, OK, response.length) < 0) {
+            throw new IOException("call failed: " + new String(response, StandardCharsets.UTF_8));
+        }
+        return response;
+    }
+
+    /**
+     * As {@link #call} but the body is read into a reused buffer and dropped, so a client of multi-megabyte
+     * answers takes little CPU from the daemon it measures; returns the body's length.
+     */
+    int callAndDiscard(byte[] body) throws IOException {
+        int length = post(body);
+        if (scratch == null) {
+            scratch = new byte[256 * 1024];
+        }
+        int head = in.readNBytes(scratch, 0, Math.min(length, scratch.length));
+        if (head < Math.min(length, scratch.length)) {
+            throw new IOException("connection closed");
+        }
+        if (indexOf(scratch, OK, head) < 0) {
+            byte[] all = new byte[length];
+            System.arraycopy(scratch, 0, all, 0, head);
+            in.readNBytes(all, head, length - head);
+            throw new IOException("call failed: " + new String(all, StandardCharsets.UTF_8));
+        }
+        for (int left = length - head; left > 0; ) {
+            int n = in.read(scratch, 0, Math.min(left, scratch.length));
+            if (n < 0) {
+                throw new IOException("connection closed");
+            }
+            left -= n;
+        }
+        return length;
+    }
+
+    private byte[] scratch;
+
+    /** Sends the call and reads the answer's headers; returns the body's Content-Length. */
+    private int post(byte[] body) throws IOException {
         out.write(header);
         out.write((body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(body);
@@ -51,19 +93,15 @@ final class RawRpcConnection implements AutoCloseable {
         if (length < 0) {
             throw new IOException("response without Content-Length");
         }
-        byte[] response = in.readNBytes(length);
-        // The envelope's first value: <boolean>1</boolean> on success.
-        if (indexOf(response, OK) < 0) {
-            throw new IOException("call failed: " + new String(response, StandardCharsets.UTF_8));
-        }
-        return response;
+        return length;
     }
 
     private static final byte[] OK = "<boolean>1</boolean>".getBytes(StandardCharsets.US_ASCII);
 
-    private static int indexOf(byte[] hay, byte[] needle) {
+    /** Where needle starts within the first 512 bytes of hay[0, size), or -1. */
+    private static int indexOf(byte[] hay, byte[] needle, int size) {
         outer:
-        for (int i = 0, n = Math.min(hay.length - needle.length, 512); i <= n; i++) {
+        for (int i = 0, n = Math.min(size - needle.length, 512); i <= n; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (hay[i + j] != needle[j]) {
                     continue outer;

@@ -3,7 +3,9 @@ package dev.nimbo.client.xmlrpc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -67,11 +69,73 @@ public final class XmlRpcCodec {
 
     /** A successful methodResponse: {@code <params><param><value>…</value></param></params>}. */
     public static byte[] encodeResponse(Object value) {
+        if (hasUtf8Text(value)) {
+            return encodeResponseInSegments(value);
+        }
         StringBuilder out = new StringBuilder(256 + estimate(value));
         out.append(XML_DECL).append("<methodResponse><params><param>");
         XmlRpcWriter.value(out, value, 1);
         out.append("</param></params></methodResponse>\n");
         return toBytes(out);
+    }
+
+    /** An {@link EscapedText} of UTF-8 parts as the value, or as an element of the value's list (OpenNebula's envelope). */
+    private static boolean hasUtf8Text(Object value) {
+        if (value instanceof EscapedText t) {
+            return t.isUtf8();
+        }
+        if (value instanceof List<?> list && list.size() <= 16) {
+            for (Object o : list) {
+                if (o instanceof EscapedText t && t.isUtf8()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * As the StringBuilder path encodes the same value, but the markup is encoded in small pieces and the text's
+     * UTF-8 parts are copied once, straight into the answer: no intermediate copy of a megabyte pool document.
+     */
+    private static byte[] encodeResponseInSegments(Object value) {
+        List<byte[]> segments = new ArrayList<>();
+        StringBuilder markup = new StringBuilder(256);
+        markup.append(XML_DECL).append("<methodResponse><params><param>");
+        if (value instanceof EscapedText t) {
+            appendUtf8Text(segments, markup, t);
+        } else {
+            markup.append("<value><array><data>");
+            for (Object o : (List<?>) value) {
+                if (o instanceof EscapedText t && t.isUtf8()) {
+                    appendUtf8Text(segments, markup, t);
+                } else {
+                    XmlRpcWriter.value(markup, o, 2);
+                }
+            }
+            markup.append("</data></array></value>");
+        }
+        markup.append("</param></params></methodResponse>\n");
+        segments.add(toBytes(markup));
+        int length = 0;
+        for (byte[] s : segments) {
+            length = Math.addExact(length, s.length);
+        }
+        byte[] out = new byte[length];
+        int at = 0;
+        for (byte[] s : segments) {
+            System.arraycopy(s, 0, out, at, s.length);
+            at += s.length;
+        }
+        return out;
+    }
+
+    private static void appendUtf8Text(List<byte[]> segments, StringBuilder markup, EscapedText t) {
+        markup.append("<value><string>");
+        segments.add(toBytes(markup));
+        markup.setLength(0);
+        Collections.addAll(segments, t.utf8Parts());
+        markup.append("</string></value>");
     }
 
     /** {@code <fault><value><struct>} with faultCode (i4) and faultString. */

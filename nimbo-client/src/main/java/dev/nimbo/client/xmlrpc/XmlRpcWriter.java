@@ -45,7 +45,11 @@ final class XmlRpcWriter {
                 escape(out, s);
                 out.append("</string></value>");
             }
-            case EscapedText t -> out.append("<value><string>").append(t.text()).append("</string></value>");
+            case EscapedText t -> {
+                out.append("<value><string>");
+                t.appendTo(out);
+                out.append("</string></value>");
+            }
             case Integer i -> out.append("<value><i4>").append(i.intValue()).append("</i4></value>");
             case Boolean b -> out.append(b ? "<value><boolean>1</boolean></value>" : "<value><boolean>0</boolean></value>");
             case Long l -> out.append("<value><i8>").append(l.longValue()).append("</i8></value>");

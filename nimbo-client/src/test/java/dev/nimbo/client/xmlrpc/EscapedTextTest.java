@@ -28,6 +28,30 @@ class EscapedTextTest {
     }
 
     @Test
+    void utf8PartsEncodeExactlyAsTheJoinedStringWould() {
+        for (String s1 : SAMPLES) {
+            for (String s2 : SAMPLES) {
+                String whole = "<A>" + s1 + "</A><B>" + s2 + "</B>";
+                EscapedText e = EscapedText.ofUtf8(List.of(EscapedText.escapeToUtf8("<A>" + s1 + "</A>"),
+                        EscapedText.escapeToUtf8(""), EscapedText.escapeToUtf8("<B>" + s2 + "</B>")));
+                assertThat(e.toString()).isEqualTo(XmlRpcCodec.escape(whole));
+                // the envelope, the bare value, and mixed with other values, nested ones included
+                assertThat(XmlRpcCodec.encodeResponse(Arrays.asList(true, e, 0)))
+                        .isEqualTo(XmlRpcCodec.encodeResponse(Arrays.asList(true, whole, 0)));
+                assertThat(XmlRpcCodec.encodeResponse(e)).isEqualTo(XmlRpcCodec.encodeResponse(whole));
+                assertThat(XmlRpcCodec.encodeResponse(Arrays.asList(e, List.of(1, "x<"), null, 7L, e)))
+                        .isEqualTo(XmlRpcCodec.encodeResponse(Arrays.asList(whole, List.of(1, "x<"), null, 7L, whole)));
+                // nested deeper, it takes the general path
+                assertThat(XmlRpcCodec.encodeResponse(List.of(List.of(e))))
+                        .isEqualTo(XmlRpcCodec.encodeResponse(List.of(List.of(whole))));
+                assertThat(XmlRpcCodec.decodeResponse(XmlRpcCodec.encodeResponse(Arrays.asList(true, e, 0))))
+                        .isEqualTo(Arrays.asList(true, e.unescaped(), 0));
+            }
+        }
+        assertThat(XmlRpcCodec.encodeResponse(EscapedText.ofUtf8(List.of()))).isEqualTo(XmlRpcCodec.encodeResponse(""));
+    }
+
+    @Test
     void escapingIsTheCodecsOwn() {
         assertThat(XmlRpcCodec.escape("a&b<c>\r\u0001")).isEqualTo("a&amp;b&lt;c&gt;&#13;");
         StringBuilder sb = new StringBuilder("x");

@@ -1,13 +1,13 @@
 package dev.nimbo.server.api.render;
 
 import dev.nimbo.client.xmlrpc.EscapedText;
-import dev.nimbo.client.xmlrpc.XmlRpcCodec;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.state.Controller;
 import dev.nimbo.core.state.ObjectsView;
 import dev.nimbo.core.state.Record;
 import dev.nimbo.core.xml.XmlWriter;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -16,8 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
 /**
- * Each object version's XML, rendered and escaped for an XML-RPC {@code <string>} once and reused by every info
- * and pool answer until the object changes. Objects are immutable and replaced on every change, so an entry is
+ * Each object version's XML, rendered and escaped for an XML-RPC {@code <string>} once (kept as UTF-8, ready to
+ * be copied into an answer) and reused by every info and pool answer until the object changes. Objects are immutable and replaced on every change, so an entry is
  * valid exactly while it holds the very instance being asked for; any other instance (a newer version, or an
  * older one a slow reader still holds) is rendered afresh and replaces the entry.
  *
@@ -64,7 +64,7 @@ public final class RenderCache {
     private record Key(Form form, ObjectType type, int id) {
     }
 
-    private record Entry(PoolObject version, String escaped) {
+    private record Entry(PoolObject version, byte[] escaped) {
     }
 
     private final ObjectsView view;
@@ -84,20 +84,21 @@ public final class RenderCache {
         return cache;
     }
 
-    /** {@code o.toXml()}, escaped. */
-    public String escaped(PoolObject o) {
+    /** {@code o.toXml()}, escaped, as UTF-8. The array is shared: never change it. */
+    public byte[] escaped(PoolObject o) {
         return escaped(o, OBJECT);
     }
 
-    public String escaped(PoolObject o, Form form) {
+    /** The object rendered in {@code form}, escaped, as UTF-8. The array is shared: never change it. */
+    public byte[] escaped(PoolObject o, Form form) {
         Key key = new Key(form, o.type(), o.id());
         Entry e = entries.get(key);
         if (e != null && e.version == o) {
             return e.escaped;
         }
-        XmlWriter w = new XmlWriter(new StringBuilder(e == null ? 1024 : e.escaped.length()));
+        XmlWriter w = new XmlWriter(new StringBuilder(e == null ? 1024 : e.escaped.length));
         form.writer.accept(o, w);
-        Entry fresh = new Entry(o, XmlRpcCodec.escape(w.builder()));
+        Entry fresh = new Entry(o, EscapedText.escapeToUtf8(w.builder()));
         entries.put(key, fresh);
         if (view.get(o.type(), o.id()) == null) {
             entries.remove(key, fresh); // deleted meanwhile: the commit listener may already have passed
@@ -107,7 +108,7 @@ public final class RenderCache {
 
     /** One object's document as an answer value: encodes exactly as {@code o.toXml()} would. */
     public EscapedText object(PoolObject o) {
-        return new EscapedText(escaped(o, OBJECT));
+        return EscapedText.ofUtf8(List.of(escaped(o, OBJECT)));
     }
 
     /** {@code <root>} the objects' documents {@code </root>}, as {@link #pool(String, Collection, Form)}. */
@@ -116,29 +117,18 @@ public final class RenderCache {
     }
 
     /**
-     * {@code <root>} each object rendered in {@code form} {@code </root>}, built from the cached escaped parts: it
-     * encodes exactly as the same document built as one String would.
+     * {@code <root>} each object rendered in {@code form} {@code </root>}, made of the cached escaped parts (not
+     * joined: the encoder copies them straight into the answer). It encodes exactly as the same document built
+     * as one String would.
      */
     public EscapedText pool(String root, Collection<? extends PoolObject> objects, Form form) {
-        String open = XmlRpcCodec.escape("<" + root + ">");
-        String close = XmlRpcCodec.escape("</" + root + ">");
-        String[] parts = new String[objects.size()];
-        long length = open.length() + close.length();
-        int n = 0;
+        List<byte[]> parts = new ArrayList<>(objects.size() + 2);
+        parts.add(EscapedText.escapeToUtf8("<" + root + ">"));
         for (PoolObject o : objects) {
-            if (n == parts.length) { // the collection grew while we iterated
-                parts = java.util.Arrays.copyOf(parts, n * 2 + 1);
-            }
-            String s = escaped(o, form);
-            parts[n++] = s;
-            length += s.length();
+            parts.add(escaped(o, form));
         }
-        StringBuilder out = new StringBuilder(Math.toIntExact(length));
-        out.append(open);
-        for (int i = 0; i < n; i++) {
-            out.append(parts[i]);
-        }
-        return new EscapedText(out.append(close));
+        parts.add(EscapedText.escapeToUtf8("</" + root + ">"));
+        return EscapedText.ofUtf8(parts);
     }
 
     /** Entries held now (for tests and metrics). */
