@@ -233,7 +233,11 @@ class HostClusterTest {
         XmlNode[] seen = new XmlNode[1];
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
             seen[0] = host(id);
-            return seen[0].child("HOST_SHARE").longValue("TOTAL_CPU", 0) == 3200;
+            // A monitoring round started before the update may still report the old hardware with the same
+            // CPU total: wait for the new layout itself (2 nodes of 8 cores, SMT siblings 16 apart).
+            XmlNode numa = seen[0].child("HOST_SHARE").child("NUMA_NODES");
+            return numa != null && numa.all("NODE").size() == 2 && numa.all("NODE").get(0).all("CORE").size() == 8
+                    && numa.all("NODE").get(0).all("CORE").get(0).text("CPUS").equals("0:-1,16:-1");
         });
         XmlNode h = seen[0];
         assertThat(h.integer("STATE", -1)).isEqualTo(MONITORED);
