@@ -34,7 +34,13 @@ public enum DriverOp {
     ATTACH_DISK(Kind.VMM),
     DETACH_DISK(Kind.VMM),
     ATTACH_NIC(Kind.VMM),
-    DETACH_NIC(Kind.VMM);
+    DETACH_NIC(Kind.VMM),
+    /** A disk snapshot of a running VM, taken by the hypervisor. */
+    DISK_SNAPSHOT_CREATE(Kind.VMM),
+    /** Disk snapshots of a powered-off or suspended VM (and every snapshot deletion), done on the disk files. */
+    SNAP_CREATE(Kind.TM),
+    SNAP_REVERT(Kind.TM),
+    SNAP_DELETE(Kind.TM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

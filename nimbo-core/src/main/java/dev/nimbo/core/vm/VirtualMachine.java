@@ -18,7 +18,8 @@ import java.util.Set;
  * pair), RESCHED, start/end times, the hypervisor's DEPLOY_ID, the last MONITORING, its scheduled actions,
  * TEMPLATE (what Nimbo manages: CPU, MEMORY, DISK, NIC, CONTEXT, OS, …), USER_TEMPLATE (free-form, what
  * {@code one.vm.update} edits; {@link #template()} returns it so the shared operations work on it), every
- * placement as a {@link History} record (oldest first) and the backup configuration.
+ * placement as a {@link History} record (oldest first), the snapshots of each disk (SNAPSHOTS, by DISK_ID, see
+ * {@link VmDiskSnapshots}) and the backup configuration.
  *
  * <p>Immutable: changes go through {@link #toBuilder()}. The rendered XML documents (full and pool-short) are
  * made once per version on first use, since readers render the same version many times. Thread-safe.
@@ -49,6 +50,7 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
     private final List<History> history;
     private final Template backupConfig;
     private final Set<Integer> backupIds;
+    private final java.util.SortedMap<Integer, dev.nimbo.core.image.ImageSnapshots> diskSnapshots;
     private volatile String xml;
     private volatile String shortXml;
 
@@ -77,6 +79,7 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
         history = List.copyOf(b.history);
         backupConfig = b.backupConfig == null ? Template.EMPTY : b.backupConfig;
         backupIds = IdSet.of(b.backupIds);
+        diskSnapshots = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(b.diskSnapshots));
     }
 
     /** A new VM in {@code state} (PENDING or HOLD) with no history; set the rest on the builder. */
@@ -234,6 +237,11 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
         return backupIds;
     }
 
+    /** The snapshot tree of each disk that has one, by DISK_ID (vm.xsd's SNAPSHOTS). */
+    public java.util.SortedMap<Integer, dev.nimbo.core.image.ImageSnapshots> diskSnapshots() {
+        return diskSnapshots;
+    }
+
     /** OpenNebula's state_str: the LCM state's name while ACTIVE, else the state's name. */
     public String stateText() {
         return state == VmState.ACTIVE ? lcmState.name() : state.name();
@@ -255,12 +263,17 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
         return v <= 0 ? 1 : v;
     }
 
-    /** MB the VM's disks take in the system datastore: its volatile disks (no image behind them). */
+    /**
+     * MB the VM's disks take in the system datastore: its volatile disks (no image behind them), and the
+     * snapshots of its non-persistent image disks (DISK_SNAPSHOT_TOTAL_SIZE: those clones live there).
+     */
     public long systemDiskMb() {
         long total = 0;
         for (VectorAttribute d : vmTemplate.vectors("DISK")) {
             if (d.get("IMAGE_ID") == null && d.get("IMAGE") == null) {
                 total += (long) parseFloat(d.get("SIZE"));
+            } else if (!"YES".equalsIgnoreCase(d.get("PERSISTENT"))) {
+                total += (long) parseFloat(d.get("DISK_SNAPSHOT_TOTAL_SIZE"));
             }
         }
         return total;
@@ -341,6 +354,9 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
                 h.writeXml(w);
             }
             w.close("HISTORY_RECORDS");
+        }
+        for (var e : diskSnapshots.entrySet()) {
+            VmDiskSnapshots.writeXml(w, e.getKey(), e.getValue());
         }
         w.open("BACKUPS");
         backupConfig.writeXml(w, "BACKUP_CONFIG");
@@ -434,6 +450,9 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
             }
         }
         b.history = hs;
+        for (XmlNode sn : n.all("SNAPSHOTS")) {
+            b.diskSnapshots.put(sn.integer("DISK_ID", -1), dev.nimbo.core.image.ImageSnapshots.fromXml(sn));
+        }
         XmlNode backups = n.child("BACKUPS");
         if (backups != null) {
             XmlNode bc = backups.child("BACKUP_CONFIG");
@@ -474,6 +493,7 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
         private List<History> history = List.of();
         private Template backupConfig = Template.EMPTY;
         private Set<Integer> backupIds = Set.of();
+        private java.util.SortedMap<Integer, dev.nimbo.core.image.ImageSnapshots> diskSnapshots = new java.util.TreeMap<>();
 
         private Builder() {
         }
@@ -503,6 +523,7 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
             history = v.history;
             backupConfig = v.backupConfig;
             backupIds = v.backupIds;
+            diskSnapshots = new java.util.TreeMap<>(v.diskSnapshots);
         }
 
         public Builder name(String v) {
@@ -624,6 +645,20 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
         public Builder backups(Template config, Set<Integer> ids) {
             backupConfig = config;
             backupIds = ids;
+            return this;
+        }
+
+        public java.util.SortedMap<Integer, dev.nimbo.core.image.ImageSnapshots> diskSnapshots() {
+            return diskSnapshots;
+        }
+
+        /** Disk {@code diskId}'s snapshot tree; an empty one (or null) drops the disk's SNAPSHOTS. */
+        public Builder diskSnapshots(int diskId, dev.nimbo.core.image.ImageSnapshots s) {
+            if (s == null || s.isEmpty()) {
+                diskSnapshots.remove(diskId);
+            } else {
+                diskSnapshots.put(diskId, s);
+            }
             return this;
         }
 

@@ -41,6 +41,10 @@ public enum VmOp {
     NIC_DETACH(VmAction.NIC_DETACH),
     DISK_ATTACH(VmAction.DISK_ATTACH),
     DISK_DETACH(VmAction.DISK_DETACH),
+    /** Disk snapshots; the snapshot is staged on the disk by {@link VmDiskSnapshots}. */
+    DISK_SNAPSHOT_CREATE(VmAction.DISK_SNAPSHOT_CREATE),
+    DISK_SNAPSHOT_REVERT(VmAction.DISK_SNAPSHOT_REVERT),
+    DISK_SNAPSHOT_DELETE(VmAction.DISK_SNAPSHOT_DELETE),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

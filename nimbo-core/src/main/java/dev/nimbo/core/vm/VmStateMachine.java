@@ -82,7 +82,16 @@ public final class VmStateMachine {
         /** The pending hot-plug (NIC or disk, attach or detach) succeeded (see {@link VmHotplug}). */
         HOTPLUG_SUCCEEDED,
         /** The pending hot-plug failed. */
-        HOTPLUG_FAILED
+        HOTPLUG_FAILED,
+        /** The pending disk snapshot operation succeeded (see {@link VmDiskSnapshots}). */
+        DISK_SNAPSHOT_SUCCEEDED,
+        /** The pending disk snapshot operation failed: the VM is back where it was, nothing kept. */
+        DISK_SNAPSHOT_FAILED,
+        /**
+         * The current record ends with the step's action and a copy of it starts now (oned's close_cp_history):
+         * operations on a placed VM that do not move it.
+         */
+        CLOSE_COPY_RECORD
     }
 
     /**
@@ -125,6 +134,11 @@ public final class VmStateMachine {
             LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, LcmState.DISK_RESIZE_POWEROFF, LcmState.DISK_RESIZE_UNDEPLOYED,
             LcmState.HOTPLUG_NIC_POWEROFF, LcmState.HOTPLUG_SAVEAS_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS_STOPPED,
             LcmState.HOTPLUG_PROLOG_POWEROFF, LcmState.HOTPLUG_EPILOG_POWEROFF);
+
+    private static final Set<LcmState> DISK_SNAPSHOT_PHASES = EnumSet.of(LcmState.DISK_SNAPSHOT,
+            LcmState.DISK_SNAPSHOT_POWEROFF, LcmState.DISK_SNAPSHOT_SUSPENDED, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF,
+            LcmState.DISK_SNAPSHOT_DELETE, LcmState.DISK_SNAPSHOT_DELETE_POWEROFF,
+            LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED);
 
     private static final Set<LcmState> PROLOGS = EnumSet.of(PROLOG, PROLOG_RESUME, PROLOG_UNDEPLOY,
             LcmState.PROLOG_MIGRATE, LcmState.PROLOG_MIGRATE_POWEROFF, LcmState.PROLOG_MIGRATE_SUSPEND,
@@ -253,6 +267,31 @@ public final class VmStateMachine {
         rule(VmOp.DISK_DETACH, go(hotplug, DriverOp.DETACH_DISK, Effect.RESCHED_OFF), running);
         rule(VmOp.DISK_DETACH, go(Phase.active(LcmState.HOTPLUG_EPILOG_POWEROFF), DriverOp.EPILOG_DISK), poweroff);
 
+        // disk snapshots: by the hypervisor while running, on the files while powered off or suspended
+        Phase diskSnap = Phase.active(LcmState.DISK_SNAPSHOT);
+        Phase diskSnapOff = Phase.active(LcmState.DISK_SNAPSHOT_POWEROFF);
+        Phase diskSnapSusp = Phase.active(LcmState.DISK_SNAPSHOT_SUSPENDED);
+        Phase diskRevertOff = Phase.active(LcmState.DISK_SNAPSHOT_REVERT_POWEROFF);
+        Phase diskDelete = Phase.active(LcmState.DISK_SNAPSHOT_DELETE);
+        Phase diskDeleteOff = Phase.active(LcmState.DISK_SNAPSHOT_DELETE_POWEROFF);
+        Phase diskDeleteSusp = Phase.active(LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED);
+        VmAction dsc = VmAction.DISK_SNAPSHOT_CREATE;
+        rule(VmOp.DISK_SNAPSHOT_CREATE, go(diskSnap, DriverOp.DISK_SNAPSHOT_CREATE, Effect.CLOSE_COPY_RECORD,
+                Effect.RESCHED_OFF).withRecord(dsc), running);
+        rule(VmOp.DISK_SNAPSHOT_CREATE, go(diskSnapOff, DriverOp.SNAP_CREATE, Effect.CLOSE_COPY_RECORD)
+                .withRecord(dsc), poweroff);
+        rule(VmOp.DISK_SNAPSHOT_CREATE, go(diskSnapSusp, DriverOp.SNAP_CREATE, Effect.CLOSE_COPY_RECORD)
+                .withRecord(dsc), suspended);
+        rule(VmOp.DISK_SNAPSHOT_REVERT, go(diskRevertOff, DriverOp.SNAP_REVERT, Effect.CLOSE_COPY_RECORD)
+                .withRecord(VmAction.DISK_SNAPSHOT_REVERT), poweroff);
+        VmAction dsd = VmAction.DISK_SNAPSHOT_DELETE;
+        rule(VmOp.DISK_SNAPSHOT_DELETE, go(diskDelete, DriverOp.SNAP_DELETE, Effect.CLOSE_COPY_RECORD,
+                Effect.RESCHED_OFF).withRecord(dsd), running);
+        rule(VmOp.DISK_SNAPSHOT_DELETE, go(diskDeleteOff, DriverOp.SNAP_DELETE, Effect.CLOSE_COPY_RECORD)
+                .withRecord(dsd), poweroff);
+        rule(VmOp.DISK_SNAPSHOT_DELETE, go(diskDeleteSusp, DriverOp.SNAP_DELETE, Effect.CLOSE_COPY_RECORD)
+                .withRecord(dsd), suspended);
+
         // ---------------------------------------------------------------- driver results
         result(PROLOG, go(Phase.active(BOOT), DriverOp.DEPLOY), go(Phase.active(PROLOG_FAILURE), null));
         result(PROLOG_RESUME, go(Phase.active(BOOT_STOPPED), DriverOp.RESTORE),
@@ -298,6 +337,26 @@ public final class VmStateMachine {
             result(l, go(poweroff, null, Effect.HOTPLUG_SUCCEEDED), go(poweroff, null, Effect.HOTPLUG_FAILED));
         }
 
+        // a disk snapshot operation ends back where it started, kept (success) or undone (failure), as oned
+        for (LcmState l : List.of(LcmState.DISK_SNAPSHOT, LcmState.DISK_SNAPSHOT_DELETE)) {
+            result(l, go(running, null, Effect.DISK_SNAPSHOT_SUCCEEDED), go(running, null, Effect.DISK_SNAPSHOT_FAILED));
+        }
+        for (LcmState l : List.of(LcmState.DISK_SNAPSHOT_POWEROFF, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF,
+                LcmState.DISK_SNAPSHOT_DELETE_POWEROFF)) {
+            result(l, go(poweroff, null, Effect.DISK_SNAPSHOT_SUCCEEDED),
+                    go(poweroff, null, Effect.DISK_SNAPSHOT_FAILED));
+        }
+        for (LcmState l : List.of(LcmState.DISK_SNAPSHOT_SUSPENDED, LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED)) {
+            result(l, go(suspended, null, Effect.DISK_SNAPSHOT_SUCCEEDED),
+                    go(suspended, null, Effect.DISK_SNAPSHOT_FAILED));
+        }
+        IN_FLIGHT.put(LcmState.DISK_SNAPSHOT, DriverOp.DISK_SNAPSHOT_CREATE);
+        IN_FLIGHT.put(LcmState.DISK_SNAPSHOT_POWEROFF, DriverOp.SNAP_CREATE);
+        IN_FLIGHT.put(LcmState.DISK_SNAPSHOT_SUSPENDED, DriverOp.SNAP_CREATE);
+        IN_FLIGHT.put(LcmState.DISK_SNAPSHOT_REVERT_POWEROFF, DriverOp.SNAP_REVERT);
+        IN_FLIGHT.put(LcmState.DISK_SNAPSHOT_DELETE, DriverOp.SNAP_DELETE);
+        IN_FLIGHT.put(LcmState.DISK_SNAPSHOT_DELETE_POWEROFF, DriverOp.SNAP_DELETE);
+        IN_FLIGHT.put(LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, DriverOp.SNAP_DELETE);
         IN_FLIGHT.put(PROLOG, DriverOp.PROLOG);
         IN_FLIGHT.put(PROLOG_RESUME, DriverOp.PROLOG_RESUME);
         IN_FLIGHT.put(PROLOG_UNDEPLOY, DriverOp.PROLOG_RESUME);
@@ -371,7 +430,7 @@ public final class VmStateMachine {
                 retry = go(p, DriverOp.CLEANUP);
             } else if (l == LcmState.HOTPLUG_SNAPSHOT || l == LcmState.HOTPLUG || l == LcmState.HOTPLUG_NIC
                     || l == LcmState.HOTPLUG_NIC_POWEROFF || l == LcmState.HOTPLUG_PROLOG_POWEROFF
-                    || l == LcmState.HOTPLUG_EPILOG_POWEROFF) {
+                    || l == LcmState.HOTPLUG_EPILOG_POWEROFF || DISK_SNAPSHOT_PHASES.contains(l)) {
                 success = ON_SUCCESS.get(l);
                 failure = ON_FAILURE.get(l);
                 retry = stay(p); // as oned: a snapshot operation is not retried, it is recovered
@@ -566,6 +625,12 @@ public final class VmStateMachine {
             case NIC_DETACH -> "Could not detach NIC from VM " + vmId + ", wrong state " + state + ".";
             case DISK_ATTACH -> "Could not attach a new disk to VM " + vmId + ", wrong state " + state + ".";
             case DISK_DETACH -> "Could not detach disk from VM " + vmId + ", wrong state " + state + ".";
+            case DISK_SNAPSHOT_CREATE -> "Could not create a new snapshot for VM " + vmId + ", wrong state " + state
+                    + ".";
+            case DISK_SNAPSHOT_REVERT -> "Could not revert to disk snapshot for VM " + vmId + ", wrong state "
+                    + state + ".";
+            case DISK_SNAPSHOT_DELETE -> "Could not delete disk snapshot from VM " + vmId + ", wrong state " + state
+                    + ".";
             case TERMINATE, TERMINATE_HARD -> "Error performing action \"" + op.text() + "\": Could not terminate VM "
                     + vmId + ", wrong state " + state + ".";
             case RECOVER_SUCCESS, RECOVER_FAILURE -> "Could not perform a recover operation on VM " + vmId

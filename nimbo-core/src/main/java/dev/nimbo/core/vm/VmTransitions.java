@@ -141,15 +141,22 @@ public final class VmTransitions {
             b.lastHistory(close(cur, now));
             b.addHistory(cur.copyAsNext(now));
         }
+        boolean closeCopy = s.has(Effect.CLOSE_COPY_RECORD) && b.lastHistory() != null;
+        if (closeCopy) {
+            History cur = b.lastHistory();
+            b.lastHistory(close(cur.withAction(s.record(), who.uid(), who.gid(), who.requestId()), now));
+            b.addHistory(cur.copyAsNext(now));
+        }
         History last = b.lastHistory();
         if (last != null) {
-            if (s.record() != null) {
+            if (s.record() != null && !closeCopy) {
                 last = last.withAction(s.record(), who.uid(), who.gid(), who.requestId());
             }
             if (s.has(Effect.CLEAR_ACTION)) {
                 last = last.withInternalAction(VmAction.NONE);
             }
-            boolean fresh = placement != null || s.has(Effect.NEXT_RECORD) || s.has(Effect.REVERT_PLACEMENT);
+            boolean fresh = placement != null || s.has(Effect.NEXT_RECORD) || s.has(Effect.REVERT_PLACEMENT)
+                    || closeCopy;
             b.lastHistory(times(last, fresh ? Phase.of(VmState.PENDING) : before, after, now));
             // the previous placement of a migration ends once the VM has left it
             if (b.history().size() >= 2 && !VmStateMachine.holdsPreviousHost(after)) {
@@ -181,6 +188,9 @@ public final class VmTransitions {
         }
         if (s.has(Effect.HOTPLUG_SUCCEEDED) || s.has(Effect.HOTPLUG_FAILED)) {
             b.vmTemplate(VmHotplug.settle(tx, vm, b.vmTemplate(), s.has(Effect.HOTPLUG_SUCCEEDED), now));
+        }
+        if (s.has(Effect.DISK_SNAPSHOT_SUCCEEDED) || s.has(Effect.DISK_SNAPSHOT_FAILED)) {
+            VmDiskSnapshots.settle(tx, vm, b, before, s.has(Effect.DISK_SNAPSHOT_SUCCEEDED));
         }
         if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
             b.etime(now);

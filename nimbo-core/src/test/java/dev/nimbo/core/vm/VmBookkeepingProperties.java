@@ -44,6 +44,7 @@ class VmBookkeepingProperties {
         VmWorld w = new VmWorld();
         for (int i = 0; i < VMS; i++) {
             w.newVm(i, 0.5f + i, 256 * (i + 1), i % 2 == 0 ? VmState.PENDING : VmState.HOLD);
+            w.withImageDisk(i);
         }
         if (limited) {
             // an administrator lowers the tenant's running limits below what it uses: starts get refused
@@ -72,6 +73,18 @@ class VmBookkeepingProperties {
                         VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, e.vm());
                         tx.put(VmHotplug.stageDetach(vm, "DISK", e.host()));
                         return VmTransitions.applyOp(tx, e.vm(), VmOp.DISK_DETACH, VmTransitions.Requester.SYSTEM, null);
+                    });
+                } else if (e.op() == VmOp.DISK_SNAPSHOT_CREATE || e.op() == VmOp.DISK_SNAPSHOT_REVERT
+                        || e.op() == VmOp.DISK_SNAPSHOT_DELETE) {
+                    // a snapshot of the image disk: SYSTEM_DISK_SIZE must follow it in and out
+                    w.run(tx -> {
+                        VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, e.vm());
+                        tx.put(switch (e.op()) {
+                            case DISK_SNAPSHOT_CREATE -> VmDiskSnapshots.stageCreate(tx, vm, 0, 1, "", new int[1]);
+                            case DISK_SNAPSHOT_REVERT -> VmDiskSnapshots.stageRevert(vm, 1, e.host());
+                            default -> VmDiskSnapshots.stageDelete(vm, 1, e.host());
+                        });
+                        return VmTransitions.applyOp(tx, e.vm(), e.op(), VmTransitions.Requester.SYSTEM, null);
                     });
                 } else {
                     w.op(e.vm(), e.op(), e.host());

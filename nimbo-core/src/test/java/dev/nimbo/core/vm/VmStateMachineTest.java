@@ -44,7 +44,9 @@ class VmStateMachineTest {
             PROLOG_MIGRATE_SUSPEND, PROLOG_MIGRATE_UNKNOWN, BOOT_MIGRATE, BOOT_MIGRATE_FAILURE, PROLOG_MIGRATE_FAILURE,
             PROLOG_MIGRATE_POWEROFF_FAILURE, PROLOG_MIGRATE_SUSPEND_FAILURE, PROLOG_MIGRATE_UNKNOWN_FAILURE,
             HOTPLUG_SNAPSHOT, HOTPLUG, HOTPLUG_NIC, HOTPLUG_NIC_POWEROFF, HOTPLUG_PROLOG_POWEROFF,
-            HOTPLUG_EPILOG_POWEROFF);
+            HOTPLUG_EPILOG_POWEROFF, LcmState.DISK_SNAPSHOT, LcmState.DISK_SNAPSHOT_POWEROFF,
+            LcmState.DISK_SNAPSHOT_SUSPENDED, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF, LcmState.DISK_SNAPSHOT_DELETE,
+            LcmState.DISK_SNAPSHOT_DELETE_POWEROFF, LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED);
 
     private static boolean active(Phase p, LcmState... ls) {
         return p.state() == VmState.ACTIVE && Set.of(ls).contains(p.lcm());
@@ -76,6 +78,9 @@ class VmStateMachineTest {
                     || active(p, RUNNING, UNKNOWN);
             case LIVE_MIGRATE, SNAPSHOT_CREATE, SNAPSHOT_REVERT, SNAPSHOT_DELETE -> active(p, RUNNING);
             case NIC_ATTACH, NIC_DETACH, DISK_ATTACH, DISK_DETACH -> in(p, VmState.POWEROFF) || active(p, RUNNING);
+            case DISK_SNAPSHOT_CREATE, DISK_SNAPSHOT_DELETE -> in(p, VmState.POWEROFF, VmState.SUSPENDED)
+                    || active(p, RUNNING);
+            case DISK_SNAPSHOT_REVERT -> in(p, VmState.POWEROFF);
             case RECOVER_SUCCESS, RECOVER_FAILURE -> in(p, VmState.CLONING_FAILURE)
                     || (p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm()));
             case RECOVER_RETRY -> p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm());
@@ -280,7 +285,15 @@ class VmStateMachineTest {
                 new R(HOTPLUG_NIC, a(RUNNING), null, a(RUNNING)),
                 new R(HOTPLUG_NIC_POWEROFF, POWEROFF_P, null, POWEROFF_P),
                 new R(HOTPLUG_PROLOG_POWEROFF, POWEROFF_P, null, POWEROFF_P),
-                new R(HOTPLUG_EPILOG_POWEROFF, POWEROFF_P, null, POWEROFF_P));
+                new R(HOTPLUG_EPILOG_POWEROFF, POWEROFF_P, null, POWEROFF_P),
+                // disk snapshots: back where they started whatever the answer (oned has no failure state for them)
+                new R(LcmState.DISK_SNAPSHOT, a(RUNNING), null, a(RUNNING)),
+                new R(LcmState.DISK_SNAPSHOT_DELETE, a(RUNNING), null, a(RUNNING)),
+                new R(LcmState.DISK_SNAPSHOT_POWEROFF, POWEROFF_P, null, POWEROFF_P),
+                new R(LcmState.DISK_SNAPSHOT_REVERT_POWEROFF, POWEROFF_P, null, POWEROFF_P),
+                new R(LcmState.DISK_SNAPSHOT_DELETE_POWEROFF, POWEROFF_P, null, POWEROFF_P),
+                new R(LcmState.DISK_SNAPSHOT_SUSPENDED, SUSPENDED_P, null, SUSPENDED_P),
+                new R(LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, SUSPENDED_P, null, SUSPENDED_P));
         Set<LcmState> covered = EnumSet.noneOf(LcmState.class);
         for (R r : table) {
             Step ok = VmStateMachine.onResult(a(r.at()), true).orElseThrow();

@@ -261,6 +261,80 @@ class VmTransitionsTest {
     }
 
     @Test
+    void diskSnapshotsAreChargedWhenStagedAndSettledByTheDriversAnswer() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.withImageDisk(0);
+        w.op(0, VmOp.DEPLOY, 0);
+        w.settle(0);
+        int[] id = new int[1];
+        java.util.function.Function<String, VmTransitions.Applied> create = name -> w.run(tx -> {
+            tx.put(VmDiskSnapshots.stageCreate(tx, tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), VmWorld.TENANT, 1,
+                    name, id));
+            return VmTransitions.applyOp(tx, 0, VmOp.DISK_SNAPSHOT_CREATE, new VmTransitions.Requester(5, 100, 1), null);
+        });
+        // running: the hypervisor takes it; the size counts at once, a new record carries the action
+        assertThat(create.apply("first").driver()).isEqualTo(DriverOp.DISK_SNAPSHOT_CREATE);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.DISK_SNAPSHOT);
+        assertThat(VmWorld.used(w.vmQuota(true), "SYSTEM_DISK_SIZE")).isEqualTo(150);
+        assertThat(w.vm(0).history()).hasSize(2);
+        assertThat(w.vm(0).history().get(0).action()).isEqualTo(VmAction.DISK_SNAPSHOT_CREATE);
+        assertThat(w.vm(0).history().get(0).etime()).isNotZero();
+        w.checkInvariants();
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(w.vm(0).diskSnapshots().get(1).get(0).name()).isEqualTo("first");
+        assertThat(w.vm(0).diskSnapshots().get(1).get(0).active()).isTrue();
+        assertThat(VmDiskSnapshots.pending(w.vm(0).vmTemplate())).isNull();
+        assertThat(w.vm(0).toXml()).contains("<SNAPSHOTS><ALLOW_ORPHANS><![CDATA[NO]]></ALLOW_ORPHANS>")
+                .contains("<DISK_ID><![CDATA[1]]></DISK_ID><NEXT_SNAPSHOT><![CDATA[1]]></NEXT_SNAPSHOT>");
+        assertThat(VirtualMachine.fromXml(dev.nimbo.core.xml.XmlNode.parse(w.vm(0).toXml())).diskSnapshots())
+                .isEqualTo(w.vm(0).diskSnapshots());
+        // a failed creation gives the size back and leaves no snapshot
+        create.apply("second");
+        w.result(0, false);
+        assertThat(w.vm(0).diskSnapshots().get(1).size()).isEqualTo(1);
+        assertThat(VmWorld.used(w.vmQuota(true), "SYSTEM_DISK_SIZE")).isEqualTo(150);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        w.checkInvariants();
+        // revert is for powered-off VMs only; the state is named
+        assertThatThrownBy(() -> w.run(tx -> {
+            tx.put(VmDiskSnapshots.stageRevert(tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), 1, 0));
+            return VmTransitions.applyOp(tx, 0, VmOp.DISK_SNAPSHOT_REVERT, VmTransitions.Requester.SYSTEM, null);
+        })).hasMessage("Could not revert to disk snapshot for VM 0, wrong state RUNNING.");
+        assertThat(VmDiskSnapshots.pending(w.vm(0).vmTemplate())).isNull();
+        assertThatThrownBy(() -> VmDiskSnapshots.stageDelete(w.vm(0), 1, 7)).hasMessage("Snapshot does not exist");
+        assertThatThrownBy(() -> VmDiskSnapshots.stageCreate(null, w.vm(0), 0, 4, "", id))
+                .hasMessage("VM disk does not exist");
+        // powered off: the transfer driver deletes; a failure keeps it, a success gives the size back
+        w.op(0, VmOp.POWEROFF);
+        w.settle(0);
+        java.util.function.Supplier<VmTransitions.Applied> delete = () -> w.run(tx -> {
+            tx.put(VmDiskSnapshots.stageDelete(tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), 1, 0));
+            return VmTransitions.applyOp(tx, 0, VmOp.DISK_SNAPSHOT_DELETE, VmTransitions.Requester.SYSTEM, null);
+        });
+        assertThat(delete.get().driver()).isEqualTo(DriverOp.SNAP_DELETE);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.DISK_SNAPSHOT_DELETE_POWEROFF);
+        w.result(0, false);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.POWEROFF);
+        assertThat(w.vm(0).diskSnapshots().get(1).size()).isEqualTo(1);
+        w.checkInvariants();
+        delete.get();
+        w.result(0, true);
+        assertThat(w.vm(0).diskSnapshots()).isEmpty();
+        assertThat(w.vm(0).vmTemplate().vectors("DISK").get(1).get("DISK_SNAPSHOT_TOTAL_SIZE")).isNull();
+        assertThat(VmWorld.used(w.vmQuota(true), "SYSTEM_DISK_SIZE")).isEqualTo(100);
+        w.checkInvariants();
+        // a snapshot left on the VM is given back with it
+        create.apply("");
+        w.result(0, true);
+        w.op(0, VmOp.TERMINATE);
+        w.settle(0);
+        assertThat(w.vmQuota(true)).isNull();
+        w.checkInvariants();
+    }
+
+    @Test
     void resizeMovesQuotasAndHostUsage() {
         VmWorld w = new VmWorld(dev.nimbo.core.quota.QuotaSet.EMPTY.update(Template.parse("VM = [ CPU = 6 ]")));
         w.newVm(0, 1, 512, VmState.PENDING);

@@ -74,6 +74,18 @@ final class VmWorld {
         });
     }
 
+    /** Gives VM {@code id} a non-persistent image disk (DISK_ID 1, 50 MB), one that can have snapshots. */
+    VirtualMachine withImageDisk(int id) {
+        return run(tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, id);
+            VirtualMachine next = vm.toBuilder().vmTemplate(vm.vmTemplate().add(Template.parse(
+                    "DISK = [ DISK_ID = 1, IMAGE_ID = 9, IMAGE = base, PERSISTENT = NO, SIZE = 50 ]")
+                    .vectors("DISK").get(0))).build();
+            tx.put(next);
+            return next;
+        });
+    }
+
     VirtualMachine vm(int id) {
         return (VirtualMachine) table.get(ObjectType.VM, id);
     }

@@ -66,6 +66,7 @@ public final class VmMethods {
         r.register("one.vm.monitoring", VmMethods::monitoring);
         VmPoolMethods.register(r);
         VmSnapshotMethods.register(r);
+        VmDiskSnapshotMethods.register(r);
         VmHotplugMethods.register(r);
         VmSchedMethods.register(r);
         r.register("one.template.instantiate", VmInstantiate::instantiate);

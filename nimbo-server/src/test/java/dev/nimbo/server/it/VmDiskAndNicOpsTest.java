@@ -1,0 +1,185 @@
+package dev.nimbo.server.it;
+
+import static dev.nimbo.server.it.Rpc.ACTION;
+import static dev.nimbo.server.it.Rpc.AUTHORIZATION;
+import static dev.nimbo.server.it.Rpc.fails;
+import static dev.nimbo.server.it.Rpc.ok;
+import static dev.nimbo.server.it.Rpc.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nimbo.client.OneClient;
+import dev.nimbo.core.xml.XmlNode;
+import dev.nimbo.testing.NimbodProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Operations on a VM's disks end to end (one nimbod, dummy drivers with 50 ms latency): disk snapshots while
+ * running and powered off, their driver failures, quotas and what tenants may do.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class VmDiskAndNicOpsTest {
+    static final int ACTIVE = 3;
+    static final int POWEROFF = 8;
+    static final int DONE = 6;
+    static final int RUNNING = 3;
+
+    NimbodProcess nimbod;
+    OneClient admin;
+    int host;
+    int ds;
+
+    @BeforeAll
+    void startDaemon() throws Exception {
+        Path dir = Files.createTempDirectory("nimbod-vmdisk-");
+        nimbod = NimbodProcess.start(dir, null, Map.of("NIMBO_HOST_MONITOR_INTERVAL", "1",
+                "NIMBO_VM_MONITOR_INTERVAL", "1", "NIMBO_DUMMY_LATENCY", "50"));
+        admin = nimbod.client();
+        String name = unique("dhost");
+        host = ok(admin.call("one.host.allocate", name, "dummy", "dummy", -1)).intValue();
+        ds = ok(admin.call("one.datastore.allocate", "NAME = " + unique("dds") + "\nDS_MAD = dummy\nTM_MAD = dummy",
+                -1)).intValue();
+        await().atMost(Duration.ofSeconds(15)).until(() -> XmlNode.parse(ok(admin.call("one.host.info", host))
+                .stringValue()).integer("STATE", -1) == 2
+                && XmlNode.parse(ok(admin.call("one.datastore.info", ds)).stringValue()).longValue("TOTAL_MB", 0) > 0);
+    }
+
+    @AfterAll
+    void stopDaemon() throws Exception {
+        if (nimbod != null) {
+            assertThat(nimbod.stop()).as("clean exit on SIGTERM").isZero();
+        }
+    }
+
+    XmlNode vm(OneClient c, int id) {
+        return XmlNode.parse(ok(c.call("one.vm.info", id)).stringValue());
+    }
+
+    XmlNode awaitVm(OneClient c, int id, int state, int lcm) {
+        XmlNode[] last = new XmlNode[1];
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(25)).until(() -> {
+            last[0] = vm(c, id);
+            return last[0].integer("STATE", -1) == state && (state != ACTIVE || last[0].integer("LCM_STATE", -1) == lcm);
+        });
+        return last[0];
+    }
+
+    /** A READY image of {@code sizeMb} in the test datastore that other users may use. */
+    int image(boolean persistent, int sizeMb) {
+        int img = ok(admin.call("one.image.allocate", "NAME = " + unique("img") + "\nTYPE = DATABLOCK\nSIZE = " + sizeMb
+                + "\nPERSISTENT = " + (persistent ? "YES" : "NO"), ds)).intValue();
+        ok(admin.call("one.image.chmod", img, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        await().atMost(Duration.ofSeconds(15)).until(() -> XmlNode.parse(ok(admin.call("one.image.info", img))
+                .stringValue()).integer("STATE", -1) == 1);
+        return img;
+    }
+
+    static double systemDisk(XmlNode user) {
+        XmlNode q = user.child("VM_QUOTA");
+        XmlNode vmq = q == null ? null : q.child("VM");
+        return vmq == null ? 0 : Double.parseDouble(vmq.text("SYSTEM_DISK_SIZE_USED", "0"));
+    }
+
+    @Test
+    void diskSnapshotsRunningAndPoweredOffWithFailuresQuotasAndTenants() {
+        int img = image(false, 8);
+        String alice = unique("alice");
+        int aliceId = ok(admin.call("one.user.allocate", alice, "pw", "", List.of())).intValue();
+        String bob = unique("bob");
+        ok(admin.call("one.user.allocate", bob, "pw", "", List.of()));
+        OneClient a = nimbod.client(alice + ":pw");
+        OneClient b = nimbod.client(bob + ":pw");
+        int id = ok(a.call("one.vm.allocate", "NAME = " + unique("snapvm") + "\nCPU = 0.5\nMEMORY = 128\n"
+                + "DISK = [ TYPE = fs, SIZE = 64 ]\nDISK = [ IMAGE_ID = " + img + " ]", false)).intValue();
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(a, id, ACTIVE, RUNNING);
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", aliceId)).stringValue()))).isEqualTo(64);
+
+        // running: the owner takes a snapshot of the image disk; it counts as another disk of its size
+        int s0 = ok(a.call("one.vm.disksnapshotcreate", id, 1, "clean")).intValue();
+        assertThat(s0).isZero();
+        XmlNode vm = awaitVm(a, id, ACTIVE, RUNNING);
+        XmlNode snaps = vm.child("SNAPSHOTS");
+        assertThat(snaps.text("DISK_ID")).isEqualTo("1");
+        assertThat(snaps.child("SNAPSHOT").text("NAME")).isEqualTo("clean");
+        assertThat(snaps.child("SNAPSHOT").text("ACTIVE")).isEqualTo("YES");
+        assertThat(snaps.child("SNAPSHOT").text("SIZE")).isEqualTo("8");
+        assertThat(vm.child("TEMPLATE").all("DISK").get(1).text("DISK_SNAPSHOT_TOTAL_SIZE")).isEqualTo("8");
+        assertThat(vm.child("HISTORY_RECORDS").all("HISTORY").get(0).integer("ACTION", -1)).isEqualTo(25);
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", aliceId)).stringValue()))).isEqualTo(72);
+
+        // bad input and bad states: nothing changes
+        fails(a.call("one.vm.disksnapshotcreate", id, 0, "vol"), ACTION, "Cannot make snapshots on disks of type: fs");
+        fails(a.call("one.vm.disksnapshotcreate", id, 7, "none"), ACTION, "VM disk does not exist");
+        fails(a.call("one.vm.disksnapshotrevert", id, 1, s0), ACTION,
+                "Could not revert to disk snapshot for VM " + id + ", wrong state RUNNING.");
+        fails(a.call("one.vm.disksnapshotdelete", id, 1, 9), ACTION, "Snapshot does not exist");
+        fails(b.call("one.vm.disksnapshotcreate", id, 1, "theirs"), AUTHORIZATION, "");
+        fails(b.call("one.vm.disksnapshotrename", id, 1, s0, "theirs"), AUTHORIZATION, "");
+        ok(a.call("one.vm.disksnapshotrename", id, 1, s0, "golden"));
+        assertThat(vm(a, id).child("SNAPSHOTS").child("SNAPSHOT").text("NAME")).isEqualTo("golden");
+        fails(a.call("one.vm.disksnapshotrename", id, 1, 5, "x"), ACTION, "Snapshot does not exist");
+
+        // the hypervisor fails: back to RUNNING with the reason, no snapshot and no charge left behind
+        ok(a.call("one.vm.update", id, "DUMMY_FAIL = disk_snapshot_create", 1));
+        ok(a.call("one.vm.disksnapshotcreate", id, 1, "doomed"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(a, id).child("USER_TEMPLATE").text("ERROR", "")
+                .contains("disk_snapshot_create"));
+        vm = awaitVm(a, id, ACTIVE, RUNNING);
+        assertThat(vm.child("SNAPSHOTS").all("SNAPSHOT")).hasSize(1);
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", aliceId)).stringValue()))).isEqualTo(72);
+        ok(a.call("one.vm.update", id, "DUMMY_FAIL = \"\"", 1));
+
+        // powered off: the transfer driver creates, reverts and deletes
+        ok(a.call("one.vm.action", "poweroff", id));
+        awaitVm(a, id, POWEROFF, 0);
+        int s1 = ok(a.call("one.vm.disksnapshotcreate", id, 1, "")).intValue();
+        assertThat(s1).isEqualTo(2); // IDs are not reused, even after a failed creation
+        awaitVm(a, id, POWEROFF, 0);
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", aliceId)).stringValue()))).isEqualTo(80);
+        ok(a.call("one.vm.disksnapshotrevert", id, 1, s0));
+        vm = awaitVm(a, id, POWEROFF, 0);
+        assertThat(vm.child("SNAPSHOTS").all("SNAPSHOT").stream().filter(s -> s.text("ACTIVE").equals("YES"))
+                .map(s -> s.text("ID")).toList()).containsExactly(String.valueOf(s0));
+        ok(a.call("one.vm.update", id, "DUMMY_FAIL = snap_delete", 1));
+        ok(a.call("one.vm.disksnapshotdelete", id, 1, s1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(a, id).child("USER_TEMPLATE").text("ERROR", "")
+                .contains("snap_delete"));
+        assertThat(awaitVm(a, id, POWEROFF, 0).child("SNAPSHOTS").all("SNAPSHOT")).hasSize(2);
+        ok(a.call("one.vm.update", id, "DUMMY_FAIL = \"\"", 1));
+        ok(a.call("one.vm.disksnapshotdelete", id, 1, s1));
+        vm = awaitVm(a, id, POWEROFF, 0);
+        assertThat(vm.child("SNAPSHOTS").all("SNAPSHOT")).hasSize(1);
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", aliceId)).stringValue()))).isEqualTo(72);
+
+        // terminate gives back the VM's disks and the snapshots left on them
+        ok(a.call("one.vm.action", "terminate", id));
+        awaitVm(a, id, DONE, 0);
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", aliceId)).stringValue()))).isZero();
+    }
+
+    @Test
+    void persistentImageDisksHandTheirSnapshotsToTheImage() {
+        int img = image(true, 4);
+        int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("pvm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "DISK = [ IMAGE_ID = " + img + " ]", false)).intValue();
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        int s = ok(admin.call("one.vm.disksnapshotcreate", id, 0, "p")).intValue();
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        XmlNode image = XmlNode.parse(ok(admin.call("one.image.info", img)).stringValue());
+        assertThat(image.child("SNAPSHOTS").child("SNAPSHOT").text("ID")).isEqualTo(String.valueOf(s));
+        ok(admin.call("one.vm.action", "terminate", id));
+        awaitVm(admin, id, DONE, 0);
+        image = XmlNode.parse(ok(admin.call("one.image.info", img)).stringValue());
+        assertThat(image.child("SNAPSHOTS").all("SNAPSHOT")).hasSize(1);
+    }
+}
