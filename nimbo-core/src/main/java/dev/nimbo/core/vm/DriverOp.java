@@ -40,7 +40,11 @@ public enum DriverOp {
     /** Disk snapshots of a powered-off or suspended VM (and every snapshot deletion), done on the disk files. */
     SNAP_CREATE(Kind.TM),
     SNAP_REVERT(Kind.TM),
-    SNAP_DELETE(Kind.TM);
+    SNAP_DELETE(Kind.TM),
+    /** A running VM's disk grown by the hypervisor. */
+    DISK_RESIZE(Kind.VMM),
+    /** A powered-off or undeployed VM's disk grown on its file. */
+    RESIZE(Kind.TM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

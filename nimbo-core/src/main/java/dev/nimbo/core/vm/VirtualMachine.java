@@ -265,7 +265,8 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
 
     /**
      * MB the VM's disks take in the system datastore: its volatile disks (no image behind them), and the
-     * snapshots of its non-persistent image disks (DISK_SNAPSHOT_TOTAL_SIZE: those clones live there).
+     * snapshots of its non-persistent image disks (DISK_SNAPSHOT_TOTAL_SIZE: those clones live there) and what
+     * those disks grew by since their image was cloned (SIZE beyond ORIGINAL_SIZE).
      */
     public long systemDiskMb() {
         long total = 0;
@@ -274,6 +275,9 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
                 total += (long) parseFloat(d.get("SIZE"));
             } else if (!"YES".equalsIgnoreCase(d.get("PERSISTENT"))) {
                 total += (long) parseFloat(d.get("DISK_SNAPSHOT_TOTAL_SIZE"));
+                if (d.get("ORIGINAL_SIZE") != null) {
+                    total += Math.max(0, (long) parseFloat(d.get("SIZE")) - (long) parseFloat(d.get("ORIGINAL_SIZE")));
+                }
             }
         }
         return total;

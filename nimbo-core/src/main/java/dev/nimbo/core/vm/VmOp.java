@@ -45,6 +45,8 @@ public enum VmOp {
     DISK_SNAPSHOT_CREATE(VmAction.DISK_SNAPSHOT_CREATE),
     DISK_SNAPSHOT_REVERT(VmAction.DISK_SNAPSHOT_REVERT),
     DISK_SNAPSHOT_DELETE(VmAction.DISK_SNAPSHOT_DELETE),
+    /** A disk grown; the new size is staged on the disk by {@link VmDiskResize}. */
+    DISK_RESIZE(VmAction.DISK_RESIZE),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

@@ -91,7 +91,11 @@ public final class VmStateMachine {
          * The current record ends with the step's action and a copy of it starts now (oned's close_cp_history):
          * operations on a placed VM that do not move it.
          */
-        CLOSE_COPY_RECORD
+        CLOSE_COPY_RECORD,
+        /** The pending disk resize succeeded (see {@link VmDiskResize}). */
+        DISK_RESIZE_SUCCEEDED,
+        /** The pending disk resize failed: the disk has its previous size again. */
+        DISK_RESIZE_FAILED
     }
 
     /**
@@ -135,10 +139,14 @@ public final class VmStateMachine {
             LcmState.HOTPLUG_NIC_POWEROFF, LcmState.HOTPLUG_SAVEAS_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS_STOPPED,
             LcmState.HOTPLUG_PROLOG_POWEROFF, LcmState.HOTPLUG_EPILOG_POWEROFF);
 
-    private static final Set<LcmState> DISK_SNAPSHOT_PHASES = EnumSet.of(LcmState.DISK_SNAPSHOT,
+    private static final Set<LcmState> DISK_OP_PHASES = EnumSet.of(LcmState.DISK_SNAPSHOT,
             LcmState.DISK_SNAPSHOT_POWEROFF, LcmState.DISK_SNAPSHOT_SUSPENDED, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF,
             LcmState.DISK_SNAPSHOT_DELETE, LcmState.DISK_SNAPSHOT_DELETE_POWEROFF,
-            LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED);
+            LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, LcmState.DISK_RESIZE, LcmState.DISK_RESIZE_POWEROFF,
+            LcmState.DISK_RESIZE_UNDEPLOYED);
+    /** ACTIVE phases of a VM that has no host: it works on the disks an undeploy or a stop left. */
+    private static final Set<LcmState> HOSTLESS = EnumSet.of(LcmState.DISK_RESIZE_UNDEPLOYED,
+            LcmState.HOTPLUG_SAVEAS_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS_STOPPED);
 
     private static final Set<LcmState> PROLOGS = EnumSet.of(PROLOG, PROLOG_RESUME, PROLOG_UNDEPLOY,
             LcmState.PROLOG_MIGRATE, LcmState.PROLOG_MIGRATE_POWEROFF, LcmState.PROLOG_MIGRATE_SUSPEND,
@@ -292,6 +300,13 @@ public final class VmStateMachine {
         rule(VmOp.DISK_SNAPSHOT_DELETE, go(diskDeleteSusp, DriverOp.SNAP_DELETE, Effect.CLOSE_COPY_RECORD)
                 .withRecord(dsd), suspended);
 
+        // disk resize: by the hypervisor while running, on the file while powered off or undeployed
+        rule(VmOp.DISK_RESIZE, go(Phase.active(LcmState.DISK_RESIZE), DriverOp.DISK_RESIZE, Effect.CLOSE_COPY_RECORD,
+                Effect.RESCHED_OFF).withRecord(VmAction.DISK_RESIZE), running);
+        rule(VmOp.DISK_RESIZE, go(Phase.active(LcmState.DISK_RESIZE_POWEROFF), DriverOp.RESIZE,
+                Effect.CLOSE_COPY_RECORD).withRecord(VmAction.DISK_RESIZE), poweroff);
+        rule(VmOp.DISK_RESIZE, go(Phase.active(LcmState.DISK_RESIZE_UNDEPLOYED), DriverOp.RESIZE), undeployed);
+
         // ---------------------------------------------------------------- driver results
         result(PROLOG, go(Phase.active(BOOT), DriverOp.DEPLOY), go(Phase.active(PROLOG_FAILURE), null));
         result(PROLOG_RESUME, go(Phase.active(BOOT_STOPPED), DriverOp.RESTORE),
@@ -350,6 +365,15 @@ public final class VmStateMachine {
             result(l, go(suspended, null, Effect.DISK_SNAPSHOT_SUCCEEDED),
                     go(suspended, null, Effect.DISK_SNAPSHOT_FAILED));
         }
+        result(LcmState.DISK_RESIZE, go(running, null, Effect.DISK_RESIZE_SUCCEEDED),
+                go(running, null, Effect.DISK_RESIZE_FAILED));
+        result(LcmState.DISK_RESIZE_POWEROFF, go(poweroff, null, Effect.DISK_RESIZE_SUCCEEDED),
+                go(poweroff, null, Effect.DISK_RESIZE_FAILED));
+        result(LcmState.DISK_RESIZE_UNDEPLOYED, go(undeployed, null, Effect.DISK_RESIZE_SUCCEEDED),
+                go(undeployed, null, Effect.DISK_RESIZE_FAILED));
+        IN_FLIGHT.put(LcmState.DISK_RESIZE, DriverOp.DISK_RESIZE);
+        IN_FLIGHT.put(LcmState.DISK_RESIZE_POWEROFF, DriverOp.RESIZE);
+        IN_FLIGHT.put(LcmState.DISK_RESIZE_UNDEPLOYED, DriverOp.RESIZE);
         IN_FLIGHT.put(LcmState.DISK_SNAPSHOT, DriverOp.DISK_SNAPSHOT_CREATE);
         IN_FLIGHT.put(LcmState.DISK_SNAPSHOT_POWEROFF, DriverOp.SNAP_CREATE);
         IN_FLIGHT.put(LcmState.DISK_SNAPSHOT_SUSPENDED, DriverOp.SNAP_CREATE);
@@ -430,7 +454,7 @@ public final class VmStateMachine {
                 retry = go(p, DriverOp.CLEANUP);
             } else if (l == LcmState.HOTPLUG_SNAPSHOT || l == LcmState.HOTPLUG || l == LcmState.HOTPLUG_NIC
                     || l == LcmState.HOTPLUG_NIC_POWEROFF || l == LcmState.HOTPLUG_PROLOG_POWEROFF
-                    || l == LcmState.HOTPLUG_EPILOG_POWEROFF || DISK_SNAPSHOT_PHASES.contains(l)) {
+                    || l == LcmState.HOTPLUG_EPILOG_POWEROFF || DISK_OP_PHASES.contains(l)) {
                 success = ON_SUCCESS.get(l);
                 failure = ON_FAILURE.get(l);
                 retry = stay(p); // as oned: a snapshot operation is not retried, it is recovered
@@ -625,6 +649,7 @@ public final class VmStateMachine {
             case NIC_DETACH -> "Could not detach NIC from VM " + vmId + ", wrong state " + state + ".";
             case DISK_ATTACH -> "Could not attach a new disk to VM " + vmId + ", wrong state " + state + ".";
             case DISK_DETACH -> "Could not detach disk from VM " + vmId + ", wrong state " + state + ".";
+            case DISK_RESIZE -> "Could not resize disk for VM " + vmId + ", wrong state " + state + ".";
             case DISK_SNAPSHOT_CREATE -> "Could not create a new snapshot for VM " + vmId + ", wrong state " + state
                     + ".";
             case DISK_SNAPSHOT_REVERT -> "Could not revert to disk snapshot for VM " + vmId + ", wrong state "
@@ -653,7 +678,8 @@ public final class VmStateMachine {
     public static boolean holdsHost(Phase p) {
         return switch (p.state()) {
             case POWEROFF, SUSPENDED -> true;
-            case ACTIVE -> p.lcm() != LCM_INIT && p.lcm() != CLEANUP_RESUBMIT && p.lcm() != CLEANUP_DELETE;
+            case ACTIVE -> p.lcm() != LCM_INIT && p.lcm() != CLEANUP_RESUBMIT && p.lcm() != CLEANUP_DELETE
+                    && !HOSTLESS.contains(p.lcm());
             default -> false;
         };
     }

@@ -192,6 +192,9 @@ public final class VmTransitions {
         if (s.has(Effect.DISK_SNAPSHOT_SUCCEEDED) || s.has(Effect.DISK_SNAPSHOT_FAILED)) {
             VmDiskSnapshots.settle(tx, vm, b, before, s.has(Effect.DISK_SNAPSHOT_SUCCEEDED));
         }
+        if (s.has(Effect.DISK_RESIZE_SUCCEEDED) || s.has(Effect.DISK_RESIZE_FAILED)) {
+            VmDiskResize.settle(tx, vm, b, s.has(Effect.DISK_RESIZE_SUCCEEDED));
+        }
         if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
             b.etime(now);
         }

@@ -86,6 +86,13 @@ class VmBookkeepingProperties {
                         });
                         return VmTransitions.applyOp(tx, e.vm(), e.op(), VmTransitions.Requester.SYSTEM, null);
                     });
+                } else if (e.op() == VmOp.DISK_RESIZE) {
+                    // the image disk (a clone: SYSTEM_DISK_SIZE beyond ORIGINAL_SIZE) or the volatile one grows
+                    w.run(tx -> {
+                        VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, e.vm());
+                        tx.put(VmDiskResize.stage(tx, vm, 0, e.host(), 200 + tx.now() % 100));
+                        return VmTransitions.applyOp(tx, e.vm(), e.op(), VmTransitions.Requester.SYSTEM, null);
+                    });
                 } else {
                     w.op(e.vm(), e.op(), e.host());
                 }

@@ -335,6 +335,59 @@ class VmTransitionsTest {
     }
 
     @Test
+    void diskResizeGrowsOnlyChargesTheGrowthAndAFailureRestoresIt() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.withImageDisk(0);
+        w.op(0, VmOp.DEPLOY, 0);
+        w.settle(0);
+        java.util.function.BiFunction<Integer, Long, VmTransitions.Applied> grow = (disk, size) -> w.run(tx -> {
+            tx.put(VmDiskResize.stage(tx, tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), VmWorld.TENANT, disk, size));
+            return VmTransitions.applyOp(tx, 0, VmOp.DISK_RESIZE, new VmTransitions.Requester(5, 100, 1), null);
+        });
+        assertThatThrownBy(() -> grow.apply(0, 100L)).hasMessage("New disk size has to be greater than current one");
+        assertThatThrownBy(() -> grow.apply(5, 900L)).hasMessage("VM disk does not exist");
+        assertThat(grow.apply(0, 160L).driver()).isEqualTo(DriverOp.DISK_RESIZE);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.DISK_RESIZE);
+        assertThat(VmWorld.used(w.vmQuota(true), "SYSTEM_DISK_SIZE")).isEqualTo(160);
+        assertThat(w.vm(0).history().get(0).action()).isEqualTo(VmAction.DISK_RESIZE);
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(w.vm(0).vmTemplate().vectors("DISK").get(0).get("SIZE")).isEqualTo("160");
+        assertThat(VmDiskResize.pending(w.vm(0).vmTemplate())).isNull();
+        w.checkInvariants();
+        // a clone of an image grows in the system datastore: beyond ORIGINAL_SIZE it counts there
+        grow.apply(1, 80L);
+        w.result(0, true);
+        assertThat(w.vm(0).vmTemplate().vectors("DISK").get(1).get("ORIGINAL_SIZE")).isEqualTo("50");
+        assertThat(VmWorld.used(w.vmQuota(true), "SYSTEM_DISK_SIZE")).isEqualTo(190);
+        w.checkInvariants();
+        // powered off: the transfer driver; its failure puts the size and the quota back
+        w.op(0, VmOp.POWEROFF);
+        w.settle(0);
+        assertThat(grow.apply(0, 400L).driver()).isEqualTo(DriverOp.RESIZE);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.DISK_RESIZE_POWEROFF);
+        w.result(0, false);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.POWEROFF);
+        assertThat(w.vm(0).vmTemplate().vectors("DISK").get(0).get("SIZE")).isEqualTo("160");
+        assertThat(VmWorld.used(w.vmQuota(true), "SYSTEM_DISK_SIZE")).isEqualTo(190);
+        w.checkInvariants();
+        // undeployed: no host is taken while the file grows
+        w.op(0, VmOp.UNDEPLOY);
+        w.settle(0);
+        grow.apply(0, 200L);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.DISK_RESIZE_UNDEPLOYED);
+        assertThat(w.host(0).vms()).isEmpty();
+        w.checkInvariants();
+        w.result(0, true);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.UNDEPLOYED);
+        w.op(0, VmOp.TERMINATE);
+        w.settle(0);
+        assertThat(w.vmQuota(true)).isNull();
+        w.checkInvariants();
+    }
+
+    @Test
     void resizeMovesQuotasAndHostUsage() {
         VmWorld w = new VmWorld(dev.nimbo.core.quota.QuotaSet.EMPTY.update(Template.parse("VM = [ CPU = 6 ]")));
         w.newVm(0, 1, 512, VmState.PENDING);

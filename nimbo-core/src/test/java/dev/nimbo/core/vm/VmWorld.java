@@ -66,7 +66,7 @@ final class VmWorld {
     VirtualMachine newVm(int id, float cpu, int memMb, VmState state) {
         VirtualMachine vm = VirtualMachine.builder(id, "vm" + id, state).owner(TENANT, "alice", GROUP, "team")
                 .stime(now).vmTemplate(Template.parse("CPU = " + cpu + "\nMEMORY = " + memMb + "\nVMID = " + id
-                        + "\nDISK = [ TYPE = fs, SIZE = 100 ]"))
+                        + "\nDISK = [ DISK_ID = 0, TYPE = fs, SIZE = 100 ]"))
                 .build();
         return run(tx -> {
             tx.nextId(ObjectType.VM);

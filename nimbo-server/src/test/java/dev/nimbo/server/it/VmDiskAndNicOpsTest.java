@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Operations on a VM's disks end to end (one nimbod, dummy drivers with 50 ms latency): disk snapshots while
- * running and powered off, their driver failures, quotas and what tenants may do.
+ * running and powered off, disk growth, their driver failures, quotas and what tenants may do.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmDiskAndNicOpsTest {
@@ -167,6 +167,52 @@ class VmDiskAndNicOpsTest {
     }
 
     @Test
+    void diskResizeGrowsRunningAndPoweredOffDisksAndChargesTheGrowth() {
+        String carol = unique("carol");
+        int carolId = ok(admin.call("one.user.allocate", carol, "pw", "", List.of())).intValue();
+        ok(admin.call("one.user.quota", carolId, "VM = [ SYSTEM_DISK_SIZE = 200 ]"));
+        OneClient c = nimbod.client(carol + ":pw");
+        int id = ok(c.call("one.vm.allocate", "NAME = " + unique("growvm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "DISK = [ TYPE = fs, SIZE = 64 ]", false)).intValue();
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(c, id, ACTIVE, RUNNING);
+        fails(c.call("one.vm.diskresize", id, 0, "big"), ACTION, "Disk SIZE is not a valid integer");
+        fails(c.call("one.vm.diskresize", id, 0, "32"), ACTION, "New disk size has to be greater than current one");
+        fails(c.call("one.vm.diskresize", id, 3, "128"), ACTION, "VM disk does not exist");
+        fails(c.call("one.vm.diskresize", id, 0, "300"), AUTHORIZATION, "SYSTEM_DISK_SIZE");
+        ok(c.call("one.vm.diskresize", id, 0, "100"));
+        XmlNode vm = awaitVm(c, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").child("DISK").text("SIZE")).isEqualTo("100");
+        assertThat(vm.child("TEMPLATE").child("DISK").text("RESIZE", null)).isNull();
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", carolId)).stringValue()))).isEqualTo(100);
+
+        // the hypervisor fails: the disk keeps its size and the quota its usage
+        ok(c.call("one.vm.update", id, "DUMMY_FAIL = disk_resize", 1));
+        ok(c.call("one.vm.diskresize", id, 0, "150"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(c, id).child("USER_TEMPLATE").text("ERROR", "")
+                .contains("disk_resize"));
+        vm = awaitVm(c, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").child("DISK").text("SIZE")).isEqualTo("100");
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", carolId)).stringValue()))).isEqualTo(100);
+        ok(c.call("one.vm.update", id, "DUMMY_FAIL = \"\"", 1));
+
+        // powered off and undeployed: the transfer driver grows the file
+        ok(c.call("one.vm.action", "poweroff", id));
+        awaitVm(c, id, POWEROFF, 0);
+        ok(c.call("one.vm.diskresize", id, 0, "120"));
+        vm = awaitVm(c, id, POWEROFF, 0);
+        assertThat(vm.child("TEMPLATE").child("DISK").text("SIZE")).isEqualTo("120");
+        ok(c.call("one.vm.action", "undeploy", id));
+        awaitVm(c, id, 9, 0);
+        ok(c.call("one.vm.diskresize", id, 0, "130"));
+        awaitVm(c, id, 9, 0);
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", carolId)).stringValue()))).isEqualTo(130);
+        ok(c.call("one.vm.action", "terminate", id));
+        awaitVm(c, id, DONE, 0);
+        assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", carolId)).stringValue()))).isZero();
+    }
+
+    @Test
     void persistentImageDisksHandTheirSnapshotsToTheImage() {
         int img = image(true, 4);
         int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("pvm") + "\nCPU = 0.5\nMEMORY = 64\n"
@@ -177,6 +223,11 @@ class VmDiskAndNicOpsTest {
         awaitVm(admin, id, ACTIVE, RUNNING);
         XmlNode image = XmlNode.parse(ok(admin.call("one.image.info", img)).stringValue());
         assertThat(image.child("SNAPSHOTS").child("SNAPSHOT").text("ID")).isEqualTo(String.valueOf(s));
+        // a grown persistent disk grows its image
+        ok(admin.call("one.vm.diskresize", id, 0, "12"));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        image = XmlNode.parse(ok(admin.call("one.image.info", img)).stringValue());
+        assertThat(image.text("SIZE")).isEqualTo("12");
         ok(admin.call("one.vm.action", "terminate", id));
         awaitVm(admin, id, DONE, 0);
         image = XmlNode.parse(ok(admin.call("one.image.info", img)).stringValue());
