@@ -53,6 +53,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             dev.nimbo.cli.host.HostCommand.class, dev.nimbo.cli.cluster.ClusterCommand.class,
             dev.nimbo.cli.secgroup.SecgroupCommand.class, dev.nimbo.cli.vmgroup.VmgroupCommand.class, dev.nimbo.cli.vdc.VdcCommand.class, dev.nimbo.cli.hook.HookCommand.class, dev.nimbo.cli.document.DocumentCommand.class,
             dev.nimbo.cli.datastore.DatastoreCommand.class, dev.nimbo.cli.image.ImageCommand.class,
+            dev.nimbo.cli.vm.VmCommand.class,
             SystemCommand.class, CompletionCommand.class})
 public final class Nimbo implements Callable<Integer> {
 

@@ -95,6 +95,19 @@ public final class TemplateCommand extends Family {
         return token.matches("\\d+") ? attr + "_ID=" + token : attr + "=" + TemplateText.quote(token);
     }
 
+    @Command(name = "instantiate", header = "Create a VM from a VM template.",
+            description = {"Example:", "  nimbo template instantiate small --name web-1 --hold"})
+    int instantiate(@Parameters(paramLabel = "TEMPLATE", description = "ID or name") String template,
+            @Option(names = "--name", paramLabel = "NAME", description = "VM name (default: <template>-<id>).") String name,
+            @Option(names = "--hold", description = "Create the VM on hold.") boolean hold,
+            @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Extra template merged into the template's.")
+            String file,
+            @Option(names = "--persistent", description = "Give the VM private persistent copies of the template's images.")
+            boolean persistent) {
+        return printId(api().id(P + ".instantiate", resolve(KIND, template), name == null ? "" : name, hold,
+                file == null ? "" : readFile(file), persistent));
+    }
+
     @Command(name = "delete", header = "Delete a VM template.", description = {"Example:", "  nimbo template delete small --recursive"})
     int delete(@Parameters(paramLabel = "TEMPLATE") String template,
             @Option(names = "--recursive", description = "Also delete the images its disks use.") boolean recursive) {

@@ -90,7 +90,7 @@ class CliSessionTest {
         Run users = ok(adminAuth, "user", "list");
         assertThat(users.out()).contains("NAME").contains("carol").contains("oneadmin").contains("serveradmin");
         assertThat(ok(adminAuth, "group", "show", "ops").out()).contains("ops");
-        assertThat(ok(adminAuth, "user", "list", "--csv", "--list", "ID,NAME").out()).contains("2,carol");
+        assertThat(ok(adminAuth, "user", "list", "--csv", "--list", "ID,NAME").out()).containsPattern("\\n\\d+,carol\\n");
         assertThat(ok(adminAuth, "user", "show", "carol", "-j").out()).contains("\"NAME\"").contains("carol");
         assertThat(ok(adminAuth, "user", "show", "carol", "-x").out()).contains("<USER>").contains("<NAME>carol</NAME>");
 
@@ -139,5 +139,90 @@ class CliSessionTest {
         String token = stored.substring("dave:".length());
         ok(null, "user", "token-delete", "dave", token);
         assertThat(nimbo(null, "user", "show").exit()).isEqualTo(3);
+    }
+
+    /** Polls {@code nimbo vm list} as {@code auth} until VM {@code id}'s STAT is {@code stat} (at most 30 s). */
+    void awaitStat(Path auth, String id, String stat) throws Exception {
+        String last = "";
+        for (long end = System.nanoTime() + 30_000_000_000L; System.nanoTime() < end; Thread.sleep(200)) {
+            last = ok(auth, "vm", "list", "--csv", "--no-header", "--list", "ID,STAT", "--filter", "ID=" + id).out().strip();
+            if (last.equals(id + "," + stat)) {
+                return;
+            }
+        }
+        throw new AssertionError("VM " + id + " did not reach " + stat + "; last: " + last);
+    }
+
+    /**
+     * Issue 6's tenant VM session: the operator registers a dummy host and shares a dummy datastore and a network; the
+     * tenant makes an empty disk image, reserves addresses, creates a VM from options; the operator deploys it; the
+     * tenant snapshots it, powers it off, resumes and terminates it.
+     */
+    @Test
+    void tenantVmSession() throws Exception {
+        String host = ok(adminAuth, "host", "create", "cli-host", "--im", "dummy", "--vm", "dummy").out().strip()
+                .substring("ID: ".length());
+        String ds = ok(adminAuth, "datastore", "create", "--name", "cli-ds", "--ds-mad", "dummy", "--tm-mad", "dummy")
+                .out().strip().substring("ID: ".length());
+        ok(adminAuth, "datastore", "chmod", ds, "644");
+        ok(adminAuth, "vnet", "create", "cli-pub", "--bridge", "br0", "--ar", "ip4:10.9.0.10:20");
+        ok(adminAuth, "vnet", "chmod", "cli-pub", "644");
+        ok(adminAuth, "user", "create", "erin", "pw-erin");
+        Path erin = home.resolve("erin_auth");
+        Files.writeString(erin, "erin:pw-erin\n");
+
+        String image = ok(erin, "image", "create", "--datastore", ds, "--name", "erin-disk", "--size", "64m", "--type",
+                "DATABLOCK").out().strip().substring("ID: ".length());
+        for (long end = System.nanoTime() + 30_000_000_000L; ; Thread.sleep(200)) {
+            String stat = ok(erin, "image", "list", "--csv", "--no-header", "--list", "ID,STAT").out();
+            if (stat.contains(image + ",rdy")) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("image READY; last: %s", stat).isLessThan(end);
+        }
+        assertThat(ok(erin, "vnet", "reserve", "cli-pub", "2", "--name", "erin-net").out()).startsWith("ID: ");
+
+        Run created = ok(erin, "vm", "create", "--name", "erin-vm", "--cpu", "0.5", "--vcpu", "2", "--memory", "128m",
+                "--disk", "erin-disk", "--nic", "erin-net", "--topology", "sockets=1,cores=2,threads=1");
+        assertThat(created.out()).matches("ID: \\d+\n");
+        String vm = created.out().strip().substring("ID: ".length());
+        assertThat(ok(erin, "vm", "list").out()).containsPattern(vm + " erin\\s+users\\s+erin-vm\\s+pend\\s+0.5\\s+128M");
+
+        // tenants cannot place VMs
+        Run denied = nimbo(erin, "vm", "deploy", vm, host);
+        assertThat(denied.exit()).as(denied.err()).isEqualTo(3);
+        assertThat(denied.err()).startsWith("nimbo: ").doesNotContain("Exception");
+
+        ok(adminAuth, "vm", "deploy", vm, "cli-host");
+        awaitStat(erin, vm, "runn");
+
+        assertThat(ok(erin, "vm", "snapshot-create", vm, "before-upgrade").out()).isEqualTo("ID: 0\n");
+        awaitStat(erin, vm, "runn");
+        Run refused = nimbo(erin, "vm", "resume", vm);
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("nimbo: ").doesNotContain("Exception");
+        ok(erin, "vm", "poweroff", vm);
+        awaitStat(erin, vm, "poff");
+        ok(erin, "vm", "resume", vm);
+        awaitStat(erin, vm, "runn");
+
+        Run show = ok(erin, "vm", "show", "erin-vm");
+        assertThat(show.out()).contains("VIRTUAL MACHINE " + vm + " INFORMATION")
+                .contains("LCM_STATE       : RUNNING")
+                .contains("HOST            : cli-host")
+                .contains("TOPOLOGY        : sockets=1 cores=2 threads=1")
+                .containsPattern("0 cli-ds\\s+\\S+\\s+erin-disk")
+                .containsPattern("0 erin-net\\s+br0\\s+10\\.9\\.0\\.1\\d")
+                .containsPattern("\\n 0\\s+\\d+[sm] ago\\s+before-upgrade\\n")
+                .contains("VIRTUAL MACHINE HISTORY")
+                .contains("poweroff");
+
+        ok(erin, "vm", "terminate", vm);
+        for (long end = System.nanoTime() + 30_000_000_000L; ; Thread.sleep(200)) {
+            if (!ok(erin, "vm", "list", "--csv", "--list", "ID").out().lines().toList().contains(vm)) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("VM %s gone from the list", vm).isLessThan(end);
+        }
     }
 }
