@@ -71,7 +71,7 @@ class VmCommandTest {
                 .ok("one.templatepool.info", TEMPLATE_POOL);
         for (String m : List.of("action", "deploy", "migrate", "recover", "resize", "snapshotrevert", "snapshotdelete",
                 "attach", "detach", "attachnic", "detachnic", "scheddelete", "update", "rename", "chmod", "chown", "lock",
-                "unlock")) {
+                "unlock", "disksnapshotrevert", "disksnapshotdelete", "disksnapshotrename", "diskresize")) {
             fake.ok("one.vm." + m, 7);
         }
         cli = Cli.against(fake, home);
@@ -261,6 +261,29 @@ class VmCommandTest {
         assertThat(cli.run("vm", "sched-add", "web", "poweroff", "--time", "tomorrow").exit()).isEqualTo(2);
         assertThat(cli.run("vm", "sched-delete", "web", "0").exit()).isZero();
         assertThat(fake.last("one.vm.scheddelete")).containsExactly("oneadmin:secret", 7, 0);
+    }
+
+    @Test
+    void diskSnapshotsAndResize() {
+        fake.ok("one.vm.disksnapshotcreate", 2);
+        assertThat(cli.run("vm", "disk-snapshot-create", "web", "0", "golden").out()).isEqualTo("ID: 2\n");
+        assertThat(fake.last("one.vm.disksnapshotcreate")).containsExactly("oneadmin:secret", 7, 0, "golden");
+        assertThat(cli.run("vm", "disk-snapshot-revert", "web", "0", "2").exit()).isZero();
+        assertThat(fake.last("one.vm.disksnapshotrevert")).containsExactly("oneadmin:secret", 7, 0, 2);
+        assertThat(cli.run("vm", "disk-snapshot-rename", "web", "0", "2", "silver").exit()).isZero();
+        assertThat(fake.last("one.vm.disksnapshotrename")).containsExactly("oneadmin:secret", 7, 0, 2, "silver");
+        assertThat(cli.run("vm", "disk-snapshot-delete", "web", "0", "2").exit()).isZero();
+        assertThat(fake.last("one.vm.disksnapshotdelete")).containsExactly("oneadmin:secret", 7, 0, 2);
+        assertThat(cli.run("vm", "disk-resize", "web", "0", "20g").exit()).isZero();
+        assertThat(fake.last("one.vm.diskresize")).containsExactly("oneadmin:secret", 7, 0, "20480");
+        assertThat(cli.run("vm", "disk-resize", "web", "0", "big").exit()).isEqualTo(2);
+
+        fake.ok("one.vm.info", WEB.replace("</TEMPLATE>", "</TEMPLATE><SNAPSHOTS><ALLOW_ORPHANS><![CDATA[NO]]></ALLOW_ORPHANS>"
+                + "<CURRENT_BASE><![CDATA[-1]]></CURRENT_BASE><DISK_ID><![CDATA[0]]></DISK_ID><NEXT_SNAPSHOT><![CDATA[3]]>"
+                + "</NEXT_SNAPSHOT><SNAPSHOT><ACTIVE><![CDATA[YES]]></ACTIVE><DATE><![CDATA[1735682400]]></DATE>"
+                + "<ID><![CDATA[2]]></ID><NAME><![CDATA[golden]]></NAME><PARENT><![CDATA[-1]]></PARENT>"
+                + "<SIZE><![CDATA[8]]></SIZE></SNAPSHOT></SNAPSHOTS>"));
+        assertThat(cli.run("vm", "show", "web").out()).contains("DISK SNAPSHOTS").containsPattern("0\\s+2 =>\\s+2h ago\\s+golden\\s+8M");
     }
 
     @Test

@@ -354,6 +354,54 @@ public final class VmCommand extends Family {
         return Integer.parseInt(hits.get(0).text("SNAPSHOT_ID"));
     }
 
+    // ------------------------------------------------------------------ disk snapshots and resize
+
+    @Command(name = "disk-snapshot-create", header = "Take a snapshot of one disk of a VM.",
+            description = {"Example:", "  nimbo vm disk-snapshot-create web 0 before-upgrade"})
+    int diskSnapshotCreate(@Parameters(index = "0", paramLabel = "VM") String vm,
+            @Parameters(index = "1", paramLabel = "DISK_ID") int disk, @Parameters(index = "2", paramLabel = "NAME") String name) {
+        return printId(api().id(P + ".disksnapshotcreate", vm(vm), disk, name));
+    }
+
+    @Command(name = "disk-snapshot-revert", header = "Return a disk to one of its snapshots (VM powered off or suspended).",
+            description = {"Example:", "  nimbo vm disk-snapshot-revert web 0 1"})
+    int diskSnapshotRevert(@Parameters(index = "0", paramLabel = "VM") String vm,
+            @Parameters(index = "1", paramLabel = "DISK_ID") int disk, @Parameters(index = "2", paramLabel = "SNAPSHOT_ID") int snap) {
+        api().call(P + ".disksnapshotrevert", vm(vm), disk, snap);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "disk-snapshot-delete", header = "Delete a disk snapshot.",
+            description = {"Example:", "  nimbo vm disk-snapshot-delete web 0 1"})
+    int diskSnapshotDelete(@Parameters(index = "0", paramLabel = "VM") String vm,
+            @Parameters(index = "1", paramLabel = "DISK_ID") int disk, @Parameters(index = "2", paramLabel = "SNAPSHOT_ID") int snap) {
+        api().call(P + ".disksnapshotdelete", vm(vm), disk, snap);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "disk-snapshot-rename", header = "Rename a disk snapshot.",
+            description = {"Example:", "  nimbo vm disk-snapshot-rename web 0 1 golden"})
+    int diskSnapshotRename(@Parameters(index = "0", paramLabel = "VM") String vm,
+            @Parameters(index = "1", paramLabel = "DISK_ID") int disk, @Parameters(index = "2", paramLabel = "SNAPSHOT_ID") int snap,
+            @Parameters(index = "3", paramLabel = "NAME") String name) {
+        api().call(P + ".disksnapshotrename", vm(vm), disk, snap, name);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "disk-resize", header = "Grow a disk of a VM (disks never shrink).",
+            description = {"Example:", "  nimbo vm disk-resize web 0 20g"})
+    int diskResize(@Parameters(index = "0", paramLabel = "VM") String vm,
+            @Parameters(index = "1", paramLabel = "DISK_ID") int disk, @Parameters(index = "2", paramLabel = "SIZE") String size) {
+        long mb;
+        try {
+            mb = Sizes.parseMb(size);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("SIZE: " + e.getMessage());
+        }
+        api().call(P + ".diskresize", vm(vm), disk, String.valueOf(mb));
+        return ExitCodes.OK;
+    }
+
     // ------------------------------------------------------------------ hot-plug
 
     @Command(name = "disk-attach", header = "Attach a disk (an image, or a volatile disk) to a running or powered-off VM.",
