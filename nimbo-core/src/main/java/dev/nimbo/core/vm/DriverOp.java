@@ -44,7 +44,9 @@ public enum DriverOp {
     /** A running VM's disk grown by the hypervisor. */
     DISK_RESIZE(Kind.VMM),
     /** A powered-off or undeployed VM's disk grown on its file. */
-    RESIZE(Kind.TM);
+    RESIZE(Kind.TM),
+    /** A disk (or one of its snapshots) copied out of the VM into a new image's datastore. */
+    CPDS(Kind.TM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

@@ -47,6 +47,8 @@ public enum VmOp {
     DISK_SNAPSHOT_DELETE(VmAction.DISK_SNAPSHOT_DELETE),
     /** A disk grown; the new size is staged on the disk by {@link VmDiskResize}. */
     DISK_RESIZE(VmAction.DISK_RESIZE),
+    /** A disk copied out into a new image; the disk is marked by {@link VmDiskSaveas}. */
+    DISK_SAVEAS(VmAction.DISK_SAVEAS),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

@@ -95,7 +95,11 @@ public final class VmStateMachine {
         /** The pending disk resize succeeded (see {@link VmDiskResize}). */
         DISK_RESIZE_SUCCEEDED,
         /** The pending disk resize failed: the disk has its previous size again. */
-        DISK_RESIZE_FAILED
+        DISK_RESIZE_FAILED,
+        /** The pending disk save succeeded (see {@link VmDiskSaveas}). */
+        SAVEAS_SUCCEEDED,
+        /** The pending disk save failed: its image goes to ERROR. */
+        SAVEAS_FAILED
     }
 
     /**
@@ -143,7 +147,8 @@ public final class VmStateMachine {
             LcmState.DISK_SNAPSHOT_POWEROFF, LcmState.DISK_SNAPSHOT_SUSPENDED, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF,
             LcmState.DISK_SNAPSHOT_DELETE, LcmState.DISK_SNAPSHOT_DELETE_POWEROFF,
             LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, LcmState.DISK_RESIZE, LcmState.DISK_RESIZE_POWEROFF,
-            LcmState.DISK_RESIZE_UNDEPLOYED);
+            LcmState.DISK_RESIZE_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS, LcmState.HOTPLUG_SAVEAS_POWEROFF,
+            LcmState.HOTPLUG_SAVEAS_SUSPENDED);
     /** ACTIVE phases of a VM that has no host: it works on the disks an undeploy or a stop left. */
     private static final Set<LcmState> HOSTLESS = EnumSet.of(LcmState.DISK_RESIZE_UNDEPLOYED,
             LcmState.HOTPLUG_SAVEAS_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS_STOPPED);
@@ -307,6 +312,11 @@ public final class VmStateMachine {
                 Effect.CLOSE_COPY_RECORD).withRecord(VmAction.DISK_RESIZE), poweroff);
         rule(VmOp.DISK_RESIZE, go(Phase.active(LcmState.DISK_RESIZE_UNDEPLOYED), DriverOp.RESIZE), undeployed);
 
+        // disk save-as: the transfer driver copies the disk out, the VM stays as it was underneath
+        rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS), DriverOp.CPDS, Effect.RESCHED_OFF), running);
+        rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS_POWEROFF), DriverOp.CPDS), poweroff);
+        rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS_SUSPENDED), DriverOp.CPDS), suspended);
+
         // ---------------------------------------------------------------- driver results
         result(PROLOG, go(Phase.active(BOOT), DriverOp.DEPLOY), go(Phase.active(PROLOG_FAILURE), null));
         result(PROLOG_RESUME, go(Phase.active(BOOT_STOPPED), DriverOp.RESTORE),
@@ -371,6 +381,15 @@ public final class VmStateMachine {
                 go(poweroff, null, Effect.DISK_RESIZE_FAILED));
         result(LcmState.DISK_RESIZE_UNDEPLOYED, go(undeployed, null, Effect.DISK_RESIZE_SUCCEEDED),
                 go(undeployed, null, Effect.DISK_RESIZE_FAILED));
+        result(LcmState.HOTPLUG_SAVEAS, go(running, null, Effect.SAVEAS_SUCCEEDED),
+                go(running, null, Effect.SAVEAS_FAILED));
+        result(LcmState.HOTPLUG_SAVEAS_POWEROFF, go(poweroff, null, Effect.SAVEAS_SUCCEEDED),
+                go(poweroff, null, Effect.SAVEAS_FAILED));
+        result(LcmState.HOTPLUG_SAVEAS_SUSPENDED, go(suspended, null, Effect.SAVEAS_SUCCEEDED),
+                go(suspended, null, Effect.SAVEAS_FAILED));
+        IN_FLIGHT.put(LcmState.HOTPLUG_SAVEAS, DriverOp.CPDS);
+        IN_FLIGHT.put(LcmState.HOTPLUG_SAVEAS_POWEROFF, DriverOp.CPDS);
+        IN_FLIGHT.put(LcmState.HOTPLUG_SAVEAS_SUSPENDED, DriverOp.CPDS);
         IN_FLIGHT.put(LcmState.DISK_RESIZE, DriverOp.DISK_RESIZE);
         IN_FLIGHT.put(LcmState.DISK_RESIZE_POWEROFF, DriverOp.RESIZE);
         IN_FLIGHT.put(LcmState.DISK_RESIZE_UNDEPLOYED, DriverOp.RESIZE);
@@ -649,6 +668,8 @@ public final class VmStateMachine {
             case NIC_DETACH -> "Could not detach NIC from VM " + vmId + ", wrong state " + state + ".";
             case DISK_ATTACH -> "Could not attach a new disk to VM " + vmId + ", wrong state " + state + ".";
             case DISK_DETACH -> "Could not detach disk from VM " + vmId + ", wrong state " + state + ".";
+            case DISK_SAVEAS -> "VM has to be RUNNING, POWEROFF or SUSPENDED to save disks. Current state: " + state
+                    + ".";
             case DISK_RESIZE -> "Could not resize disk for VM " + vmId + ", wrong state " + state + ".";
             case DISK_SNAPSHOT_CREATE -> "Could not create a new snapshot for VM " + vmId + ", wrong state " + state
                     + ".";

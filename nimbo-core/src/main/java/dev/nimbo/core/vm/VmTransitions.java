@@ -195,7 +195,11 @@ public final class VmTransitions {
         if (s.has(Effect.DISK_RESIZE_SUCCEEDED) || s.has(Effect.DISK_RESIZE_FAILED)) {
             VmDiskResize.settle(tx, vm, b, s.has(Effect.DISK_RESIZE_SUCCEEDED));
         }
+        if (s.has(Effect.SAVEAS_SUCCEEDED) || s.has(Effect.SAVEAS_FAILED)) {
+            VmDiskSaveas.settle(tx, b, s.has(Effect.SAVEAS_SUCCEEDED), error);
+        }
         if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
+            VmDiskSaveas.settle(tx, b, false, "The VM saving the disk ended");
             b.etime(now);
         }
         if (error != null) {

@@ -47,7 +47,8 @@ class VmStateMachineTest {
             HOTPLUG_EPILOG_POWEROFF, LcmState.DISK_SNAPSHOT, LcmState.DISK_SNAPSHOT_POWEROFF,
             LcmState.DISK_SNAPSHOT_SUSPENDED, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF, LcmState.DISK_SNAPSHOT_DELETE,
             LcmState.DISK_SNAPSHOT_DELETE_POWEROFF, LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, LcmState.DISK_RESIZE,
-            LcmState.DISK_RESIZE_POWEROFF, LcmState.DISK_RESIZE_UNDEPLOYED);
+            LcmState.DISK_RESIZE_POWEROFF, LcmState.DISK_RESIZE_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS,
+            LcmState.HOTPLUG_SAVEAS_POWEROFF, LcmState.HOTPLUG_SAVEAS_SUSPENDED);
 
     private static boolean active(Phase p, LcmState... ls) {
         return p.state() == VmState.ACTIVE && Set.of(ls).contains(p.lcm());
@@ -82,6 +83,7 @@ class VmStateMachineTest {
             case DISK_SNAPSHOT_CREATE, DISK_SNAPSHOT_DELETE -> in(p, VmState.POWEROFF, VmState.SUSPENDED)
                     || active(p, RUNNING);
             case DISK_SNAPSHOT_REVERT -> in(p, VmState.POWEROFF);
+            case DISK_SAVEAS -> in(p, VmState.POWEROFF, VmState.SUSPENDED) || active(p, RUNNING);
             case DISK_RESIZE -> in(p, VmState.POWEROFF, VmState.UNDEPLOYED) || active(p, RUNNING);
             case RECOVER_SUCCESS, RECOVER_FAILURE -> in(p, VmState.CLONING_FAILURE)
                     || (p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm()));
@@ -298,7 +300,10 @@ class VmStateMachineTest {
                 new R(LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, SUSPENDED_P, null, SUSPENDED_P),
                 new R(LcmState.DISK_RESIZE, a(RUNNING), null, a(RUNNING)),
                 new R(LcmState.DISK_RESIZE_POWEROFF, POWEROFF_P, null, POWEROFF_P),
-                new R(LcmState.DISK_RESIZE_UNDEPLOYED, UNDEPLOYED_P, null, UNDEPLOYED_P));
+                new R(LcmState.DISK_RESIZE_UNDEPLOYED, UNDEPLOYED_P, null, UNDEPLOYED_P),
+                new R(LcmState.HOTPLUG_SAVEAS, a(RUNNING), null, a(RUNNING)),
+                new R(LcmState.HOTPLUG_SAVEAS_POWEROFF, POWEROFF_P, null, POWEROFF_P),
+                new R(LcmState.HOTPLUG_SAVEAS_SUSPENDED, SUSPENDED_P, null, SUSPENDED_P));
         Set<LcmState> covered = EnumSet.noneOf(LcmState.class);
         for (R r : table) {
             Step ok = VmStateMachine.onResult(a(r.at()), true).orElseThrow();

@@ -388,6 +388,49 @@ class VmTransitionsTest {
     }
 
     @Test
+    void diskSaveasCopiesOutAndAFailureOrTheVmsEndFailsTheImage() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.withImageDisk(0);
+        w.op(0, VmOp.DEPLOY, 0);
+        w.settle(0);
+        w.put(dev.nimbo.core.image.Image.builder(20, "saved").state(dev.nimbo.core.image.ImageState.LOCKED).build());
+        assertThatThrownBy(() -> VmDiskSaveas.stage(w.vm(0), 0, -1, 20))
+                .hasMessage("Cannot use DISK. DISK does not have a valid IMAGE_ID.");
+        assertThatThrownBy(() -> VmDiskSaveas.stage(w.vm(0), 1, 3, 20))
+                .hasMessage("Cannot use DISK. Snapshot does not exist.");
+        java.util.function.Supplier<VmTransitions.Applied> save = () -> w.run(tx -> {
+            tx.put(VmDiskSaveas.stage(tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), 1, -1, 20));
+            return VmTransitions.applyOp(tx, 0, VmOp.DISK_SAVEAS, VmTransitions.Requester.SYSTEM, null);
+        });
+        assertThat(save.get().driver()).isEqualTo(DriverOp.CPDS);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.HOTPLUG_SAVEAS);
+        assertThat(VmDiskSaveas.pendingImage(w.vm(0).vmTemplate())).isEqualTo(20);
+        w.checkInvariants();
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(VmDiskSaveas.pendingImage(w.vm(0).vmTemplate())).isEqualTo(-1);
+        // success leaves the image to the datastore driver
+        assertThat(((dev.nimbo.core.image.Image) w.table.get(dev.nimbo.core.obj.ObjectType.IMAGE, 20)).state())
+                .isEqualTo(dev.nimbo.core.image.ImageState.LOCKED);
+        save.get();
+        w.result(0, false);
+        dev.nimbo.core.image.Image img = (dev.nimbo.core.image.Image) w.table.get(dev.nimbo.core.obj.ObjectType.IMAGE, 20);
+        assertThat(img.state()).isEqualTo(dev.nimbo.core.image.ImageState.ERROR);
+        assertThat(img.template().get("ERROR")).contains("Error executing TM action cpds");
+        // a VM deleted while saving fails the image it was saving into
+        w.put(dev.nimbo.core.image.Image.builder(21, "saved2").state(dev.nimbo.core.image.ImageState.LOCKED).build());
+        w.run(tx -> {
+            tx.put(VmDiskSaveas.stage(tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), 1, -1, 21));
+            return VmTransitions.applyOp(tx, 0, VmOp.DISK_SAVEAS, VmTransitions.Requester.SYSTEM, null);
+        });
+        w.op(0, VmOp.RECOVER_DELETE);
+        assertThat(((dev.nimbo.core.image.Image) w.table.get(dev.nimbo.core.obj.ObjectType.IMAGE, 21)).state())
+                .isEqualTo(dev.nimbo.core.image.ImageState.ERROR);
+        w.checkInvariants();
+    }
+
+    @Test
     void resizeMovesQuotasAndHostUsage() {
         VmWorld w = new VmWorld(dev.nimbo.core.quota.QuotaSet.EMPTY.update(Template.parse("VM = [ CPU = 6 ]")));
         w.newVm(0, 1, 512, VmState.PENDING);

@@ -217,6 +217,12 @@ public final class VmLifecycle implements AutoCloseable {
         }
         String message = success ? null : reason(failure);
         String deployId = success && r != null ? r.deployId() : null;
+        // a disk copied out: the datastore driver registers the image it was saved into once this is durable
+        int savedImage = -1;
+        if (success && t.op() == DriverOp.CPDS && view().get(ObjectType.VM, t.vmId()) instanceof VirtualMachine v) {
+            savedImage = dev.nimbo.core.vm.VmDiskSaveas.pendingImage(v.vmTemplate());
+        }
+        int registered = savedImage;
         ctx.controller().submit(tx -> {
             if (!queue.isCurrent(t)) {
                 return null; // superseded by a newer step for this VM
@@ -229,6 +235,9 @@ public final class VmLifecycle implements AutoCloseable {
             }
             if (work != null) {
                 dispatch(work);
+                if (registered >= 0) {
+                    dev.nimbo.server.storage.StorageManager.of(ctx).register(registered);
+                }
             } else {
                 queue.forget(t.vmId(), t.seq());
             }

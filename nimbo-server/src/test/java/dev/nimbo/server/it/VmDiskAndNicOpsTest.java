@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Operations on a VM's disks end to end (one nimbod, dummy drivers with 50 ms latency): disk snapshots while
- * running and powered off, disk growth, their driver failures, quotas and what tenants may do.
+ * running and powered off, disk growth, disks saved as images, their driver failures, quotas and what tenants may do.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmDiskAndNicOpsTest {
@@ -210,6 +210,59 @@ class VmDiskAndNicOpsTest {
         ok(c.call("one.vm.action", "terminate", id));
         awaitVm(c, id, DONE, 0);
         assertThat(systemDisk(XmlNode.parse(ok(admin.call("one.user.info", carolId)).stringValue()))).isZero();
+    }
+
+    XmlNode image(int id) {
+        return XmlNode.parse(ok(admin.call("one.image.info", id)).stringValue());
+    }
+
+    @Test
+    void diskSaveasMakesANewImageReadyOrFailsIt() {
+        int img = image(false, 6);
+        String dave = unique("dave");
+        ok(admin.call("one.user.allocate", dave, "pw", "", List.of()));
+        OneClient d = nimbod.client(dave + ":pw");
+        ok(admin.call("one.datastore.chmod", ds, -1, -1, -1, 1, -1, -1, 1, -1, -1));
+        int id = ok(d.call("one.vm.allocate", "NAME = " + unique("savevm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "DISK = [ TYPE = fs, SIZE = 16 ]\nDISK = [ IMAGE_ID = " + img + " ]", false)).intValue();
+        fails(d.call("one.vm.disksaveas", id, 1, unique("early"), "", -1), Rpc.INTERNAL,
+                "VM has to be RUNNING, POWEROFF or SUSPENDED to save disks");
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(d, id, ACTIVE, RUNNING);
+        fails(d.call("one.vm.disksaveas", id, 0, unique("vol"), "", -1), Rpc.INTERNAL,
+                "Cannot use DISK. DISK does not have a valid IMAGE_ID.");
+        fails(d.call("one.vm.disksaveas", id, 1, unique("nosnap"), "", 4), Rpc.INTERNAL, "Snapshot does not exist");
+
+        String name = unique("saved");
+        int saved = ok(d.call("one.vm.disksaveas", id, 1, name, "", -1)).intValue();
+        XmlNode si = image(saved);
+        assertThat(si.text("UNAME")).isEqualTo(dave);
+        assertThat(si.integer("DATASTORE_ID", -1)).isEqualTo(ds);
+        assertThat(si.child("TEMPLATE").text("SAVED_VM_ID")).isEqualTo(String.valueOf(id));
+        assertThat(si.child("TEMPLATE").text("SAVED_IMAGE_ID")).isEqualTo(String.valueOf(img));
+        await().atMost(Duration.ofSeconds(15)).until(() -> image(saved).integer("STATE", -1) == 1); // READY
+        assertThat(image(saved).longValue("SIZE", -1)).isEqualTo(6);
+        XmlNode vm = awaitVm(d, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").all("DISK").get(1).text("HOTPLUG_SAVE_AS", null)).isNull();
+        fails(d.call("one.vm.disksaveas", id, 1, name, "", -1), Rpc.ALLOCATE, "NAME is already taken");
+
+        // the copy fails: the image is left in ERROR for its owner to delete, the VM runs on
+        ok(d.call("one.vm.update", id, "DUMMY_FAIL = cpds", 1));
+        int broken = ok(d.call("one.vm.disksaveas", id, 1, unique("broken"), "", -1)).intValue();
+        await().atMost(Duration.ofSeconds(15)).until(() -> image(broken).integer("STATE", -1) == 5); // ERROR
+        awaitVm(d, id, ACTIVE, RUNNING);
+        ok(d.call("one.vm.update", id, "DUMMY_FAIL = \"\"", 1));
+
+        // powered off, from a snapshot
+        ok(d.call("one.vm.action", "poweroff", id));
+        awaitVm(d, id, POWEROFF, 0);
+        int snap = ok(d.call("one.vm.disksnapshotcreate", id, 1, "s")).intValue();
+        awaitVm(d, id, POWEROFF, 0);
+        int fromSnap = ok(d.call("one.vm.disksaveas", id, 1, unique("fromsnap"), "DATABLOCK", snap)).intValue();
+        await().atMost(Duration.ofSeconds(15)).until(() -> image(fromSnap).integer("STATE", -1) == 1);
+        awaitVm(d, id, POWEROFF, 0);
+        ok(d.call("one.vm.action", "terminate", id));
+        awaitVm(d, id, DONE, 0);
     }
 
     @Test

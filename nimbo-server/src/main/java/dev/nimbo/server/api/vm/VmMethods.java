@@ -67,6 +67,7 @@ public final class VmMethods {
         VmPoolMethods.register(r);
         VmSnapshotMethods.register(r);
         VmDiskSnapshotMethods.register(r);
+        VmDiskSaveasMethods.register(r);
         VmHotplugMethods.register(r);
         VmSchedMethods.register(r);
         r.register("one.template.instantiate", VmInstantiate::instantiate);
