@@ -71,7 +71,7 @@ class VmCommandTest {
                 .ok("one.templatepool.info", TEMPLATE_POOL);
         for (String m : List.of("action", "deploy", "migrate", "recover", "resize", "snapshotrevert", "snapshotdelete",
                 "attach", "detach", "attachnic", "detachnic", "scheddelete", "update", "rename", "chmod", "chown", "lock",
-                "unlock", "disksnapshotrevert", "disksnapshotdelete", "disksnapshotrename", "diskresize")) {
+                "unlock", "disksnapshotrevert", "disksnapshotdelete", "disksnapshotrename", "diskresize", "attachsg", "detachsg", "schedupdate")) {
             fake.ok("one.vm." + m, 7);
         }
         cli = Cli.against(fake, home);
@@ -259,6 +259,10 @@ class VmCommandTest {
         assertThat(fake.last("one.vm.schedadd")).containsExactly("oneadmin:secret", 7, "SCHED_ACTION=[ ACTION=\"snapshot-create\", "
                 + "TIME=\"1738368000\", REPEAT=\"0\", DAYS=\"0,6\", END_TYPE=\"1\", END_VALUE=\"4\" ]\n");
         assertThat(cli.run("vm", "sched-add", "web", "poweroff", "--time", "tomorrow").exit()).isEqualTo(2);
+        assertThat(cli.stdin("SCHED_ACTION=[ ACTION=\"poweroff\", TIME=\"+7200\" ]").run("vm", "sched-update", "web", "0", "-")
+                .exit()).isZero();
+        assertThat(fake.last("one.vm.schedupdate")).containsExactly("oneadmin:secret", 7, 0,
+                "SCHED_ACTION=[ ACTION=\"poweroff\", TIME=\"+7200\" ]");
         assertThat(cli.run("vm", "sched-delete", "web", "0").exit()).isZero();
         assertThat(fake.last("one.vm.scheddelete")).containsExactly("oneadmin:secret", 7, 0);
     }
@@ -277,6 +281,17 @@ class VmCommandTest {
         assertThat(cli.run("vm", "disk-resize", "web", "0", "20g").exit()).isZero();
         assertThat(fake.last("one.vm.diskresize")).containsExactly("oneadmin:secret", 7, 0, "20480");
         assertThat(cli.run("vm", "disk-resize", "web", "0", "big").exit()).isEqualTo(2);
+        fake.ok("one.vm.disksaveas", 31);
+        assertThat(cli.run("vm", "disk-saveas", "web", "0", "web-backup", "--snapshot", "2").out()).isEqualTo("ID: 31\n");
+        assertThat(fake.last("one.vm.disksaveas")).containsExactly("oneadmin:secret", 7, 0, "web-backup", "", 2);
+        assertThat(cli.run("vm", "disk-saveas", "web", "0", "web-os", "--type", "os").exit()).isZero();
+        assertThat(fake.last("one.vm.disksaveas")).containsExactly("oneadmin:secret", 7, 0, "web-os", "OS", -1);
+        fake.ok("one.secgrouppool.info", "<SECURITY_GROUP_POOL><SECURITY_GROUP><ID>100</ID><NAME>web-rules</NAME>"
+                + "</SECURITY_GROUP></SECURITY_GROUP_POOL>");
+        assertThat(cli.run("vm", "sg-attach", "web", "0", "web-rules").exit()).isZero();
+        assertThat(fake.last("one.vm.attachsg")).containsExactly("oneadmin:secret", 7, 0, 100);
+        assertThat(cli.run("vm", "sg-detach", "web", "0", "100").exit()).isZero();
+        assertThat(fake.last("one.vm.detachsg")).containsExactly("oneadmin:secret", 7, 0, 100);
 
         fake.ok("one.vm.info", WEB.replace("</TEMPLATE>", "</TEMPLATE><SNAPSHOTS><ALLOW_ORPHANS><![CDATA[NO]]></ALLOW_ORPHANS>"
                 + "<CURRENT_BASE><![CDATA[-1]]></CURRENT_BASE><DISK_ID><![CDATA[0]]></DISK_ID><NEXT_SNAPSHOT><![CDATA[3]]>"

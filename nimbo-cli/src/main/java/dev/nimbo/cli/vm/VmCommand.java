@@ -402,6 +402,17 @@ public final class VmCommand extends Family {
         return ExitCodes.OK;
     }
 
+    @Command(name = "disk-saveas", header = "Save a disk (or one of its snapshots) as a new image.",
+            description = {"Example:", "  nimbo vm disk-saveas web 0 web-backup --snapshot 1"})
+    int diskSaveas(@Parameters(index = "0", paramLabel = "VM") String vm,
+            @Parameters(index = "1", paramLabel = "DISK_ID") int disk, @Parameters(index = "2", paramLabel = "IMAGE_NAME") String name,
+            @Option(names = "--type", paramLabel = "TYPE", description = "Type of the new image (default: the disk's).") String type,
+            @Option(names = "--snapshot", paramLabel = "SNAPSHOT_ID", description = "Save this disk snapshot instead of the disk.")
+            Integer snap) {
+        return printId(api().id(P + ".disksaveas", vm(vm), disk, name, type == null ? "" : type.toUpperCase(Locale.ROOT),
+                snap == null ? -1 : snap));
+    }
+
     // ------------------------------------------------------------------ hot-plug
 
     @Command(name = "disk-attach", header = "Attach a disk (an image, or a volatile disk) to a running or powered-off VM.",
@@ -469,6 +480,22 @@ public final class VmCommand extends Family {
         return ExitCodes.OK;
     }
 
+    @Command(name = "sg-attach", header = "Attach a security group to a NIC of a VM.",
+            description = {"Example:", "  nimbo vm sg-attach web 0 web-rules"})
+    int sgAttach(@Parameters(index = "0", paramLabel = "VM") String vm, @Parameters(index = "1", paramLabel = "NIC_ID") int nic,
+            @Parameters(index = "2", paramLabel = "SECGROUP", description = "ID or name") String sg) {
+        api().call(P + ".attachsg", vm(vm), nic, resolve(dev.nimbo.cli.secgroup.SecgroupCommand.KIND, sg));
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "sg-detach", header = "Detach a security group from a NIC of a VM.",
+            description = {"Example:", "  nimbo vm sg-detach web 0 web-rules"})
+    int sgDetach(@Parameters(index = "0", paramLabel = "VM") String vm, @Parameters(index = "1", paramLabel = "NIC_ID") int nic,
+            @Parameters(index = "2", paramLabel = "SECGROUP", description = "ID or name") String sg) {
+        api().call(P + ".detachsg", vm(vm), nic, resolve(dev.nimbo.cli.secgroup.SecgroupCommand.KIND, sg));
+        return ExitCodes.OK;
+    }
+
     // ------------------------------------------------------------------ scheduled actions
 
     @Command(name = "sched-add", header = "Schedule a life-cycle action on a VM.",
@@ -524,6 +551,31 @@ public final class VmCommand extends Family {
         } catch (java.time.format.DateTimeParseException e) {
             throw CliException.usage("time must be epoch seconds, +SECONDS or ISO-8601 like 2026-12-01T00:00:00Z, got '" + t + "'");
         }
+    }
+
+    @Command(name = "sched-update", header = "Change a scheduled action.",
+            description = {"FILE ('-' for standard input) holds SCHED_ACTION=[ ... ]; without it $EDITOR opens on the current one.",
+                "Example:", "  echo 'SCHED_ACTION=[ ACTION=\"poweroff\", TIME=\"+7200\" ]' | nimbo vm sched-update web 0 -"})
+    int schedUpdate(@Parameters(index = "0", paramLabel = "VM") String vm, @Parameters(index = "1", paramLabel = "SCHED_ID") int sched,
+            @Parameters(index = "2", arity = "0..1", paramLabel = "FILE") String file) {
+        int id = vm(vm);
+        String text = templateInput(file, () -> {
+            XmlNode v = api().xml(KIND.infoMethod(), id, false);
+            for (XmlNode sa : v.all("TEMPLATE/SCHED_ACTION")) {
+                if (sa.text("ID").equals(String.valueOf(sched))) {
+                    List<String> attrs = new ArrayList<>();
+                    for (XmlNode a : sa.children()) {
+                        attrs.add("  " + a.name() + "=" + TemplateText.quote(a.text()));
+                    }
+                    return "SCHED_ACTION=[\n" + String.join(",\n", attrs) + " ]\n";
+                }
+            }
+            throw CliException.server("VM " + id + " has no scheduled action " + sched);
+        });
+        if (text != null) {
+            api().call(P + ".schedupdate", id, sched, text);
+        }
+        return ExitCodes.OK;
     }
 
     @Command(name = "sched-delete", header = "Delete a scheduled action.", description = {"Example:", "  nimbo vm sched-delete web 0"})
