@@ -200,6 +200,7 @@ public final class VmTransitions {
         }
         if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
             VmDiskSaveas.settle(tx, b, false, "The VM saving the disk ended");
+            VmSecurityGroups.release(tx, vm);
             b.etime(now);
         }
         if (error != null) {

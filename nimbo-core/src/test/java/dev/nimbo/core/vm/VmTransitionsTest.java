@@ -431,6 +431,53 @@ class VmTransitionsTest {
     }
 
     @Test
+    void securityGroupsOnNicsCarryTheirRulesAndListTheVm() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.run(tx -> {
+            VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, 0);
+            tx.put(vm.toBuilder().vmTemplate(vm.vmTemplate().add(Template.parse(
+                    "NIC = [ NIC_ID = 0, NETWORK_ID = 3, SECURITY_GROUPS = \"0\" ]").vectors("NIC").get(0))).build());
+            return null;
+        });
+        w.put(dev.nimbo.core.secgroup.SecurityGroup.create(100, "web", 0, 0, "oneadmin", "oneadmin",
+                new dev.nimbo.core.obj.Permissions(0600), Template.parse(
+                        "RULE = [ PROTOCOL = TCP, RULE_TYPE = inbound, RANGE = 80 ]\nRULE = [ PROTOCOL = ICMP, RULE_TYPE = inbound ]")));
+        java.util.function.Supplier<dev.nimbo.core.secgroup.SecurityGroup> sg = () ->
+                (dev.nimbo.core.secgroup.SecurityGroup) w.table.get(dev.nimbo.core.obj.ObjectType.SECGROUP, 100);
+        w.run(tx -> {
+            tx.put(VmSecurityGroups.attach(tx, tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), 0, sg.get()));
+            return null;
+        });
+        assertThat(w.vm(0).vmTemplate().vectors("NIC").get(0).get("SECURITY_GROUPS")).isEqualTo("0,100");
+        assertThat(w.vm(0).vmTemplate().vectors("SECURITY_GROUP_RULE")).hasSize(2)
+                .allSatisfy(r -> assertThat(r.get("SECURITY_GROUP_NAME")).isEqualTo("web"));
+        assertThat(sg.get().updatedVms()).containsExactly(0);
+        assertThatThrownBy(() -> VmSecurityGroups.attach(null, w.vm(0), 0, sg.get()))
+                .hasMessage("VM 0 SG 100 already in NIC 0");
+        assertThatThrownBy(() -> VmSecurityGroups.detach(null, w.vm(0), 0, 7))
+                .hasMessage("VM 0 NIC 0 doesn't contain SG 7");
+        assertThatThrownBy(() -> VmSecurityGroups.detach(null, w.vm(0), 4, 100))
+                .hasMessage("VM 0 doesn't have NIC id 4");
+        w.run(tx -> {
+            tx.put(VmSecurityGroups.detach(tx, tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), 0, 100));
+            return null;
+        });
+        assertThat(w.vm(0).vmTemplate().vectors("SECURITY_GROUP_RULE")).isEmpty();
+        assertThat(sg.get().vmCount()).isZero();
+        // a VM that ends leaves its groups
+        w.run(tx -> {
+            tx.put(VmSecurityGroups.attach(tx, tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), 0, sg.get()));
+            return null;
+        });
+        w.op(0, VmOp.TERMINATE);
+        assertThat(w.vm(0).state()).isEqualTo(VmState.DONE);
+        assertThat(sg.get().vmCount()).isZero();
+        assertThatThrownBy(() -> VmSecurityGroups.attach(null, w.vm(0), 0, sg.get()))
+                .hasMessage("VM 0 is in wrong state DONE");
+    }
+
+    @Test
     void resizeMovesQuotasAndHostUsage() {
         VmWorld w = new VmWorld(dev.nimbo.core.quota.QuotaSet.EMPTY.update(Template.parse("VM = [ CPU = 6 ]")));
         w.newVm(0, 1, 512, VmState.PENDING);

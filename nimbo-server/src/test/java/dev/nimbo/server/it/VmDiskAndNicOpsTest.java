@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Operations on a VM's disks end to end (one nimbod, dummy drivers with 50 ms latency): disk snapshots while
- * running and powered off, disk growth, disks saved as images, their driver failures, quotas and what tenants may do.
+ * running and powered off, disk growth, disks saved as images, security groups on NICs, their driver failures, quotas and what tenants may do.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmDiskAndNicOpsTest {
@@ -263,6 +263,47 @@ class VmDiskAndNicOpsTest {
         awaitVm(d, id, POWEROFF, 0);
         ok(d.call("one.vm.action", "terminate", id));
         awaitVm(d, id, DONE, 0);
+    }
+
+    @Test
+    void securityGroupsAttachToNicsWithTheirRules() {
+        int vn = ok(admin.call("one.vn.allocate", "NAME = " + unique("sgnet") + "\nVN_MAD = dummy\nBRIDGE = br0\n"
+                + "AR = [ TYPE = IP4, IP = 10.9.0.1, SIZE = 8 ]", -1)).intValue();
+        int sg = ok(admin.call("one.secgroup.allocate", "NAME = " + unique("web") + "\n"
+                + "RULE = [ PROTOCOL = TCP, RULE_TYPE = inbound, RANGE = \"80,443\" ]")).intValue();
+        String erin = unique("erin");
+        ok(admin.call("one.user.allocate", erin, "pw", "", List.of()));
+        OneClient e = nimbod.client(erin + ":pw");
+        ok(admin.call("one.vn.chmod", vn, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        int id = ok(e.call("one.vm.allocate", "NAME = " + unique("sgvm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "NIC = [ NETWORK_ID = " + vn + " ]", false)).intValue();
+        // the group is the administrator's: the tenant may not use it until it is shared
+        fails(e.call("one.vm.attachsg", id, 0, sg), AUTHORIZATION, "");
+        ok(admin.call("one.secgroup.chmod", sg, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        fails(e.call("one.vm.attachsg", id, 5, sg), Rpc.INTERNAL, "doesn't have NIC id 5");
+        fails(e.call("one.vm.attachsg", id, 0, 9999), ACTION, "SG does not exist");
+        ok(e.call("one.vm.attachsg", id, 0, sg));
+        XmlNode vm = vm(e, id);
+        assertThat(vm.child("TEMPLATE").child("NIC").text("SECURITY_GROUPS")).isEqualTo("0," + sg);
+        XmlNode rule = vm.child("TEMPLATE").child("SECURITY_GROUP_RULE");
+        assertThat(rule.text("SECURITY_GROUP_ID")).isEqualTo(String.valueOf(sg));
+        assertThat(rule.text("RANGE")).isEqualTo("80,443");
+        XmlNode group = XmlNode.parse(ok(admin.call("one.secgroup.info", sg)).stringValue());
+        assertThat(group.child("UPDATED_VMS").text("ID")).isEqualTo(String.valueOf(id));
+        fails(e.call("one.vm.attachsg", id, 0, sg), ACTION, "already in NIC 0");
+
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(e, id, ACTIVE, RUNNING);
+        ok(e.call("one.vm.detachsg", id, 0, sg));
+        assertThat(vm(e, id).child("TEMPLATE").child("SECURITY_GROUP_RULE")).isNull();
+        fails(e.call("one.vm.detachsg", id, 0, sg), ACTION, "doesn't contain SG " + sg);
+        group = XmlNode.parse(ok(admin.call("one.secgroup.info", sg)).stringValue());
+        assertThat(group.child("UPDATED_VMS").text("ID", null)).isNull();
+        ok(e.call("one.vm.attachsg", id, 0, sg));
+        ok(e.call("one.vm.action", "terminate", id));
+        awaitVm(e, id, DONE, 0);
+        group = XmlNode.parse(ok(admin.call("one.secgroup.info", sg)).stringValue());
+        assertThat(group.child("UPDATED_VMS").text("ID", null)).isNull();
     }
 
     @Test

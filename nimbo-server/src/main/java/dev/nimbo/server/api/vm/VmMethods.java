@@ -68,6 +68,7 @@ public final class VmMethods {
         VmSnapshotMethods.register(r);
         VmDiskSnapshotMethods.register(r);
         VmDiskSaveasMethods.register(r);
+        VmSecgroupMethods.register(r);
         VmHotplugMethods.register(r);
         VmSchedMethods.register(r);
         r.register("one.template.instantiate", VmInstantiate::instantiate);

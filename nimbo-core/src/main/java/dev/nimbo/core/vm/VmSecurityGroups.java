@@ -1,0 +1,170 @@
+package dev.nimbo.core.vm;
+
+import dev.nimbo.core.error.ApiException;
+import dev.nimbo.core.obj.IdSet;
+import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.obj.PoolObject;
+import dev.nimbo.core.secgroup.SecurityGroup;
+import dev.nimbo.core.state.Transaction;
+import dev.nimbo.core.template.Attribute;
+import dev.nimbo.core.template.SingleAttribute;
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Security groups on a VM's NICs (one.vm.attachsg / detachsg). A NIC lists its groups in SECURITY_GROUPS; the VM's
+ * TEMPLATE holds each group's rules as SECURITY_GROUP_RULE vectors (the rule's attributes with
+ * SECURITY_GROUP_ID and SECURITY_GROUP_NAME), once per group whatever the number of NICs using it; the group lists
+ * the VM among its UPDATED_VMS while a NIC uses it (the dummy hypervisor applies rules at once) and drops it when
+ * the last NIC leaves the group or the VM ends. No driver operation and no state change: oned refuses the phases
+ * where rules are being set up (boots, migrations, NIC hot-plugs, UNKNOWN). Controller thread only.
+ */
+public final class VmSecurityGroups {
+    /** LCM states in which oned refuses to change a VM's security groups. */
+    private static final Set<LcmState> REFUSED = EnumSet.of(LcmState.BOOT, LcmState.BOOT_MIGRATE,
+            LcmState.BOOT_SUSPENDED, LcmState.BOOT_STOPPED, LcmState.BOOT_UNDEPLOY, LcmState.BOOT_POWEROFF,
+            LcmState.BOOT_UNKNOWN, LcmState.BOOT_FAILURE, LcmState.BOOT_MIGRATE_FAILURE,
+            LcmState.BOOT_UNDEPLOY_FAILURE, LcmState.BOOT_STOPPED_FAILURE, LcmState.MIGRATE, LcmState.HOTPLUG_NIC,
+            LcmState.HOTPLUG_NIC_POWEROFF, LcmState.UNKNOWN);
+
+    private VmSecurityGroups() {
+    }
+
+    /** ACTION "VM N is in wrong state S" where oned refuses, and for a VM that is DONE. */
+    public static void checkState(VirtualMachine vm) {
+        Phase p = vm.phase();
+        if (p.is(VmState.DONE) || (p.state() == VmState.ACTIVE && REFUSED.contains(p.lcm()))) {
+            throw ApiException.action("VM " + vm.id() + " is in wrong state " + p.text(), vm.id());
+        }
+    }
+
+    /** The VM with group {@code sg} added to NIC {@code nicId}, its rules in TEMPLATE, and the group listing it. */
+    public static VirtualMachine attach(Transaction tx, VirtualMachine vm, int nicId, SecurityGroup sg) {
+        checkState(vm);
+        VectorAttribute nic = nic(vm, nicId);
+        Set<Integer> sgs = ids(nic.get("SECURITY_GROUPS"));
+        if (sgs.contains(sg.id())) {
+            throw ApiException.action("VM " + vm.id() + " SG " + sg.id() + " already in NIC " + nicId, vm.id());
+        }
+        sgs.add(sg.id());
+        Template t = replace(vm.vmTemplate(), nic, nic.with("SECURITY_GROUPS", text(sgs)));
+        t = withoutRules(t, sg.id());
+        for (VectorAttribute rule : sg.template().vectors("RULE")) {
+            List<SingleAttribute> values = new ArrayList<>(rule.values());
+            values.add(new SingleAttribute("SECURITY_GROUP_ID", Integer.toString(sg.id())));
+            values.add(new SingleAttribute("SECURITY_GROUP_NAME", sg.name()));
+            t = t.add(new VectorAttribute("SECURITY_GROUP_RULE", values));
+        }
+        tx.put(join(sg, vm.id()));
+        return vm.toBuilder().vmTemplate(VmDefinition.sorted(t)).build();
+    }
+
+    /** The VM with group {@code sg} taken off NIC {@code nicId}; its rules and listing go when no NIC uses it. */
+    public static VirtualMachine detach(Transaction tx, VirtualMachine vm, int nicId, int sgId) {
+        checkState(vm);
+        VectorAttribute nic = nic(vm, nicId);
+        Set<Integer> sgs = ids(nic.get("SECURITY_GROUPS"));
+        if (!sgs.remove(sgId)) {
+            throw ApiException.action("VM " + vm.id() + " NIC " + nicId + " doesn't contain SG " + sgId, vm.id());
+        }
+        Template t = replace(vm.vmTemplate(), nic, nic.with("SECURITY_GROUPS", text(sgs)));
+        boolean stillUsed = false;
+        for (VectorAttribute n : t.vectors("NIC")) {
+            stillUsed |= ids(n.get("SECURITY_GROUPS")).contains(sgId);
+        }
+        if (!stillUsed) {
+            t = withoutRules(t, sgId);
+            PoolObject o = tx.get(ObjectType.SECGROUP, sgId);
+            if (o instanceof SecurityGroup sg) {
+                tx.put(leave(sg, vm.id()));
+            }
+        }
+        return vm.toBuilder().vmTemplate(t).build();
+    }
+
+    /** A VM that ends leaves every group its NICs use. */
+    static void release(Transaction tx, VirtualMachine vm) {
+        Set<Integer> all = new TreeSet<>();
+        for (VectorAttribute n : vm.vmTemplate().vectors("NIC")) {
+            all.addAll(ids(n.get("SECURITY_GROUPS")));
+        }
+        for (int id : all) {
+            PoolObject o = tx.get(ObjectType.SECGROUP, id);
+            if (o instanceof SecurityGroup sg && (sg.updatedVms().contains(vm.id()) || sg.outdatedVms().contains(vm.id())
+                    || sg.updatingVms().contains(vm.id()) || sg.errorVms().contains(vm.id()))) {
+                tx.put(leave(sg, vm.id()));
+            }
+        }
+    }
+
+    private static SecurityGroup join(SecurityGroup sg, int vmId) {
+        SecurityGroup out = leave(sg, vmId);
+        return new SecurityGroup(out.id(), out.name(), out.uid(), out.gid(), out.uname(), out.gname(),
+                out.permissions(), IdSet.with(out.updatedVms(), vmId), out.outdatedVms(), out.updatingVms(),
+                out.errorVms(), out.template());
+    }
+
+    private static SecurityGroup leave(SecurityGroup sg, int vmId) {
+        return new SecurityGroup(sg.id(), sg.name(), sg.uid(), sg.gid(), sg.uname(), sg.gname(), sg.permissions(),
+                IdSet.without(sg.updatedVms(), vmId), IdSet.without(sg.outdatedVms(), vmId),
+                IdSet.without(sg.updatingVms(), vmId), IdSet.without(sg.errorVms(), vmId), sg.template());
+    }
+
+    private static VectorAttribute nic(VirtualMachine vm, int nicId) {
+        for (VectorAttribute n : vm.vmTemplate().vectors("NIC")) {
+            if (VmResources.intOr(n.get("NIC_ID"), -1) == nicId) {
+                return n;
+            }
+        }
+        throw ApiException.action("VM " + vm.id() + " doesn't have NIC id " + nicId, vm.id());
+    }
+
+    private static Set<Integer> ids(String text) {
+        Set<Integer> out = new TreeSet<>();
+        if (text != null) {
+            for (String s : text.split(",")) {
+                if (!s.isBlank()) {
+                    try {
+                        out.add(Integer.parseInt(s.strip()));
+                    } catch (NumberFormatException ignored) {
+                        // not an ID: skipped, as oned's one_util::split_unique does
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String text(Set<Integer> ids) {
+        StringBuilder b = new StringBuilder();
+        for (int id : ids) {
+            b.append(b.isEmpty() ? "" : ",").append(id);
+        }
+        return b.toString();
+    }
+
+    private static Template withoutRules(Template t, int sgId) {
+        List<Attribute> out = new ArrayList<>();
+        for (Attribute a : t.attributes()) {
+            if (a instanceof VectorAttribute v && v.name().equals("SECURITY_GROUP_RULE")
+                    && VmResources.intOr(v.get("SECURITY_GROUP_ID"), -1) == sgId) {
+                continue;
+            }
+            out.add(a);
+        }
+        return Template.of(out);
+    }
+
+    private static Template replace(Template t, VectorAttribute old, VectorAttribute now) {
+        List<Attribute> out = new ArrayList<>();
+        for (Attribute a : t.attributes()) {
+            out.add(a.equals(old) ? now : a);
+        }
+        return Template.of(out);
+    }
+}
