@@ -46,7 +46,9 @@ public enum DriverOp {
     /** A powered-off or undeployed VM's disk grown on its file. */
     RESIZE(Kind.TM),
     /** A disk (or one of its snapshots) copied out of the VM into a new image's datastore. */
-    CPDS(Kind.TM);
+    CPDS(Kind.TM),
+    /** A running VM's new configuration (CONTEXT) given to its hypervisor. */
+    UPDATE_CONF(Kind.VMM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

@@ -44,6 +44,9 @@ public final class VmHotplug {
     /** The driver operation the pending hot-plug waits for in phase {@code p}. */
     public static DriverOp pendingOp(VirtualMachine vm) {
         VectorAttribute v = pending(vm.vmTemplate());
+        if (v == null && vm.lcmState() == LcmState.HOTPLUG) {
+            return DriverOp.UPDATE_CONF; // nothing staged: a live updateconf (see VmUpdateconf)
+        }
         boolean attach = v == null || "YES".equals(v.get(ATTACH));
         boolean nic = v != null ? v.name().equals("NIC")
                 : vm.lcmState() == LcmState.HOTPLUG_NIC || vm.lcmState() == LcmState.HOTPLUG_NIC_POWEROFF;

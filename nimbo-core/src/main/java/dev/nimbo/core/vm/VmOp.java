@@ -49,6 +49,8 @@ public enum VmOp {
     DISK_RESIZE(VmAction.DISK_RESIZE),
     /** A disk copied out into a new image; the disk is marked by {@link VmDiskSaveas}. */
     DISK_SAVEAS(VmAction.DISK_SAVEAS),
+    /** A running VM's changed CONTEXT pushed to its hypervisor, after {@link VmUpdateconf} changed the template. */
+    UPDATECONF(VmAction.UPDATECONF),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

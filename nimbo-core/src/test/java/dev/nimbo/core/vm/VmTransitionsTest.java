@@ -7,6 +7,7 @@ import dev.nimbo.core.error.ApiException;
 import dev.nimbo.core.error.ErrorCode;
 import dev.nimbo.core.quota.QuotaSet;
 import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
 import org.junit.jupiter.api.Test;
 
 /** Run an op, apply its records, assert: the VM, its history, its host and its quotas move together. */
@@ -475,6 +476,57 @@ class VmTransitionsTest {
         assertThat(sg.get().vmCount()).isZero();
         assertThatThrownBy(() -> VmSecurityGroups.attach(null, w.vm(0), 0, sg.get()))
                 .hasMessage("VM 0 is in wrong state DONE");
+    }
+
+    @Test
+    void updateconfChangesOnlyItsSectionsAndPushesAChangedContextToARunningVm() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.run(tx -> {
+            VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, 0);
+            tx.put(vm.toBuilder().vmTemplate(vm.vmTemplate().add(Template.parse(
+                    "CONTEXT = [ DISK_ID = 1, TARGET = hda, ETH0_IP = 10.0.0.2, SSH_KEY = old, TOKEN = YES ]")
+                    .vectors("CONTEXT").get(0)).add(Template.parse("OS = [ ARCH = x86_64, BOOT = disk0 ]")
+                    .vectors("OS").get(0))).build());
+            return null;
+        });
+        Template update = VmUpdateconf.relevant(Template.parse("OS = [ ARCH = aarch64, KERNEL_CMD = quiet, EVIL = 1 ]\n"
+                + "GRAPHICS = [ TYPE = VNC, LISTEN = 0.0.0.0, PORT = 5 ]\nCONTEXT = [ SSH_KEY = new ]\nMEMORY = 99999"));
+        assertThat(update.get("MEMORY")).isNull();
+        VmUpdateconf.Result r = VmUpdateconf.apply(w.vm(0), update, false);
+        assertThat(r.contextChanged()).isTrue();
+        VectorAttribute os = r.template().vectors("OS").get(0);
+        assertThat(os.get("ARCH")).isEqualTo("aarch64");
+        assertThat(os.get("BOOT")).isNull(); // replace mode drops what the update leaves out
+        assertThat(os.get("EVIL")).isNull();
+        assertThat(r.template().vectors("GRAPHICS").get(0).get("PORT")).isNull();
+        VectorAttribute ctx = r.template().vectors("CONTEXT").get(0);
+        assertThat(ctx.get("SSH_KEY")).isEqualTo("new");
+        assertThat(ctx.get("TOKEN")).isNull();
+        assertThat(ctx.get("ETH0_IP")).isEqualTo("10.0.0.2"); // network context follows the NICs
+        assertThat(ctx.get("DISK_ID")).isEqualTo("1");
+        VmUpdateconf.Result merged = VmUpdateconf.apply(w.vm(0), VmUpdateconf.relevant(Template.parse(
+                "OS = [ KERNEL_CMD = quiet ]")), true);
+        assertThat(merged.template().vectors("OS").get(0).get("BOOT")).isEqualTo("disk0");
+        assertThat(merged.template().vectors("CONTEXT").get(0).get("TOKEN")).isEqualTo("YES");
+        assertThat(merged.contextChanged()).isFalse();
+        assertThatThrownBy(() -> VmUpdateconf.apply(w.vm(0), VmUpdateconf.relevant(Template.parse(
+                "CONTEXT = [ ETH0_IP = 1.2.3.4 ]")), true))
+                .hasMessage("Unable to update ETH0_IP, update NIC to update network context");
+        // a running VM: the changed CONTEXT goes to the hypervisor through HOTPLUG
+        w.op(0, VmOp.DEPLOY, 0);
+        w.settle(0);
+        assertThat(w.run(tx -> VmTransitions.applyOp(tx, 0, VmOp.UPDATECONF, VmTransitions.Requester.SYSTEM, null))
+                .driver()).isEqualTo(DriverOp.UPDATE_CONF);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.HOTPLUG);
+        assertThat(VmTransitions.driverFor(w.vm(0))).isEqualTo(DriverOp.UPDATE_CONF);
+        w.result(0, false);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        w.op(0, VmOp.SUSPEND);
+        w.settle(0);
+        assertThatThrownBy(() -> VmUpdateconf.apply(w.vm(0), update, true))
+                .hasMessage("configuration cannot be updated in state SUSPENDED");
+        w.checkInvariants();
     }
 
     @Test

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Operations on a VM's disks end to end (one nimbod, dummy drivers with 50 ms latency): disk snapshots while
- * running and powered off, disk growth, disks saved as images, security groups on NICs, their driver failures, quotas and what tenants may do.
+ * running and powered off, disk growth, disks saved as images, security groups on NICs, updateconf, their driver
+ * failures, quotas and what tenants may do.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmDiskAndNicOpsTest {
@@ -304,6 +305,41 @@ class VmDiskAndNicOpsTest {
         awaitVm(e, id, DONE, 0);
         group = XmlNode.parse(ok(admin.call("one.secgroup.info", sg)).stringValue());
         assertThat(group.child("UPDATED_VMS").text("ID", null)).isNull();
+    }
+
+    @Test
+    void updateconfChangesConfigurationAndTellsARunningHypervisor() {
+        String fay = unique("fay");
+        ok(admin.call("one.user.allocate", fay, "pw", "", List.of()));
+        OneClient f = nimbod.client(fay + ":pw");
+        int id = ok(f.call("one.vm.allocate", "NAME = " + unique("confvm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "OS = [ ARCH = x86_64 ]\nCONTEXT = [ SSH_KEY = first, NETWORK = YES ]", false)).intValue();
+        ok(f.call("one.vm.updateconf", id, "OS = [ ARCH = x86_64, KERNEL_CMD = quiet ]\nMEMORY = 4096", 1));
+        XmlNode vm = vm(f, id);
+        assertThat(vm.child("TEMPLATE").child("OS").text("KERNEL_CMD")).isEqualTo("quiet");
+        assertThat(vm.child("TEMPLATE").text("MEMORY")).isEqualTo("64");
+        fails(f.call("one.vm.updateconf", id, "OS = [ ARCH = x86_64 ]", 4), Rpc.XML_RPC_API, "Wrong update type");
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(f, id, ACTIVE, RUNNING);
+        ok(f.call("one.vm.updateconf", id, "CONTEXT = [ SSH_KEY = second, NETWORK = YES ]\n"
+                + "GRAPHICS = [ TYPE = VNC, LISTEN = \"0.0.0.0\" ]", 1));
+        vm = awaitVm(f, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").child("CONTEXT").text("SSH_KEY")).isEqualTo("second");
+        assertThat(vm.child("TEMPLATE").child("GRAPHICS").text("TYPE")).isEqualTo("VNC");
+        assertThat(vm.child("TEMPLATE").child("OS").text("KERNEL_CMD")).isEqualTo("quiet");
+        // the hypervisor refuses: the VM runs on with the reason recorded
+        ok(f.call("one.vm.update", id, "DUMMY_FAIL = update_conf", 1));
+        ok(f.call("one.vm.updateconf", id, "CONTEXT = [ SSH_KEY = third, NETWORK = YES ]", 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(f, id).child("USER_TEMPLATE").text("ERROR", "")
+                .contains("update_conf"));
+        awaitVm(f, id, ACTIVE, RUNNING);
+        ok(f.call("one.vm.update", id, "DUMMY_FAIL = \"\"", 1));
+        ok(f.call("one.vm.action", "suspend", id));
+        awaitVm(f, id, 5, 0);
+        fails(f.call("one.vm.updateconf", id, "OS = [ ARCH = x86_64 ]", 1), Rpc.INTERNAL,
+                "configuration cannot be updated in state SUSPENDED");
+        ok(f.call("one.vm.action", "terminate-hard", id));
+        awaitVm(f, id, DONE, 0);
     }
 
     @Test

@@ -69,6 +69,7 @@ public final class VmMethods {
         VmDiskSnapshotMethods.register(r);
         VmDiskSaveasMethods.register(r);
         VmSecgroupMethods.register(r);
+        VmUpdateconfMethods.register(r);
         VmHotplugMethods.register(r);
         VmSchedMethods.register(r);
         r.register("one.template.instantiate", VmInstantiate::instantiate);

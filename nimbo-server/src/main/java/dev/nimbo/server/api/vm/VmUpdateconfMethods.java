@@ -1,0 +1,52 @@
+package dev.nimbo.server.api.vm;
+
+import dev.nimbo.core.error.ApiException;
+import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.vm.LcmState;
+import dev.nimbo.core.vm.VirtualMachine;
+import dev.nimbo.core.vm.VmAction;
+import dev.nimbo.core.vm.VmOp;
+import dev.nimbo.core.vm.VmState;
+import dev.nimbo.core.vm.VmTransitions;
+import dev.nimbo.core.vm.VmUpdateconf;
+import dev.nimbo.server.api.ApiRegistry;
+import dev.nimbo.server.api.Call;
+import dev.nimbo.server.api.Templates;
+
+/**
+ * one.vm.updateconf: OS, FEATURES, INPUT, GRAPHICS, VIDEO, RAW, CPU_MODEL and CONTEXT of a VM changed after its
+ * creation ({@link VmUpdateconf}); update type 0 replaces, 1 merges. A running VM whose CONTEXT changed goes through
+ * HOTPLUG while its hypervisor takes the new configuration. MANAGE on the VM; tenants may not set restricted
+ * attributes. Returns the VM's ID.
+ */
+final class VmUpdateconfMethods {
+    private VmUpdateconfMethods() {
+    }
+
+    static void register(ApiRegistry r) {
+        r.register("one.vm.updateconf", VmUpdateconfMethods::updateconf);
+    }
+
+    static Object updateconf(Call call) {
+        call.params().arity(2, 3);
+        int id = call.params().integer(0);
+        int type = call.params().integer(2, 0);
+        if (type < 0 || type > 1) {
+            throw ApiException.api("Wrong update type");
+        }
+        Template update = VmUpdateconf.relevant(Templates.parse(call, call.params().string(1)));
+        VmMethods.checkRestricted(call, update);
+        return VmMethods.step(call, tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, id);
+            call.authorize(VmAction.UPDATECONF.defaultRight(), vm);
+            VmUpdateconf.Result r = VmUpdateconf.apply(vm, update, type == 1);
+            tx.put(vm.toBuilder().vmTemplate(r.template()).build());
+            if (r.contextChanged() && vm.state() == VmState.ACTIVE && vm.lcmState() == LcmState.RUNNING) {
+                return VmTransitions.applyOp(tx, id, VmOp.UPDATECONF, VmMethods.requester(call), null);
+            }
+            // no driver work: an unchanged step, so that an operation in flight (e.g. a PROLOG) still counts
+            return new VmTransitions.Applied(tx.require(ObjectType.VM, id), vm.phase(), null, null, false);
+        });
+    }
+}
