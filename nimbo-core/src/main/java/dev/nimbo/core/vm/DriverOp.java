@@ -48,7 +48,9 @@ public enum DriverOp {
     /** A disk (or one of its snapshots) copied out of the VM into a new image's datastore. */
     CPDS(Kind.TM),
     /** A running VM's new configuration (CONTEXT) given to its hypervisor. */
-    UPDATE_CONF(Kind.VMM);
+    UPDATE_CONF(Kind.VMM),
+    /** A running VM's NIC QoS changed on its hypervisor. */
+    UPDATE_NIC(Kind.VMM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

@@ -47,6 +47,9 @@ public final class VmHotplug {
         if (v == null && vm.lcmState() == LcmState.HOTPLUG) {
             return DriverOp.UPDATE_CONF; // nothing staged: a live updateconf (see VmUpdateconf)
         }
+        if (v == null && vm.lcmState() == LcmState.HOTPLUG_NIC && VmNicUpdate.pending(vm.vmTemplate())) {
+            return DriverOp.UPDATE_NIC; // a live updatenic (see VmNicUpdate)
+        }
         boolean attach = v == null || "YES".equals(v.get(ATTACH));
         boolean nic = v != null ? v.name().equals("NIC")
                 : vm.lcmState() == LcmState.HOTPLUG_NIC || vm.lcmState() == LcmState.HOTPLUG_NIC_POWEROFF;
@@ -131,7 +134,7 @@ public final class VmHotplug {
     public static Template settle(Transaction tx, VirtualMachine vm, Template t, boolean ok, long now) {
         VectorAttribute v = pending(t);
         if (v == null) {
-            return t;
+            return VmNicUpdate.settle(t, ok); // a live updatenic, or an updateconf: nothing was staged
         }
         boolean attach = "YES".equals(v.get(ATTACH));
         boolean drop = attach != ok; // failed attach, or successful detach

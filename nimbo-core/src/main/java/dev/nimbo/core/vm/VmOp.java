@@ -51,6 +51,8 @@ public enum VmOp {
     DISK_SAVEAS(VmAction.DISK_SAVEAS),
     /** A running VM's changed CONTEXT pushed to its hypervisor, after {@link VmUpdateconf} changed the template. */
     UPDATECONF(VmAction.UPDATECONF),
+    /** A running VM's NIC QoS given to its hypervisor, after {@link VmNicUpdate} changed the template. */
+    NIC_UPDATE(VmAction.NIC_UPDATE),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

@@ -315,6 +315,10 @@ public final class VmStateMachine {
         // updateconf of a running VM whose CONTEXT changed: the hypervisor is told through HOTPLUG
         rule(VmOp.UPDATECONF, go(Phase.active(LcmState.HOTPLUG), DriverOp.UPDATE_CONF, Effect.RESCHED_OFF), running);
 
+        // updatenic of a running VM: the hypervisor applies the NIC's new QoS through HOTPLUG_NIC
+        rule(VmOp.NIC_UPDATE, go(Phase.active(LcmState.HOTPLUG_NIC), DriverOp.UPDATE_NIC, Effect.CLOSE_COPY_RECORD)
+                .withRecord(VmAction.NIC_UPDATE), running);
+
         // disk save-as: the transfer driver copies the disk out, the VM stays as it was underneath
         rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS), DriverOp.CPDS, Effect.RESCHED_OFF), running);
         rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS_POWEROFF), DriverOp.CPDS), poweroff);
@@ -671,6 +675,7 @@ public final class VmStateMachine {
             case NIC_DETACH -> "Could not detach NIC from VM " + vmId + ", wrong state " + state + ".";
             case DISK_ATTACH -> "Could not attach a new disk to VM " + vmId + ", wrong state " + state + ".";
             case DISK_DETACH -> "Could not detach disk from VM " + vmId + ", wrong state " + state + ".";
+            case NIC_UPDATE -> "Could not update NIC of VM " + vmId + ", wrong state " + state + ".";
             case UPDATECONF -> "Could not perform live updateconf for " + vmId + ", wrong state " + state + ".";
             case DISK_SAVEAS -> "VM has to be RUNNING, POWEROFF or SUSPENDED to save disks. Current state: " + state
                     + ".";

@@ -83,7 +83,7 @@ class VmStateMachineTest {
             case DISK_SNAPSHOT_CREATE, DISK_SNAPSHOT_DELETE -> in(p, VmState.POWEROFF, VmState.SUSPENDED)
                     || active(p, RUNNING);
             case DISK_SNAPSHOT_REVERT -> in(p, VmState.POWEROFF);
-            case UPDATECONF -> active(p, RUNNING);
+            case UPDATECONF, NIC_UPDATE -> active(p, RUNNING);
             case DISK_SAVEAS -> in(p, VmState.POWEROFF, VmState.SUSPENDED) || active(p, RUNNING);
             case DISK_RESIZE -> in(p, VmState.POWEROFF, VmState.UNDEPLOYED) || active(p, RUNNING);
             case RECOVER_SUCCESS, RECOVER_FAILURE -> in(p, VmState.CLONING_FAILURE)

@@ -530,6 +530,47 @@ class VmTransitionsTest {
     }
 
     @Test
+    void updatenicChangesOnlyQosAndARunningVmWaitsForItsHypervisor() {
+        VmWorld w = new VmWorld();
+        w.newVm(0, 1, 512, VmState.PENDING);
+        w.run(tx -> {
+            VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, 0);
+            tx.put(vm.toBuilder().vmTemplate(vm.vmTemplate().add(Template.parse(
+                    "NIC = [ NIC_ID = 0, NETWORK_ID = 3, IP = 10.0.0.2, INBOUND_AVG_BW = 100 ]").vectors("NIC").get(0)))
+                    .build());
+            return null;
+        });
+        VectorAttribute nic = Template.parse("NIC = [ IP = 6.6.6.6, OUTBOUND_AVG_BW = 50 ]").vectors("NIC").get(0);
+        VmNicUpdate.Result r = VmNicUpdate.apply(w.vm(0), 0, nic, false);
+        VectorAttribute n = r.vm().vmTemplate().vectors("NIC").get(0);
+        assertThat(n.get("IP")).isEqualTo("10.0.0.2");
+        assertThat(n.get("OUTBOUND_AVG_BW")).isEqualTo("50");
+        assertThat(n.get("INBOUND_AVG_BW")).isNull(); // replace mode
+        assertThat(r.vm().vmTemplate().vectors("VNET_UPDATE")).isEmpty();
+        assertThat(VmNicUpdate.apply(w.vm(0), 0, nic, true).vm().vmTemplate().vectors("NIC").get(0)
+                .get("INBOUND_AVG_BW")).isEqualTo("100");
+        assertThat(VmNicUpdate.apply(w.vm(0), 0, Template.parse("NIC = [ IP = 1.1.1.1 ]").vectors("NIC").get(0),
+                true).changed()).isFalse();
+        assertThatThrownBy(() -> VmNicUpdate.apply(w.vm(0), 3, nic, true)).hasMessage("VM 0: NIC 3 does not exists");
+        w.op(0, VmOp.DEPLOY, 0);
+        assertThatThrownBy(() -> VmNicUpdate.apply(w.vm(0), 0, nic, true))
+                .hasMessage("Error updating NIC (0) for VM 0: Wrong state PROLOG");
+        w.settle(0);
+        w.run(tx -> {
+            tx.put(VmNicUpdate.apply(tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), 0, nic, true).vm());
+            return VmTransitions.applyOp(tx, 0, VmOp.NIC_UPDATE, VmTransitions.Requester.SYSTEM, null);
+        });
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.HOTPLUG_NIC);
+        assertThat(VmTransitions.driverFor(w.vm(0))).isEqualTo(DriverOp.UPDATE_NIC);
+        assertThat(w.vm(0).vmTemplate().vectors("VNET_UPDATE").get(0).get("OUTBOUND_AVG_BW")).isEmpty();
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(w.vm(0).vmTemplate().vectors("VNET_UPDATE")).isEmpty();
+        assertThat(w.vm(0).history().get(w.vm(0).history().size() - 2).action()).isEqualTo(VmAction.NIC_UPDATE);
+        w.checkInvariants();
+    }
+
+    @Test
     void resizeMovesQuotasAndHostUsage() {
         VmWorld w = new VmWorld(dev.nimbo.core.quota.QuotaSet.EMPTY.update(Template.parse("VM = [ CPU = 6 ]")));
         w.newVm(0, 1, 512, VmState.PENDING);

@@ -267,7 +267,7 @@ class VmDiskAndNicOpsTest {
     }
 
     @Test
-    void securityGroupsAttachToNicsWithTheirRules() {
+    void securityGroupsAndQosOnNics() {
         int vn = ok(admin.call("one.vn.allocate", "NAME = " + unique("sgnet") + "\nVN_MAD = dummy\nBRIDGE = br0\n"
                 + "AR = [ TYPE = IP4, IP = 10.9.0.1, SIZE = 8 ]", -1)).intValue();
         int sg = ok(admin.call("one.secgroup.allocate", "NAME = " + unique("web") + "\n"
@@ -298,6 +298,16 @@ class VmDiskAndNicOpsTest {
         ok(e.call("one.vm.detachsg", id, 0, sg));
         assertThat(vm(e, id).child("TEMPLATE").child("SECURITY_GROUP_RULE")).isNull();
         fails(e.call("one.vm.detachsg", id, 0, sg), ACTION, "doesn't contain SG " + sg);
+        // NIC QoS (restricted to administrators): the running VM's hypervisor applies it through HOTPLUG_NIC
+        fails(e.call("one.vm.updatenic", id, 0, "NIC = [ INBOUND_AVG_BW = 1000 ]", 1), AUTHORIZATION,
+                "restricted attribute NIC/INBOUND_AVG_BW");
+        ok(admin.call("one.vm.updatenic", id, 0, "NIC = [ INBOUND_AVG_BW = 1000, IP = 1.2.3.4 ]", 1));
+        vm = awaitVm(e, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").child("NIC").text("INBOUND_AVG_BW")).isEqualTo("1000");
+        assertThat(vm.child("TEMPLATE").child("NIC").text("IP")).startsWith("10.9.0.");
+        assertThat(vm.child("TEMPLATE").child("VNET_UPDATE")).isNull();
+        fails(admin.call("one.vm.updatenic", id, 3, "NIC = [ INBOUND_AVG_BW = 1 ]", 1), ACTION,
+                "NIC 3 does not exists");
         group = XmlNode.parse(ok(admin.call("one.secgroup.info", sg)).stringValue());
         assertThat(group.child("UPDATED_VMS").text("ID", null)).isNull();
         ok(e.call("one.vm.attachsg", id, 0, sg));

@@ -70,6 +70,7 @@ public final class VmMethods {
         VmDiskSaveasMethods.register(r);
         VmSecgroupMethods.register(r);
         VmUpdateconfMethods.register(r);
+        VmNicUpdateMethods.register(r);
         VmHotplugMethods.register(r);
         VmSchedMethods.register(r);
         r.register("one.template.instantiate", VmInstantiate::instantiate);
