@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
 /**
  * Issue 4's VM benchmark: registers dummy hosts and a VM template, instantiates N VMs with concurrent clients
  * (rate), deploys them all with one.vm.deploy spread over the hosts (there is no scheduler yet) and times until
- * every one is RUNNING, then measures one.vm.info under closed-loop clients and one.vmpool.info(-2,-1,-1,-1)
- * of the whole pool over sequential calls. Starts its own nimbod in this JVM unless --endpoint is given.
+ * every one is RUNNING, then measures one.vm.info under closed-loop clients and from one client (sequential), and
+ * one.vmpool.info(-2,-1,-1,-1) of the whole pool over sequential calls. Starts its own nimbod in this JVM unless --endpoint is given.
  */
 @Command(name = "vms", mixinStandardHelpOptions = true,
         description = "Instantiate, deploy and read N VMs: allocate rate, time to RUNNING, vm.info and vmpool.info latency.")
@@ -45,6 +45,10 @@ final class VmsBench implements Callable<Integer> {
 
     @Option(names = "--warmup", description = "Warm-up seconds of the vm.info run. Default: ${DEFAULT-VALUE}")
     int warmup = 5;
+
+    @Option(names = "--sequential-seconds", description = "Duration of the one-client (sequential) vm.info run, as oned's "
+            + "sequential figures in ANCHORS.md; 0 skips it. Default: ${DEFAULT-VALUE}")
+    int sequentialSeconds = 10;
 
     @Option(names = "--pool-calls", description = "Sequential one.vmpool.info calls measured. Default: ${DEFAULT-VALUE}")
     int poolCalls = 20;
@@ -166,13 +170,20 @@ final class VmsBench implements Callable<Integer> {
         }
 
         // one.vm.info, closed loop
-        infoRun(vmIds, warmup);
+        infoRun(vmIds, warmup, clients);
         t0 = System.nanoTime();
-        Latencies info = infoRun(vmIds, seconds);
+        Latencies info = infoRun(vmIds, seconds, clients);
         double infoSeconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf("one.vm.info    clients=%d  requests=%d  rate=%.0f req/s  p50=%.3f ms  p99=%.3f ms  max=%.3f ms%n",
                 clients, info.count(), info.count() / infoSeconds, info.percentileMs(50), info.percentileMs(99),
                 info.percentileMs(100));
+        if (sequentialSeconds > 0) {
+            t0 = System.nanoTime();
+            Latencies seq = infoRun(vmIds, sequentialSeconds, 1);
+            double seqSeconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("one.vm.info    sequential (1 client)  requests=%d  rate=%.0f req/s  p50=%.3f ms  p99=%.3f ms  max=%.3f ms%n",
+                    seq.count(), seq.count() / seqSeconds, seq.percentileMs(50), seq.percentileMs(99), seq.percentileMs(100));
+        }
 
         // one.vmpool.info of everything, sequential
         try (RawRpcConnection c = new RawRpcConnection(endpoint)) {
@@ -190,9 +201,9 @@ final class VmsBench implements Callable<Integer> {
         }
     }
 
-    private Latencies infoRun(int[] vmIds, int secs) throws Exception {
+    private Latencies infoRun(int[] vmIds, int secs, int n) throws Exception {
         long end = System.nanoTime() + secs * 1_000_000_000L;
-        return parallel(() -> {
+        return parallel(n, () -> {
             Latencies l = new Latencies();
             try (RawRpcConnection c = new RawRpcConnection(endpoint)) {
                 while (System.nanoTime() < end) {
@@ -208,10 +219,14 @@ final class VmsBench implements Callable<Integer> {
     }
 
     private Latencies parallel(Callable<Latencies> client) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        return parallel(clients, client);
+    }
+
+    private Latencies parallel(int n, Callable<Latencies> client) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
             List<Future<Latencies>> parts = new ArrayList<>();
-            for (int c = 0; c < clients; c++) {
+            for (int c = 0; c < n; c++) {
                 parts.add(pool.submit(client));
             }
             List<Latencies> done = new ArrayList<>();
