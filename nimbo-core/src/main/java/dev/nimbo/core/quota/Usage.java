@@ -54,6 +54,13 @@ public final class Usage {
         return single(QuotaKind.VM, QuotaKind.NO_ID, a);
     }
 
+    /** PCI devices a VM holds (PCI_DEV), a VM-quota charge. */
+    public static Usage pci(int devices) {
+        Long[] a = new Long[QuotaKind.VM.metrics().size()];
+        put(a, "PCI_DEV", Amounts.of(nonNegative((long) devices, "PCI_DEV")));
+        return single(QuotaKind.VM, QuotaKind.NO_ID, a);
+    }
+
     /** Images and MB in a datastore (an image upload, or a VM's volatile/persistent disks). */
     public static Usage datastore(int dsId, int images, long sizeMb) {
         Long[] a = new Long[QuotaKind.DATASTORE.metrics().size()];

@@ -19,7 +19,9 @@ public final class VmQuotas {
 
     /** The base usage a VM holds until it is DONE. */
     public static Usage base(VirtualMachine vm) {
-        return Usage.vm(1, vm.cpu(), vm.memoryMb(), vm.systemDiskMb(), false);
+        Usage u = Usage.vm(1, vm.cpu(), vm.memoryMb(), vm.systemDiskMb(), false);
+        int pci = VmPci.count(vm);
+        return pci == 0 ? u : u.plus(Usage.pci(pci));
     }
 
     /** The running usage a VM holds while its phase counts as running. */

@@ -219,7 +219,7 @@ public final class VmTransitions {
         for (int hid : heldBefore) {
             Host h = heldAfter.contains(hid) ? null : (Host) tx.get(ObjectType.HOST, hid);
             if (h != null) {
-                tx.put(HostCapacity.remove(h, vm.id(), HostCapacity.Demand.of(vm)));
+                tx.put(VmPci.freeHostDevices(HostCapacity.remove(h, vm.id(), HostCapacity.Demand.of(vm)), vm.id()));
             }
         }
         for (int hid : heldAfter) {

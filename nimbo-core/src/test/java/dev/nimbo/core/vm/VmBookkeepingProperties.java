@@ -86,6 +86,16 @@ class VmBookkeepingProperties {
                         });
                         return VmTransitions.applyOp(tx, e.vm(), e.op(), VmTransitions.Requester.SYSTEM, null);
                     });
+                } else if (e.op() == VmOp.NIC_UPDATE || e.op() == VmOp.UPDATECONF) {
+                    // PCI hot-plug (POWEROFF/UNDEPLOYED only; the world's hosts have no devices): PCI_DEV moves
+                    w.run(tx -> {
+                        VirtualMachine vm = tx.require(dev.nimbo.core.obj.ObjectType.VM, e.vm());
+                        tx.put(e.op() == VmOp.NIC_UPDATE
+                                ? VmPci.attach(tx, vm, 0, Template.parse("PCI = [ VENDOR = 10de ]").vectors("PCI")
+                                        .get(0), VmTransitions.Requester.SYSTEM)
+                                : VmPci.detach(tx, vm, e.host(), VmTransitions.Requester.SYSTEM));
+                        return null;
+                    });
                 } else if (e.op() == VmOp.DISK_RESIZE) {
                     // the image disk (a clone: SYSTEM_DISK_SIZE beyond ORIGINAL_SIZE) or the volatile one grows
                     w.run(tx -> {

@@ -8,6 +8,7 @@ import dev.nimbo.core.error.ErrorCode;
 import dev.nimbo.core.quota.QuotaSet;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.template.VectorAttribute;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Run an op, apply its records, assert: the VM, its history, its host and its quotas move together. */
@@ -567,6 +568,68 @@ class VmTransitionsTest {
         assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
         assertThat(w.vm(0).vmTemplate().vectors("VNET_UPDATE")).isEmpty();
         assertThat(w.vm(0).history().get(w.vm(0).history().size() - 2).action()).isEqualTo(VmAction.NIC_UPDATE);
+        w.checkInvariants();
+    }
+
+    @Test
+    void pciDevicesAttachToPoweredOffVmsFromTheirHost() {
+        VmWorld w = new VmWorld();
+        dev.nimbo.core.host.Host h = w.host(0);
+        dev.nimbo.core.host.HostShare s = h.share();
+        w.put(h.withShare(new dev.nimbo.core.host.HostShare(s.memUsage(), s.cpuUsage(), s.totalMem(), s.totalCpu(),
+                s.maxMem(), s.maxCpu(), s.runningVms(), s.vmsThread(), s.disk(), List.of(
+                dev.nimbo.core.host.PciDevice.of(java.util.Map.of("ADDRESS", "0000:3b:00.0", "SHORT_ADDRESS",
+                        "3b:00.0", "VENDOR", "10de", "DEVICE", "20b5", "CLASS", "0302"))), s.numaNodes())));
+        w.newVm(0, 1, 512, VmState.PENDING);
+        VectorAttribute gpu = Template.parse("PCI = [ VENDOR = 10de ]").vectors("PCI").get(0);
+        assertThatThrownBy(() -> VmPci.attach(null, w.vm(0), 0, gpu, VmTransitions.Requester.SYSTEM))
+                .hasMessage("VM in wrong state, it has to be in poweroff. Current state: PENDING.");
+        assertThatThrownBy(() -> VmPci.check(Template.parse("PCI = [ VENDOR = zz ]").vectors("PCI").get(0), 0))
+                .hasMessage("Wrong Hex value for PCI attribute VENDOR");
+        assertThatThrownBy(() -> VmPci.check(Template.parse("PCI = [ TYPE = NIC, VENDOR = 1 ]").vectors("PCI").get(0), 0))
+                .hasMessage("Use one.vm.attachnic to attach this PCI device");
+        w.op(0, VmOp.DEPLOY, 0);
+        w.settle(0);
+        w.op(0, VmOp.POWEROFF);
+        w.settle(0);
+        w.run(tx -> {
+            tx.put(VmPci.attach(tx, tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), VmWorld.TENANT, gpu,
+                    VmTransitions.Requester.SYSTEM));
+            return null;
+        });
+        VectorAttribute attached = w.vm(0).vmTemplate().vectors("PCI").get(0);
+        assertThat(attached.get("PCI_ID")).isEqualTo("0");
+        assertThat(attached.get("ADDRESS")).isEqualTo("0000:3b:00.0");
+        assertThat(w.host(0).share().pciDevices().get(0).vmid()).isZero();
+        assertThat(VmWorld.used(w.vmQuota(true), "PCI_DEV")).isEqualTo(1);
+        assertThat(w.vm(0).history().get(0).action()).isEqualTo(VmAction.PCI_ATTACH);
+        w.checkInvariants();
+        // the host has no second free device
+        w.newVm(1, 1, 512, VmState.PENDING);
+        w.op(1, VmOp.DEPLOY, 0);
+        w.settle(1);
+        w.op(1, VmOp.POWEROFF);
+        w.settle(1);
+        assertThatThrownBy(() -> w.run(tx -> VmPci.attach(tx, tx.require(dev.nimbo.core.obj.ObjectType.VM, 1), 0,
+                gpu, VmTransitions.Requester.SYSTEM)))
+                .hasMessage("Cannot assign PCI device in host. Check address and free devices");
+        w.run(tx -> {
+            tx.put(VmPci.detach(tx, tx.require(dev.nimbo.core.obj.ObjectType.VM, 0), 0, VmTransitions.Requester.SYSTEM));
+            return null;
+        });
+        assertThat(w.host(0).share().pciDevices().get(0).vmid()).isEqualTo(-1);
+        assertThat(VmWorld.used(w.vmQuota(true), "PCI_DEV")).isZero();
+        assertThatThrownBy(() -> VmPci.detach(null, w.vm(0), 0, VmTransitions.Requester.SYSTEM))
+                .hasMessage("PCI device not found");
+        // a VM that leaves its host frees its devices there, and its end gives the quota back
+        w.run(tx -> {
+            tx.put(VmPci.attach(tx, tx.require(dev.nimbo.core.obj.ObjectType.VM, 1), 0, gpu,
+                    VmTransitions.Requester.SYSTEM));
+            return null;
+        });
+        w.op(1, VmOp.TERMINATE);
+        w.settle(1);
+        assertThat(w.host(0).share().pciDevices().get(0).vmid()).isEqualTo(-1);
         w.checkInvariants();
     }
 

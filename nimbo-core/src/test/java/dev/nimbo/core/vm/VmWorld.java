@@ -158,6 +158,7 @@ final class VmWorld {
         double runningCpu = 0;
         double mem = 0;
         double disk = 0;
+        double pci = 0;
         for (PoolObject o : table.list(ObjectType.VM)) {
             VirtualMachine vm = (VirtualMachine) o;
             if (VmStateMachine.holdsResources(vm.phase())) {
@@ -165,6 +166,7 @@ final class VmWorld {
                 cpu += vm.cpu();
                 mem += vm.memoryMb();
                 disk += vm.systemDiskMb();
+                pci += vm.vmTemplate().vectors("PCI").size();
             }
             if (VmStateMachine.runningQuota(vm.phase())) {
                 running++;
@@ -189,6 +191,7 @@ final class VmWorld {
             assertThat(used(e, "CPU")).as(who + " CPU").isCloseTo(cpu, org.assertj.core.data.Offset.offset(0.001));
             assertThat(used(e, "MEMORY")).as(who + " MEMORY").isEqualTo(mem);
             assertThat(used(e, "SYSTEM_DISK_SIZE")).as(who + " SYSTEM_DISK_SIZE").isEqualTo(disk);
+            assertThat(used(e, "PCI_DEV")).as(who + " PCI_DEV").isEqualTo(pci);
             assertThat(used(e, "RUNNING_VMS")).as(who + " RUNNING_VMS").isEqualTo(running);
             assertThat(used(e, "RUNNING_CPU")).as(who + " RUNNING_CPU")
                     .isCloseTo(runningCpu, org.assertj.core.data.Offset.offset(0.001));

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Operations on a VM's disks end to end (one nimbod, dummy drivers with 50 ms latency): disk snapshots while
- * running and powered off, disk growth, disks saved as images, security groups on NICs, updateconf, their driver
- * failures, quotas and what tenants may do.
+ * running and powered off, disk growth, disks saved as images, security groups and QoS on NICs, PCI devices,
+ * updateconf, their driver failures, quotas and what tenants may do.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmDiskAndNicOpsTest {
@@ -350,6 +350,47 @@ class VmDiskAndNicOpsTest {
                 "configuration cannot be updated in state SUSPENDED");
         ok(f.call("one.vm.action", "terminate-hard", id));
         awaitVm(f, id, DONE, 0);
+    }
+
+    @Test
+    void pciDevicesOfPoweredOffVmsComeFromTheirHost() {
+        int gpuHost = ok(admin.call("one.host.allocate", unique("gpuhost"), "dummy", "dummy", -1)).intValue();
+        ok(admin.call("one.host.update", gpuHost, "PCI = \"0000:3b:00.0 10de 20b5 0302\"", 1));
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            XmlNode h = XmlNode.parse(ok(admin.call("one.host.info", gpuHost)).stringValue());
+            XmlNode devices = h.child("HOST_SHARE").child("PCI_DEVICES");
+            return h.integer("STATE", -1) == 2 && devices != null && devices.child("PCI") != null;
+        });
+        int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("gpuvm") + "\nCPU = 0.5\nMEMORY = 64", false))
+                .intValue();
+        fails(admin.call("one.vm.attachpci", id, "PCI = [ VENDOR = 10de ]"), ACTION,
+                "it has to be in poweroff. Current state: PENDING");
+        ok(admin.call("one.vm.deploy", id, gpuHost));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.action", "poweroff", id));
+        awaitVm(admin, id, POWEROFF, 0);
+        fails(admin.call("one.vm.attachpci", id, "PCI = [ VENDOR = 8086 ]"), ACTION, "Cannot assign PCI device in host");
+        fails(admin.call("one.vm.attachpci", id, "PCI = [ TYPE = NIC, VENDOR = 10de ]"), ACTION, "one.vm.attachnic");
+        ok(admin.call("one.vm.attachpci", id, "PCI = [ VENDOR = 10de, CLASS = 0302 ]"));
+        XmlNode pci = vm(admin, id).child("TEMPLATE").child("PCI");
+        assertThat(pci.text("PCI_ID")).isEqualTo("0");
+        assertThat(pci.text("SHORT_ADDRESS")).isEqualTo("3b:00.0");
+        XmlNode dev = XmlNode.parse(ok(admin.call("one.host.info", gpuHost)).stringValue()).child("HOST_SHARE")
+                .child("PCI_DEVICES").child("PCI");
+        assertThat(dev.text("VMID")).isEqualTo(String.valueOf(id));
+        ok(admin.call("one.vm.action", "resume", id));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        fails(admin.call("one.vm.detachpci", id, 0), ACTION, "Current state: RUNNING");
+        ok(admin.call("one.vm.action", "poweroff", id));
+        awaitVm(admin, id, POWEROFF, 0);
+        fails(admin.call("one.vm.detachpci", id, 4), ACTION, "PCI device not found");
+        ok(admin.call("one.vm.detachpci", id, 0));
+        assertThat(vm(admin, id).child("TEMPLATE").child("PCI")).isNull();
+        dev = XmlNode.parse(ok(admin.call("one.host.info", gpuHost)).stringValue()).child("HOST_SHARE")
+                .child("PCI_DEVICES").child("PCI");
+        assertThat(dev.text("VMID")).isEqualTo("-1");
+        ok(admin.call("one.vm.action", "terminate", id));
+        awaitVm(admin, id, DONE, 0);
     }
 
     @Test

@@ -71,6 +71,7 @@ public final class VmMethods {
         VmSecgroupMethods.register(r);
         VmUpdateconfMethods.register(r);
         VmNicUpdateMethods.register(r);
+        VmPciMethods.register(r);
         VmHotplugMethods.register(r);
         VmSchedMethods.register(r);
         r.register("one.template.instantiate", VmInstantiate::instantiate);
