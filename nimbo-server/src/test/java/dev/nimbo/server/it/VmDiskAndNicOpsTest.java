@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Operations on a VM's disks end to end (one nimbod, dummy drivers with 50 ms latency): disk snapshots while
  * running and powered off, disk growth, disks saved as images, security groups and QoS on NICs, PCI devices,
- * updateconf, their driver failures, quotas and what tenants may do.
+ * updateconf, persistent template instantiation, their driver failures, quotas and what tenants may do.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmDiskAndNicOpsTest {
@@ -391,6 +391,44 @@ class VmDiskAndNicOpsTest {
         assertThat(dev.text("VMID")).isEqualTo("-1");
         ok(admin.call("one.vm.action", "terminate", id));
         awaitVm(admin, id, DONE, 0);
+    }
+
+    @Test
+    void persistentInstantiateGivesTheUserPrivateCopies() {
+        int img = image(false, 5);
+        int tmpl = ok(admin.call("one.template.allocate", "NAME = " + unique("ptmpl") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "DISK = [ IMAGE_ID = " + img + " ]")).intValue();
+        ok(admin.call("one.template.chmod", tmpl, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        String gil = unique("gil");
+        int gilId = ok(admin.call("one.user.allocate", gil, "pw", "", List.of())).intValue();
+        OneClient g = nimbod.client(gil + ":pw");
+        String name = unique("mine");
+        int id = ok(g.call("one.template.instantiate", tmpl, name, false, "MEMORY = 96", true)).intValue();
+        XmlNode vm = vm(g, id);
+        assertThat(vm.text("NAME")).isEqualTo(name);
+        assertThat(vm.child("TEMPLATE").text("MEMORY")).isEqualTo("96");
+        assertThat(vm.toString()).contains("CLONING_TEMPLATE_ID");
+        XmlNode disk = vm.child("TEMPLATE").child("DISK");
+        assertThat(disk.text("PERSISTENT")).isEqualTo("YES");
+        int copyImg = Integer.parseInt(disk.text("IMAGE_ID"));
+        assertThat(copyImg).isNotEqualTo(img);
+        XmlNode ci = image(copyImg);
+        assertThat(ci.text("NAME")).isEqualTo(name + "-disk-0");
+        assertThat(ci.integer("UID", -1)).isEqualTo(gilId);
+        assertThat(ci.integer("PERSISTENT", -1)).isEqualTo(1);
+        int copyTmpl = Integer.parseInt(vm.child("TEMPLATE").text("TEMPLATE_ID"));
+        XmlNode ct = XmlNode.parse(ok(g.call("one.template.info", copyTmpl)).stringValue());
+        assertThat(ct.text("NAME")).isEqualTo(name);
+        assertThat(ct.integer("UID", -1)).isEqualTo(gilId);
+        assertThat(ct.child("TEMPLATE").child("DISK").text("IMAGE_ID")).isEqualTo(String.valueOf(copyImg));
+        // the copy is ready for the VM once the datastore has cloned it
+        await().atMost(Duration.ofSeconds(15)).until(() -> image(copyImg).integer("STATE", -1) == 8); // USED_PERS
+        assertThat(image(img).integer("RUNNING_VMS", -1)).isZero();
+        // the same name again: the private template copy cannot be made, no VM either
+        fails(g.call("one.template.instantiate", tmpl, name, false, "", true), Rpc.ALLOCATE, "NAME is already taken");
+        ok(g.call("one.vm.action", "terminate", id));
+        awaitVm(g, id, DONE, 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> image(copyImg).integer("STATE", -1) == 1);
     }
 
     @Test

@@ -74,7 +74,7 @@ public final class VmMethods {
         VmPciMethods.register(r);
         VmHotplugMethods.register(r);
         VmSchedMethods.register(r);
-        r.register("one.template.instantiate", VmInstantiate::instantiate);
+        r.register("one.template.instantiate", c -> VmInstantiate.instantiate(c, r));
     }
 
     static VmTransitions.Requester requester(Call call) {

@@ -93,6 +93,11 @@ final class TemplateImages {
      * failure the new template and the copies made so far are deleted, and the clone fails with ACTION.
      */
     void cloneDisks(Call call, int templateId, String name) {
+        cloneDisks(call, templateId, name, false);
+    }
+
+    /** As {@link #cloneDisks(Call, int, String)}; {@code persistent} makes every copy persistent (oned's flag). */
+    void cloneDisks(Call call, int templateId, String name, boolean persistent) {
         ObjectsView view = call.ctx().view();
         VmTemplate t = view.require(ObjectType.TEMPLATE, templateId);
         List<Integer> copies = new ArrayList<>();
@@ -109,6 +114,14 @@ final class TemplateImages {
                     Object copy = invoke(call, "one.image.clone", imageId, name + "-disk-" + ndisk, -1);
                     int copyId = ((Number) copy).intValue();
                     copies.add(copyId);
+                    if (persistent) {
+                        call.write(tx -> {
+                            if (tx.get(ObjectType.IMAGE, copyId) instanceof dev.nimbo.core.image.Image img) {
+                                tx.put(img.toBuilder().persistent(true).build());
+                            }
+                            return copyId;
+                        });
+                    }
                     VectorAttribute d = disk;
                     for (String ref : IMAGE_REFERENCES) {
                         d = d.without(ref);

@@ -154,6 +154,31 @@ public final class VmTemplateMethods {
         return newId;
     }
 
+    /**
+     * The private copy a persistent one.template.instantiate makes: template {@code source} with {@code extra}
+     * merged, owned by the caller, named {@code name}, its images cloned as persistent images of the caller
+     * ("NAME-disk-N"). USE on the source; on a failure nothing is left. Returns the copy's ID.
+     */
+    public static int clonePersistent(ApiRegistry registry, Call call, int source, String name, Template extra) {
+        String problem = NameRules.problem(name, "");
+        if (problem != null) {
+            throw ApiException.allocate(HUMAN, problem + ".");
+        }
+        call.authorizeCreate(ObjectType.TEMPLATE);
+        int newId = call.write(tx -> {
+            VmTemplate src = tx.require(ObjectType.TEMPLATE, source);
+            call.authorize(Right.USE, src);
+            checkFree(tx, call.subject().uid(), name);
+            int id = tx.nextId(ObjectType.TEMPLATE);
+            tx.put(new VmTemplate(id, name, call.subject().uid(), call.subject().gid(), call.subject().uname(),
+                    call.subject().gname(), DEFAULT_PERMISSIONS, Lock.NONE, tx.now(),
+                    src.template().update(extra, true)));
+            return id;
+        });
+        new TemplateImages(registry).cloneDisks(call, newId, name, true);
+        return newId;
+    }
+
     /** one.template.delete(id, recursive): recursive also deletes the images; image failures are logged only. */
     Object delete(Call call) {
         call.params().arity(1, 2);
