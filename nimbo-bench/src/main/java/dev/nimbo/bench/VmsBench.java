@@ -15,6 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Option;
 /**
  * Issue 4's VM benchmark: registers dummy hosts and a VM template, instantiates N VMs with concurrent clients
  * (rate), deploys them all with one.vm.deploy spread over the hosts (there is no scheduler yet) and times until
- * every one is RUNNING, then measures one.vm.info under closed-loop clients and from one client (sequential), and
+ * every one is RUNNING, then measures one.vm.info under closed-loop clients, from one client (sequential) and at
+ * fixed open-loop rates, and
  * one.vmpool.info(-2,-1,-1,-1) of the whole pool over sequential calls. Starts its own nimbod in this JVM unless --endpoint is given.
  */
 @Command(name = "vms", mixinStandardHelpOptions = true,
@@ -49,6 +52,10 @@ final class VmsBench implements Callable<Integer> {
     @Option(names = "--sequential-seconds", description = "Duration of the one-client (sequential) vm.info run, as oned's "
             + "sequential figures in ANCHORS.md; 0 skips it. Default: ${DEFAULT-VALUE}")
     int sequentialSeconds = 10;
+
+    @Option(names = "--rates", split = ",", description = "Fixed rates (req/s) of open-loop one.vm.info runs, each "
+            + "--seconds long, latency counted from each request's due time; empty skips them. Default: ${DEFAULT-VALUE}")
+    List<Integer> rates = new ArrayList<>(List.of(5_000, 10_000, 20_000));
 
     @Option(names = "--pool-calls", description = "Sequential one.vmpool.info calls measured. Default: ${DEFAULT-VALUE}")
     int poolCalls = 20;
@@ -185,6 +192,13 @@ final class VmsBench implements Callable<Integer> {
                     seq.count(), seq.count() / seqSeconds, seq.percentileMs(50), seq.percentileMs(99), seq.percentileMs(100));
         }
 
+        for (int rate : rates) {
+            OpenLoop r = openLoop(vmIds, rate, seconds);
+            System.out.printf("one.vm.info    open loop %d req/s (16 senders)  achieved=%.0f req/s  p50=%.3f ms  p99=%.3f ms  "
+                    + "max=%.3f ms%n", rate, r.achieved, r.latencies.percentileMs(50), r.latencies.percentileMs(99),
+                    r.latencies.percentileMs(100));
+        }
+
         // one.vmpool.info of everything, sequential
         try (RawRpcConnection c = new RawRpcConnection(endpoint)) {
             int size = c.call(poolCall).length;
@@ -199,6 +213,36 @@ final class VmsBench implements Callable<Integer> {
             System.out.printf("one.vmpool.info(-2,-1,-1,-1)  %d VMs  %d calls  %.1f MB  p50=%.1f ms  max=%.1f ms%n", vms,
                     poolCalls, size / 1e6, pool.percentileMs(50), pool.percentileMs(100));
         }
+    }
+
+    record OpenLoop(Latencies latencies, double achieved) {
+    }
+
+    /**
+     * Requests due at t0 + i/rate, sent by {@code clients} connections (a request waits for a free one); latency
+     * runs from the due time, so queueing behind a slow answer counts.
+     */
+    private OpenLoop openLoop(int[] vmIds, int rate, int secs) throws Exception {
+        long total = (long) rate * secs;
+        AtomicLong next = new AtomicLong();
+        long t0 = System.nanoTime() + 50_000_000L;
+        Latencies l = parallel(() -> {
+            Latencies mine = new Latencies();
+            try (RawRpcConnection c = new RawRpcConnection(endpoint)) {
+                for (long i; (i = next.getAndIncrement()) < total; ) {
+                    long due = t0 + i * 1_000_000_000L / rate;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    int id = vmIds[ThreadLocalRandom.current().nextInt(vmIds.length)];
+                    c.call(RawRpcConnection.encode("one.vm.info", List.of(session, id)));
+                    mine.add(System.nanoTime() - due);
+                }
+            }
+            return mine;
+        });
+        return new OpenLoop(l, total / ((System.nanoTime() - t0) / 1e9));
     }
 
     private Latencies infoRun(int[] vmIds, int secs, int n) throws Exception {
