@@ -56,8 +56,11 @@ import java.util.Set;
  * </ul>
  * What a VM holds follows from its phase alone ({@link #holdsHost}, {@link #runningQuota},
  * {@link #holdsResources}); the caller charges and releases the difference on every transition, so the
- * bookkeeping cannot drift from the states. Migration, hot-plug, snapshot and backup phases are not in the
- * tables yet: ops in those phases are refused. Thread-safe (immutable tables).
+ * bookkeeping cannot drift from the states. Disk operations (snapshots, resize, save-as) and live updates
+ * (updateconf, updatenic) end where they started whatever the driver answers, as in oned; what they keep or undo
+ * is in the VM's template ({@link VmDiskSnapshots}, {@link VmDiskResize}, {@link VmDiskSaveas}, {@link VmHotplug}).
+ * Hot resize, save-as of undeployed or stopped VMs, backup and restore are not in the tables yet: ops in those
+ * phases are refused. Thread-safe (immutable tables).
  */
 public final class VmStateMachine {
 
@@ -494,7 +497,7 @@ public final class VmStateMachine {
                 failure = stay(p);
                 retry = null;
             } else {
-                continue; // migration, hot-plug, snapshot and backup phases: not yet supported
+                continue; // hot resize, save-as of undeployed/stopped VMs, backup and restore: not yet supported
             }
             rule(VmOp.RECOVER_SUCCESS, success, p);
             rule(VmOp.RECOVER_FAILURE, failure, p);

@@ -34,7 +34,7 @@ class VmStateMachineTest {
             PROLOG_MIGRATE_POWEROFF_FAILURE, PROLOG_MIGRATE_SUSPEND_FAILURE, BOOT_UNDEPLOY_FAILURE,
             BOOT_STOPPED_FAILURE, PROLOG_RESUME_FAILURE, PROLOG_UNDEPLOY_FAILURE, PROLOG_MIGRATE_UNKNOWN_FAILURE);
 
-    /** The ACTIVE phases recover and retry handle today (migration, hot-plug, snapshots, backups come later). */
+    /** The ACTIVE phases recover and retry handle today (hot resize, save-as from undeployed/stopped, backups and restores come later). */
     private static final Set<LcmState> RECOVERABLE = EnumSet.of(LCM_INIT, RUNNING, UNKNOWN, CLEANUP_DELETE,
             CLEANUP_RESUBMIT, PROLOG, PROLOG_RESUME, PROLOG_UNDEPLOY, BOOT, BOOT_UNKNOWN, BOOT_POWEROFF,
             BOOT_SUSPENDED, BOOT_STOPPED, BOOT_UNDEPLOY, SHUTDOWN, SHUTDOWN_POWEROFF, SHUTDOWN_UNDEPLOY, SAVE_STOP,
