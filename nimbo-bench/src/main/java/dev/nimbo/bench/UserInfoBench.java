@@ -31,6 +31,11 @@ final class UserInfoBench implements Callable<Integer> {
     @Option(names = "--warmup", description = "Warm-up seconds, not measured. Default: ${DEFAULT-VALUE}")
     int warmup = 5;
 
+    @Option(names = "--rates", split = ",", description = "Fixed rates (req/s) of open-loop runs after the closed-loop "
+            + "one, each --seconds long with --clients connections, latency from each request's due time. "
+            + "Default: ${DEFAULT-VALUE}")
+    List<Integer> rates = new java.util.ArrayList<>(List.of(5_000, 10_000));
+
     @Option(names = "--endpoint", description = "Use a running daemon instead of starting one.")
     URI endpoint;
 
@@ -57,6 +62,13 @@ final class UserInfoBench implements Callable<Integer> {
             System.out.printf("one.user.info  clients=%d  requests=%d  rate=%.0f req/s  p50=%.3f ms  p99=%.3f ms  max=%.3f ms%n",
                     clients, all.count(), all.count() / elapsed, all.percentileMs(50), all.percentileMs(99),
                     all.percentileMs(100));
+            byte[] call = RawRpcConnection.encode("one.user.info", List.of(session, 0));
+            for (int rate : rates) {
+                FixedRate.Result r = FixedRate.run(endpoint, clients, rate, seconds, i -> call);
+                System.out.printf("one.user.info  open loop at %d req/s  achieved=%.0f req/s  p50=%.3f ms  p99=%.3f ms  "
+                        + "max=%.3f ms%n", rate, r.achieved(), r.latencies().percentileMs(50),
+                        r.latencies().percentileMs(99), r.latencies().percentileMs(100));
+            }
             return 0;
         } finally {
             if (server != null) {
