@@ -118,6 +118,62 @@ class VmLifecycleRecoveryTest {
         return ctx;
     }
 
+    /**
+     * The interrupted world plus VM 4 waiting for a disk snapshot of its running image disk (DISK_SNAPSHOT) and VM 5
+     * for the growth of its powered-off volatile disk to 300 MB (DISK_RESIZE_POWEROFF).
+     */
+    ApiContext interruptedDiskOps() {
+        ApiContext ctx = interruptedWorld();
+        Controller c = ctx.controller();
+        ObjectTable table = (ObjectTable) ctx.view();
+        VmTransitions.Placement p = new VmTransitions.Placement(0, 0, "dummy", false);
+        for (int id : List.of(4, 5)) {
+            c.execute(tx -> {
+                tx.nextId(ObjectType.VM);
+                return VmTransitions.create(tx, VirtualMachine.builder(id, "vm" + id, VmState.PENDING)
+                        .vmTemplate(Template.parse("CPU = 1\nMEMORY = 128\nDISK = [ DISK_ID = 0, TYPE = fs, SIZE = 100 ]\n"
+                                + "DISK = [ DISK_ID = 1, IMAGE_ID = 7, PERSISTENT = NO, SIZE = 20 ]")).build(), 0);
+            });
+            c.execute(tx -> VmTransitions.applyOp(tx, id, VmOp.DEPLOY, VmTransitions.Requester.SYSTEM, p));
+            for (int i = 0; i < 2; i++) {
+                c.execute(tx -> VmTransitions.applyResult(tx, id, vm(table, id).phase(), null, true, null));
+            }
+        }
+        c.execute(tx -> {
+            tx.put(dev.nimbo.core.vm.VmDiskSnapshots.stageCreate(tx, vm(table, 4), 0, 1, "s", new int[1]));
+            return VmTransitions.applyOp(tx, 4, VmOp.DISK_SNAPSHOT_CREATE, VmTransitions.Requester.SYSTEM, null);
+        });
+        c.execute(tx -> VmTransitions.applyOp(tx, 5, VmOp.POWEROFF, VmTransitions.Requester.SYSTEM, null));
+        c.execute(tx -> VmTransitions.applyResult(tx, 5, vm(table, 5).phase(), null, true, null));
+        c.execute(tx -> {
+            tx.put(dev.nimbo.core.vm.VmDiskResize.stage(tx, vm(table, 5), 0, 0, 300));
+            return VmTransitions.applyOp(tx, 5, VmOp.DISK_RESIZE, VmTransitions.Requester.SYSTEM, null);
+        });
+        assertThat(List.of(4, 5)).extracting(id -> vm(table, id).lcmState())
+                .containsExactly(LcmState.DISK_SNAPSHOT, LcmState.DISK_RESIZE_POWEROFF);
+        return ctx;
+    }
+
+    @Test
+    void interruptedDiskOperationsAreIssuedAgainOrUndone() {
+        ApiContext resumed = interruptedDiskOps();
+        ObjectTable t = (ObjectTable) resumed.view();
+        lifecycle(resumed, false).recover();
+        await().atMost(Duration.ofSeconds(5)).until(() -> vm(t, 4).lcmState() == LcmState.RUNNING
+                && vm(t, 5).state() == VmState.POWEROFF);
+        assertThat(vm(t, 4).diskSnapshots().get(1).size()).isEqualTo(1);
+        assertThat(vm(t, 5).vmTemplate().vectors("DISK").get(0).get("SIZE")).isEqualTo("300");
+
+        ApiContext failed = interruptedDiskOps();
+        ObjectTable f = (ObjectTable) failed.view();
+        lifecycle(failed, true).recover();
+        await().atMost(Duration.ofSeconds(5)).until(() -> vm(f, 4).lcmState() == LcmState.RUNNING
+                && vm(f, 5).state() == VmState.POWEROFF);
+        assertThat(vm(f, 4).diskSnapshots()).isEmpty();
+        assertThat(vm(f, 5).vmTemplate().vectors("DISK").get(0).get("SIZE")).isEqualTo("100");
+        assertThat(vm(f, 5).userTemplate().get("ERROR")).contains(VmLifecycle.RESTART_MESSAGE);
+    }
+
     static VirtualMachine vm(ObjectTable t, int id) {
         return (VirtualMachine) t.get(ObjectType.VM, id);
     }
