@@ -94,6 +94,20 @@ class CliSessionTest {
         assertThat(ok(adminAuth, "user", "show", "carol", "-j").out()).contains("\"NAME\"").contains("carol");
         assertThat(ok(adminAuth, "user", "show", "carol", "-x").out()).contains("<USER>").contains("<NAME>carol</NAME>");
 
+        // Infrastructure: a cluster, a dummy host in it, then taken out of service and back.
+        ok(adminAuth, "cluster", "create", "edge");
+        ok(adminAuth, "host", "create", "edge-01", "--im", "dummy", "--vm", "dummy", "--cluster", "edge");
+        assertThat(ok(adminAuth, "host", "list").out()).contains("edge-01");
+        assertThat(ok(adminAuth, "cluster", "show", "edge").out()).contains("edge");
+        ok(adminAuth, "host", "disable", "edge-01");
+        assertThat(ok(adminAuth, "host", "show", "edge-01", "-x").out()).contains("<STATE>4</STATE>");
+        ok(adminAuth, "host", "enable", "edge-01");
+        Run nonEmpty = nimbo(adminAuth, "cluster", "delete", "edge");
+        assertThat(nonEmpty.exit()).isEqualTo(1);
+        assertThat(nonEmpty.err()).startsWith("nimbo: ").doesNotContain("Exception");
+        ok(adminAuth, "host", "delete", "edge-01");
+        ok(adminAuth, "cluster", "delete", "edge");
+
         ok(adminAuth, "acl", "create", "@100 DOCUMENT/* USE+MANAGE *");
         assertThat(ok(adminAuth, "acl", "list").out()).contains("@100");
         ok(adminAuth, "user", "quota", "carol", "--vms", "5", "--memory", "4g");
