@@ -3,7 +3,6 @@ package dev.nimbo.server.api.image;
 import dev.nimbo.core.auth.Right;
 import dev.nimbo.core.error.ApiException;
 import dev.nimbo.core.error.ErrorCode;
-import dev.nimbo.core.group.Group;
 import dev.nimbo.core.image.Image;
 import dev.nimbo.core.image.ImageQuotas;
 import dev.nimbo.core.image.ImageSnapshots;
@@ -11,11 +10,10 @@ import dev.nimbo.core.image.ImageState;
 import dev.nimbo.core.image.ImageType;
 import dev.nimbo.core.image.Images;
 import dev.nimbo.core.obj.ObjectType;
-import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.quota.Usage;
-import dev.nimbo.core.user.User;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
+import dev.nimbo.server.api.shared.SharedMethods;
 import dev.nimbo.server.storage.StorageManager;
 import dev.nimbo.server.storage.StorageManager.SnapshotOp;
 
@@ -128,50 +126,11 @@ final class ImageActions {
 
     /** chown with the datastore quota (IMAGES and SIZE) moved from the old owner and group to the new ones. */
     static Object chown(Call call) {
-        call.params().arity(3, 3);
-        int id = call.params().integer(0);
-        int newUid = call.params().integer(1);
-        int newGid = call.params().integer(2);
-        if (newUid < -1 || newGid < -1) {
-            throw ApiException.api("[" + call.method() + "] Wrong user or group ID.");
-        }
-        return call.write(tx -> {
-            Image img = tx.require(ObjectType.IMAGE, id);
-            call.authorize(Right.MANAGE, img);
-            int uid = img.uid();
-            String uname = img.uname();
-            int gid = img.gid();
-            String gname = img.gname();
-            if (newUid >= 0) {
-                User u = tx.require(ObjectType.USER, newUid);
-                if (!call.subject().isOneadmin()) {
-                    call.authorize(Right.MANAGE, u);
-                }
-                uid = u.id();
-                uname = u.name();
-            }
-            if (newGid >= 0) {
-                Group g = tx.require(ObjectType.GROUP, newGid);
-                if (!call.subject().isOneadmin()) {
-                    call.authorize(Right.USE, g);
-                }
-                gid = g.id();
-                gname = g.name();
-            }
-            if (uid != img.uid()) {
-                PoolObject clash = tx.byName(ObjectType.IMAGE, uid, img.name());
-                if (clash != null) {
-                    throw ApiException.action("[" + call.method() + "] NAME is already taken by IMAGE " + clash.id()
-                            + ".", id);
-                }
-            }
-            if (uid != img.uid() || gid != img.gid()) {
-                Usage u = ImageQuotas.of(img);
-                ImageQuotas.release(tx, img.uid(), img.gid(), u);
-                ImageQuotas.charge(tx, call.subject().uid(), uid, gid, u);
-            }
-            tx.put(img.withOwner(uid, uname, gid, gname));
-            return id;
+        return SharedMethods.chown(call, ObjectType.IMAGE, (tx, c, before, uid, gid) -> {
+            Image img = (Image) before;
+            Usage u = ImageQuotas.of(img);
+            ImageQuotas.release(tx, img.uid(), img.gid(), u);
+            ImageQuotas.charge(tx, c.subject().uid(), uid, gid, u);
         });
     }
 

@@ -35,7 +35,7 @@ public final class SharedMethods {
         r.register(prefix + ".info", c -> info(c, type));
         r.register(prefix + ".update", c -> updateTemplate(c, type, Right.MANAGE));
         r.register(prefix + ".chmod", c -> chmod(c, type));
-        r.register(prefix + ".chown", c -> chown(c, type));
+        r.register(prefix + ".chown", c -> chown(c, type, OwnerMove.NOTHING));
         r.register(prefix + ".rename", c -> rename(c, type));
         r.register(prefix + ".lock", c -> lock(c, type));
         r.register(prefix + ".unlock", c -> unlock(c, type));
@@ -112,7 +112,19 @@ public final class SharedMethods {
         });
     }
 
-    static Object chown(Call call, ObjectType type) {
+    /** What moves with an object to its new owner besides the object itself, e.g. the quota usage it holds. */
+    @FunctionalInterface
+    public interface OwnerMove {
+        OwnerMove NOTHING = (tx, call, before, uid, gid) -> { };
+
+        void apply(Transaction tx, Call call, SharedObject<?> before, int newUid, int newGid);
+    }
+
+    /**
+     * chown(id, uid, gid), -1 keeping the current user or group: MANAGE on the object, and for non-admins MANAGE on
+     * the new user and USE on the new group; {@code move} runs when the owner or group actually changes.
+     */
+    public static Object chown(Call call, ObjectType type, OwnerMove move) {
         call.params().arity(3, 3);
         int id = call.params().integer(0);
         int newUid = call.params().integer(1);
@@ -149,6 +161,9 @@ public final class SharedMethods {
                     throw ApiException.action("[" + call.method() + "] NAME is already taken by "
                             + type.xmlRoot() + " " + clash.id() + ".", id);
                 }
+            }
+            if (uid != o.uid() || gid != o.gid()) {
+                move.apply(tx, call, o, uid, gid);
             }
             tx.put(o.withOwner(uid, uname, gid, gname));
             return id;

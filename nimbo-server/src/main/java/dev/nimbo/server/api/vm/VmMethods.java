@@ -4,7 +4,6 @@ import dev.nimbo.core.auth.Right;
 import dev.nimbo.core.datastore.Datastore;
 import dev.nimbo.core.error.ApiException;
 import dev.nimbo.core.error.ErrorCode;
-import dev.nimbo.core.group.Group;
 import dev.nimbo.core.host.Host;
 import dev.nimbo.core.host.HostState;
 import dev.nimbo.core.obj.ObjectType;
@@ -384,46 +383,14 @@ public final class VmMethods {
 
     /** As the shared chown, and the VM's quota usage moves from the old owner and group to the new ones. */
     static Object chown(Call call) {
-        call.params().arity(3, 3);
-        int id = call.params().integer(0);
-        int newUid = call.params().integer(1);
-        int newGid = call.params().integer(2);
-        if (newUid < -1 || newGid < -1) {
-            throw ApiException.api("[" + call.method() + "] Wrong user or group ID.");
-        }
-        return call.write(tx -> {
-            VirtualMachine vm = tx.require(ObjectType.VM, id);
-            call.authorize(Right.MANAGE, vm);
-            int uid = vm.uid();
-            String uname = vm.uname();
-            int gid = vm.gid();
-            String gname = vm.gname();
-            if (newUid >= 0) {
-                User u = tx.require(ObjectType.USER, newUid);
-                if (!call.subject().isOneadmin()) {
-                    call.authorize(Right.MANAGE, u);
-                }
-                uid = u.id();
-                uname = u.name();
+        return SharedMethods.chown(call, ObjectType.VM, (tx, c, before, uid, gid) -> {
+            VirtualMachine vm = (VirtualMachine) before;
+            Usage u = VmQuotas.held(vm, vm.phase());
+            if (dev.nimbo.core.vm.VmStateMachine.holdsResources(vm.phase())) {
+                u = u.plus(VmResources.usage(vm));
             }
-            if (newGid >= 0) {
-                Group g = tx.require(ObjectType.GROUP, newGid);
-                if (!call.subject().isOneadmin()) {
-                    call.authorize(Right.USE, g);
-                }
-                gid = g.id();
-                gname = g.name();
-            }
-            if (uid != vm.uid() || gid != vm.gid()) {
-                Usage u = VmQuotas.held(vm, vm.phase());
-                if (dev.nimbo.core.vm.VmStateMachine.holdsResources(vm.phase())) {
-                    u = u.plus(VmResources.usage(vm));
-                }
-                VmQuotas.release(tx, vm.uid(), vm.gid(), u);
-                VmQuotas.charge(tx, call.subject().uid(), uid, gid, u, true);
-            }
-            tx.put(vm.withOwner(uid, uname, gid, gname));
-            return id;
+            VmQuotas.release(tx, vm.uid(), vm.gid(), u);
+            VmQuotas.charge(tx, c.subject().uid(), uid, gid, u, true);
         });
     }
 
