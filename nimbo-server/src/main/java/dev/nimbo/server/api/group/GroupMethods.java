@@ -17,6 +17,7 @@ import dev.nimbo.core.user.User;
 import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
+import dev.nimbo.server.api.QuotaPools;
 import dev.nimbo.server.api.Templates;
 import dev.nimbo.server.api.shared.SharedMethods;
 import java.util.ArrayList;
@@ -193,20 +194,7 @@ public final class GroupMethods {
                 groups.add(o);
             }
         }
-        XmlWriter w = new XmlWriter(new StringBuilder(512 * (groups.size() + 1)));
-        w.open("GROUP_POOL");
-        for (PoolObject o : groups) {
-            w.open("GROUP");
-            ((Group) o).writeBody(w);
-            w.close("GROUP");
-        }
-        for (PoolObject o : groups) {
-            w.open("QUOTAS").element("ID", o.id());
-            ((Group) o).quotas().writeXml(w);
-            w.close("QUOTAS");
-        }
-        call.ctx().defaultGroupQuotas().writeXml(w);
-        w.close("GROUP_POOL");
-        return w.toString();
+        return QuotaPools.write("GROUP_POOL", "GROUP", groups, (o, w) -> ((Group) o).writeBody(w),
+                o -> ((Group) o).quotas(), call.ctx().defaultGroupQuotas());
     }
 }

@@ -18,6 +18,7 @@ import dev.nimbo.core.user.User;
 import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
+import dev.nimbo.server.api.QuotaPools;
 import dev.nimbo.server.api.PoolQuery;
 import dev.nimbo.server.api.Templates;
 import dev.nimbo.server.api.shared.SharedMethods;
@@ -385,21 +386,8 @@ public final class UserMethods {
     static Object poolInfo(Call call) {
         call.params().arity(0, 0);
         List<PoolObject> users = PoolQuery.visible(call, ObjectType.USER);
-        XmlWriter w = new XmlWriter(new StringBuilder(512 * (users.size() + 1)));
-        w.open("USER_POOL");
-        for (PoolObject o : users) {
-            w.open("USER");
-            ((User) o).writeBody(w);
-            w.close("USER");
-        }
-        for (PoolObject o : users) {
-            w.open("QUOTAS").element("ID", o.id());
-            ((User) o).quotas().writeXml(w);
-            w.close("QUOTAS");
-        }
-        call.ctx().defaultUserQuotas().writeXml(w);
-        w.close("USER_POOL");
-        return w.toString();
+        return QuotaPools.write("USER_POOL", "USER", users, (o, w) -> ((User) o).writeBody(w),
+                o -> ((User) o).quotas(), call.ctx().defaultUserQuotas());
     }
 
 }
