@@ -126,6 +126,7 @@ public final class VmTransitions {
             b.addHistory(History.start(vm.id(), vm.history().size(), h.id(), h.name(), h.clusterId(), h.vmMad(),
                     placement.tmMad(), placement.dsId(), now));
             b.vmTemplate(VmDefinition.sorted(b.vmTemplate().with("TM_MAD_SYSTEM", placement.tmMad())));
+            b.vmTemplate(graphicsPort(tx, vm, h.clusterId(), b.vmTemplate(), migration, s.record()));
         }
         if (s.has(Effect.REVERT_PLACEMENT) && b.history().size() >= 2) {
             List<History> hs = new ArrayList<>(b.history());
@@ -179,6 +180,10 @@ public final class VmTransitions {
         }
         if (s.has(Effect.RESUBMIT)) {
             b.deployId("");
+        }
+        boolean leavesCluster = (after.is(VmState.DONE) || after.is(VmState.UNDEPLOYED)) && !after.equals(before);
+        if (s.has(Effect.RESUBMIT) || leavesCluster) {
+            b.vmTemplate(VncPorts.release(b.vmTemplate()));
         }
         if (s.has(Effect.SNAPSHOT_SUCCEEDED)) {
             b.vmTemplate(VmSnapshots.succeeded(b.vmTemplate()));
@@ -257,6 +262,30 @@ public final class VmTransitions {
             tx.put(next);
         }
         return new Applied(changed ? next : vm, after, s.driver(), s.detached(), changed);
+    }
+
+    /**
+     * The template with the VNC port the VM has in cluster {@code clusterId} (see {@link VncPorts}): a deploy takes
+     * one (a STOPPED VM coming back keeps its own when it is still free); a migration within the cluster keeps it;
+     * one to another cluster keeps it when free there, else a cold migration takes a new one and a live one is
+     * refused.
+     */
+    private static Template graphicsPort(Transaction tx, VirtualMachine vm, int clusterId, Template t,
+                                         boolean migration, VmAction action) {
+        if (!migration) {
+            return VncPorts.assign(tx, vm.id(), clusterId, t);
+        }
+        if (vm.lastHistory() == null || vm.lastHistory().cid() == clusterId) {
+            return t;
+        }
+        try {
+            return VncPorts.assign(tx, vm.id(), clusterId, t);
+        } catch (ApiException taken) {
+            if (action == VmAction.LIVE_MIGRATE) {
+                throw taken;
+            }
+            return VncPorts.assign(tx, vm.id(), clusterId, VncPorts.release(t));
+        }
     }
 
     /**

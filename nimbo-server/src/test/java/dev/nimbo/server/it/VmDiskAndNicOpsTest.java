@@ -379,6 +379,50 @@ class VmDiskAndNicOpsTest {
     }
 
     @Test
+    void vncPortsAreUniqueInTheClusterAndGoBackWhenTheVmLeaves() {
+        String graphics = "\nCPU = 0.1\nMEMORY = 32\nGRAPHICS = [ TYPE = VNC, LISTEN = 0.0.0.0 ]";
+        int a = ok(admin.call("one.vm.allocate", "NAME = " + unique("vnc") + graphics, false)).intValue();
+        int b = ok(admin.call("one.vm.allocate", "NAME = " + unique("vnc") + graphics, false)).intValue();
+        assertThat(vm(admin, a).child("TEMPLATE").child("GRAPHICS").text("PORT", null)).isNull();
+        ok(admin.call("one.vm.deploy", a, host));
+        ok(admin.call("one.vm.deploy", b, host));
+        int portA = awaitVm(admin, a, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1);
+        int portB = awaitVm(admin, b, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1);
+        assertThat(portA).isEqualTo(5900 + a);
+        assertThat(portB).isEqualTo(5900 + b);
+
+        // a VM asking for a port another VM of the cluster has is refused and stays where it was
+        int c = ok(admin.call("one.vm.allocate", "NAME = " + unique("vnc") + "\nCPU = 0.1\nMEMORY = 32\n"
+                + "GRAPHICS = [ TYPE = VNC, PORT = " + portA + " ]", false)).intValue();
+        fails(admin.call("one.vm.deploy", c, host), ACTION, "Requested VNC port already assigned to a VM");
+        assertThat(vm(admin, c).integer("STATE", -1)).isEqualTo(1);
+        ok(admin.call("one.vm.action", "terminate", a));
+        assertThat(awaitVm(admin, a, DONE, 0).child("TEMPLATE").child("GRAPHICS").text("PORT", null)).isNull();
+        ok(admin.call("one.vm.deploy", c, host));
+        assertThat(awaitVm(admin, c, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1))
+                .isEqualTo(portA);
+
+        // undeploying gives the port back; the next deploy takes one again
+        ok(admin.call("one.vm.action", "undeploy", b));
+        assertThat(awaitVm(admin, b, 9, 0).child("TEMPLATE").child("GRAPHICS").text("PORT", null)).isNull();
+        ok(admin.call("one.vm.deploy", b, host));
+        assertThat(awaitVm(admin, b, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1))
+                .isEqualTo(portB);
+
+        // GRAPHICS added to a running VM by updateconf gets a port of the cluster at once
+        int d = ok(admin.call("one.vm.allocate", "NAME = " + unique("vnc") + "\nCPU = 0.1\nMEMORY = 32", false))
+                .intValue();
+        ok(admin.call("one.vm.deploy", d, host));
+        awaitVm(admin, d, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.updateconf", d, "GRAPHICS = [ TYPE = VNC ]", 1));
+        assertThat(awaitVm(admin, d, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1))
+                .isEqualTo(5900 + d);
+        for (int id : new int[] {b, c, d}) {
+            ok(admin.call("one.vm.action", "terminate-hard", id));
+        }
+    }
+
+    @Test
     void updateconfChangesConfigurationAndTellsARunningHypervisor() {
         String fay = unique("fay");
         ok(admin.call("one.user.allocate", fay, "pw", "", List.of()));

@@ -10,6 +10,7 @@ import dev.nimbo.core.vm.VmOp;
 import dev.nimbo.core.vm.VmState;
 import dev.nimbo.core.vm.VmTransitions;
 import dev.nimbo.core.vm.VmUpdateconf;
+import dev.nimbo.core.vm.VncPorts;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.Templates;
@@ -41,7 +42,14 @@ final class VmUpdateconfMethods {
             VirtualMachine vm = tx.require(ObjectType.VM, id);
             call.authorize(VmAction.UPDATECONF.defaultRight(), vm);
             VmUpdateconf.Result r = VmUpdateconf.apply(vm, update, type == 1);
-            tx.put(vm.toBuilder().vmTemplate(r.template()).build());
+            Template t = r.template();
+            // GRAPHICS added to a placed VM: it needs a VNC port of its cluster now, as a deploy would give
+            boolean placed = vm.state() == VmState.ACTIVE || vm.state() == VmState.POWEROFF
+                    || vm.state() == VmState.SUSPENDED;
+            if (placed && vm.lastHistory() != null && VncPorts.needsPort(t)) {
+                t = VncPorts.assign(tx, id, vm.lastHistory().cid(), t);
+            }
+            tx.put(vm.toBuilder().vmTemplate(t).build());
             if (r.contextChanged() && vm.state() == VmState.ACTIVE && vm.lcmState() == LcmState.RUNNING) {
                 return VmTransitions.applyOp(tx, id, VmOp.UPDATECONF, VmMethods.requester(call), null);
             }
