@@ -50,7 +50,9 @@ public enum DriverOp {
     /** A running VM's new configuration (CONTEXT) given to its hypervisor. */
     UPDATE_CONF(Kind.VMM),
     /** A running VM's NIC QoS changed on its hypervisor. */
-    UPDATE_NIC(Kind.VMM);
+    UPDATE_NIC(Kind.VMM),
+    /** A running VM's CPU, VCPU and MEMORY changed by its hypervisor (hot resize). */
+    RESIZE_VM(Kind.VMM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

@@ -53,6 +53,8 @@ public enum VmOp {
     UPDATECONF(VmAction.UPDATECONF),
     /** A running VM's NIC QoS given to its hypervisor, after {@link VmNicUpdate} changed the template. */
     NIC_UPDATE(VmAction.NIC_UPDATE),
+    /** A running VM's new CPU/VCPU/MEMORY given to its hypervisor, after {@link VmTransitions#resize} set them. */
+    HOT_RESIZE(VmAction.RESIZE),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

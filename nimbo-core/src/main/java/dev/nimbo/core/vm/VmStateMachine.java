@@ -95,6 +95,10 @@ public final class VmStateMachine {
          * operations on a placed VM that do not move it.
          */
         CLOSE_COPY_RECORD,
+        /** A hot resize succeeded: the old size kept in RESIZE is forgotten. */
+        HOT_RESIZE_SUCCEEDED,
+        /** A hot resize failed: the VM, its quotas and its host go back to the size kept in RESIZE. */
+        HOT_RESIZE_FAILED,
         /** The pending disk resize succeeded (see {@link VmDiskResize}). */
         DISK_RESIZE_SUCCEEDED,
         /** The pending disk resize failed: the disk has its previous size again. */
@@ -322,6 +326,10 @@ public final class VmStateMachine {
         rule(VmOp.NIC_UPDATE, go(Phase.active(LcmState.HOTPLUG_NIC), DriverOp.UPDATE_NIC, Effect.CLOSE_COPY_RECORD)
                 .withRecord(VmAction.NIC_UPDATE), running);
 
+        // hot resize of a running VM: the hypervisor changes CPU/VCPU/MEMORY through HOTPLUG_RESIZE
+        rule(VmOp.HOT_RESIZE, go(Phase.active(LcmState.HOTPLUG_RESIZE), DriverOp.RESIZE_VM, Effect.CLOSE_COPY_RECORD,
+                Effect.RESCHED_OFF).withRecord(VmAction.RESIZE), running);
+
         // disk save-as: the transfer driver copies the disk out, the VM stays as it was underneath
         rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS), DriverOp.CPDS, Effect.RESCHED_OFF), running);
         rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS_POWEROFF), DriverOp.CPDS), poweroff);
@@ -397,6 +405,9 @@ public final class VmStateMachine {
                 go(poweroff, null, Effect.SAVEAS_FAILED));
         result(LcmState.HOTPLUG_SAVEAS_SUSPENDED, go(suspended, null, Effect.SAVEAS_SUCCEEDED),
                 go(suspended, null, Effect.SAVEAS_FAILED));
+        result(LcmState.HOTPLUG_RESIZE, go(running, null, Effect.HOT_RESIZE_SUCCEEDED),
+                go(running, null, Effect.HOT_RESIZE_FAILED));
+        IN_FLIGHT.put(LcmState.HOTPLUG_RESIZE, DriverOp.RESIZE_VM);
         IN_FLIGHT.put(LcmState.HOTPLUG_SAVEAS, DriverOp.CPDS);
         IN_FLIGHT.put(LcmState.HOTPLUG_SAVEAS_POWEROFF, DriverOp.CPDS);
         IN_FLIGHT.put(LcmState.HOTPLUG_SAVEAS_SUSPENDED, DriverOp.CPDS);
@@ -683,6 +694,7 @@ public final class VmStateMachine {
             case DISK_SAVEAS -> "VM has to be RUNNING, POWEROFF or SUSPENDED to save disks. Current state: " + state
                     + ".";
             case DISK_RESIZE -> "Could not resize disk for VM " + vmId + ", wrong state " + state + ".";
+            case HOT_RESIZE -> "Cannot resize a VM in state " + state;
             case DISK_SNAPSHOT_CREATE -> "Could not create a new snapshot for VM " + vmId + ", wrong state " + state
                     + ".";
             case DISK_SNAPSHOT_REVERT -> "Could not revert to disk snapshot for VM " + vmId + ", wrong state "

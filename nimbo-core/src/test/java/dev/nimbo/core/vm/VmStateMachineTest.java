@@ -47,7 +47,7 @@ class VmStateMachineTest {
             HOTPLUG_EPILOG_POWEROFF, LcmState.DISK_SNAPSHOT, LcmState.DISK_SNAPSHOT_POWEROFF,
             LcmState.DISK_SNAPSHOT_SUSPENDED, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF, LcmState.DISK_SNAPSHOT_DELETE,
             LcmState.DISK_SNAPSHOT_DELETE_POWEROFF, LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, LcmState.DISK_RESIZE,
-            LcmState.DISK_RESIZE_POWEROFF, LcmState.DISK_RESIZE_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS,
+            LcmState.DISK_RESIZE_POWEROFF, LcmState.DISK_RESIZE_UNDEPLOYED, LcmState.HOTPLUG_RESIZE, LcmState.HOTPLUG_SAVEAS,
             LcmState.HOTPLUG_SAVEAS_POWEROFF, LcmState.HOTPLUG_SAVEAS_SUSPENDED);
 
     private static boolean active(Phase p, LcmState... ls) {
@@ -83,7 +83,7 @@ class VmStateMachineTest {
             case DISK_SNAPSHOT_CREATE, DISK_SNAPSHOT_DELETE -> in(p, VmState.POWEROFF, VmState.SUSPENDED)
                     || active(p, RUNNING);
             case DISK_SNAPSHOT_REVERT -> in(p, VmState.POWEROFF);
-            case UPDATECONF, NIC_UPDATE -> active(p, RUNNING);
+            case UPDATECONF, NIC_UPDATE, HOT_RESIZE -> active(p, RUNNING);
             case DISK_SAVEAS -> in(p, VmState.POWEROFF, VmState.SUSPENDED) || active(p, RUNNING);
             case DISK_RESIZE -> in(p, VmState.POWEROFF, VmState.UNDEPLOYED) || active(p, RUNNING);
             case RECOVER_SUCCESS, RECOVER_FAILURE -> in(p, VmState.CLONING_FAILURE)
@@ -302,6 +302,7 @@ class VmStateMachineTest {
                 new R(LcmState.DISK_RESIZE, a(RUNNING), null, a(RUNNING)),
                 new R(LcmState.DISK_RESIZE_POWEROFF, POWEROFF_P, null, POWEROFF_P),
                 new R(LcmState.DISK_RESIZE_UNDEPLOYED, UNDEPLOYED_P, null, UNDEPLOYED_P),
+                new R(LcmState.HOTPLUG_RESIZE, a(RUNNING), null, a(RUNNING)),
                 new R(LcmState.HOTPLUG_SAVEAS, a(RUNNING), null, a(RUNNING)),
                 new R(LcmState.HOTPLUG_SAVEAS_POWEROFF, POWEROFF_P, null, POWEROFF_P),
                 new R(LcmState.HOTPLUG_SAVEAS_SUSPENDED, SUSPENDED_P, null, SUSPENDED_P));

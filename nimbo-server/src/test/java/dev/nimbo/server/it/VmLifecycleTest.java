@@ -469,6 +469,20 @@ class VmLifecycleTest {
         fails(a.call("one.vm.resize", id, "CPU_COST = 3", false), AUTHORIZATION, "restricted attribute CPU_COST");
         ok(a.call("one.vm.action", "resume", id));
         awaitVm(a, id, ACTIVE, RUNNING);
+        // hot resize: the hypervisor takes the new size; when it fails, size, host usage and quotas go back
+        ok(a.call("one.vm.resize", id, "MEMORY = 320", false));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(a, id).child("TEMPLATE").text("MEMORY").equals("320")
+                && vm(a, id).integer("LCM_STATE", -1) == RUNNING);
+        assertThat(host(h).child("HOST_SHARE").longValue("MEM_USAGE", -1)).isEqualTo(320 * 1024);
+        ok(admin.call("one.host.update", h, "DUMMY_FAIL = resize_vm", 1));
+        ok(a.call("one.vm.resize", id, "MEMORY = 384", false));
+        XmlNode failed = awaitVm(a, id, ACTIVE, RUNNING);
+        assertThat(failed.child("TEMPLATE").text("MEMORY")).isEqualTo("320");
+        assertThat(failed.child("TEMPLATE").child("RESIZE")).isNull();
+        assertThat(failed.child("USER_TEMPLATE").text("ERROR")).contains("resize_vm");
+        assertThat(host(h).child("HOST_SHARE").longValue("MEM_USAGE", -1)).isEqualTo(320 * 1024);
+        assertThat(ok(admin.call("one.user.info", aliceId)).stringValue()).contains("<MEMORY_USED>320</MEMORY_USED>");
+        ok(admin.call("one.host.update", h, "DUMMY_FAIL = \"\"", 1));
         ok(a.call("one.vm.rename", id, "renamed-by-alice"));
         ok(a.call("one.vm.update", id, "NOTE = mine", 1));
 

@@ -298,8 +298,8 @@ public final class VmMethods {
     // ------------------------------------------------------------------ resize
 
     /**
-     * one.vm.resize(id, template with CPU/VCPU/MEMORY, enforce): quotas move with the new size, and a powered-off
-     * VM's host capacity too (only administrators may overcommit it).
+     * one.vm.resize(id, template with CPU/VCPU/MEMORY, enforce): quotas move with the new size, and a placed
+     * VM's host capacity too (only administrators may overcommit it); a running VM is resized by its hypervisor.
      */
     static Object resize(Call call) {
         call.params().arity(2, 3);
@@ -315,12 +315,10 @@ public final class VmMethods {
         float cpu = number(t.get("CPU"), "CPU must be a positive float or integer value.");
         int vcpu = (int) number(t.get("VCPU"), "VCPU must be a positive integer value.");
         long memory = (long) number(t.get("MEMORY"), "MEMORY must be a positive integer value.");
-        return call.write(tx -> {
+        return step(call, tx -> {
             VirtualMachine vm = tx.require(ObjectType.VM, id);
             call.authorize(VmAction.RESIZE.defaultRight(), vm);
-            History h = vm.lastHistory();
-            VmTransitions.resize(tx, id, cpu, vcpu, memory, enforce, requester(call), h == null ? "" : h.vmMad());
-            return id;
+            return VmTransitions.resize(tx, id, cpu, vcpu, memory, enforce, requester(call));
         });
     }
 
