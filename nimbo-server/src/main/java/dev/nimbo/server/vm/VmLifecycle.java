@@ -1,6 +1,7 @@
 package dev.nimbo.server.vm;
 
 import dev.nimbo.core.host.Host;
+import dev.nimbo.core.host.MonitoringStore;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.state.Controller;
@@ -19,6 +20,7 @@ import dev.nimbo.core.vm.VmmDriver;
 import dev.nimbo.drivers.tm.DummyTm;
 import dev.nimbo.drivers.vmm.DummyVmm;
 import dev.nimbo.server.api.ApiContext;
+import dev.nimbo.store.JdbcMonitoringStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +64,8 @@ public final class VmLifecycle implements AutoCloseable {
     private final VmScheduler scheduler;
     private volatile boolean closed;
 
-    VmLifecycle(ApiContext ctx, List<VmmDriver> vmmList, List<TransferDriver> tmList, VmSettings settings) {
+    VmLifecycle(ApiContext ctx, List<VmmDriver> vmmList, List<TransferDriver> tmList, VmSettings settings,
+                MonitoringStore monitoringHistory) {
         this.ctx = ctx;
         Map<String, VmmDriver> v = new TreeMap<>();
         vmmList.forEach(d -> v.put(d.name(), d));
@@ -72,7 +75,7 @@ public final class VmLifecycle implements AutoCloseable {
         this.tms = Map.copyOf(t);
         this.settings = settings;
         this.queue = new VmDriverQueue(settings.driverTimeout());
-        this.monitor = new VmMonitor(ctx, this.vmms, settings);
+        this.monitor = new VmMonitor(ctx, this.vmms, settings, monitoringHistory);
         this.scheduler = new VmScheduler(ctx, this, settings);
     }
 
@@ -80,7 +83,8 @@ public final class VmLifecycle implements AutoCloseable {
     public static VmLifecycle start(ApiContext ctx) {
         return RUNNING.computeIfAbsent(ctx.controller(), c -> {
             VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm()), List.of(new DummyTm()),
-                    VmSettings.fromEnvironment());
+                    VmSettings.fromEnvironment(), JdbcMonitoringStore.open(ctx.config().effectiveDbUrl(),
+                    JdbcMonitoringStore.Kind.VMS));
             l.recover();
             l.monitor.start();
             l.scheduler.start();

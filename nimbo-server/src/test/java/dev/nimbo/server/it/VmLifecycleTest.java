@@ -712,8 +712,30 @@ class VmLifecycleTest {
         assertThat(running.child("HISTORY_RECORDS").all("HISTORY")).hasSize(1);
         assertThat(host(h).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isEqualTo(1);
         ok(admin.call("one.host.update", h, "DUMMY_LATENCY = 10ms", 1));
+
+        // the VM's monitoring history is kept in the database: a restart keeps every record
+        await().atMost(Duration.ofSeconds(15)).until(() -> monitoringRecords(ok(admin.call("one.vm.monitoring", id))
+                .stringValue()) >= 2);
+        int before = monitoringRecords(ok(admin.call("one.vm.monitoring", id)).stringValue());
+        nimbod.stop();
+        nimbod.restart();
+        admin = nimbod.client();
+        assertThat(monitoringRecords(ok(admin.call("one.vm.monitoring", id)).stringValue()))
+                .isGreaterThanOrEqualTo(before);
+        String latest = ok(admin.call("one.vmpool.monitoring", -2, 0)).stringValue();
+        assertThat(latest).contains("<ID>" + id + "</ID>");
+        assertThat(monitoringRecords(latest)).isEqualTo(XmlNode.parse(latest).all("MONITORING").stream()
+                .map(m -> m.text("ID")).distinct().count());
+
         ok(admin.call("one.vm.action", "terminate-hard", id));
         awaitVm(admin, id, DONE, 0);
         assertThat(host(h).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isZero();
+        // a VM that is done leaves no history behind
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ok(admin.call("one.vmpool.monitoring", -2, -1))
+                .stringValue().contains("<ID>" + id + "</ID>"));
+    }
+
+    private static int monitoringRecords(String data) {
+        return XmlNode.parse(data).all("MONITORING").size();
     }
 }
