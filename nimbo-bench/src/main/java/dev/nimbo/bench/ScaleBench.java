@@ -360,80 +360,14 @@ final class ScaleBench implements Callable<Integer> {
 
     private void report(PrintStream out) {
         out.println();
-        out.println("set-up: " + describe(setup));
+        out.println("set-up: " + MixReport.describe(setup));
         if (!daemon.isEmpty()) {
-            out.println("daemon: " + describe(daemon));
+            out.println("daemon: " + MixReport.describe(daemon));
         }
-        out.printf(Locale.ROOT, "%-36s %-18s %9s %9s %9s %9s %9s %7s%n", "run", "method", "requests", "rate/s",
-                "p50 ms", "p99 ms", "max ms", "errors");
-        for (Mix.Run r : runs) {
-            double all = 0;
-            for (var e : r.latencies().entrySet()) {
-                Latencies l = e.getValue();
-                Mix.Stats s = r.stats().get(e.getKey());
-                all += l.count() / r.seconds();
-                out.printf(Locale.ROOT, "%-36s %-18s %9d %9.1f %9.3f %9.3f %9.3f %7d%n", r.name(), e.getKey(),
-                        l.count(), l.count() / r.seconds(), l.percentileMs(50), l.percentileMs(99),
-                        l.percentileMs(100), s.errors);
-                if (s.firstError != null) {
-                    out.println("    first error: " + s.firstError);
-                }
-            }
-            out.printf(Locale.ROOT, "%-36s %-18s %9d %9.1f%s%n", r.name(), "(all)", r.requests(), all,
-                    r.lost() > 0 ? "  (" + r.lost() + " requests never finished)" : "");
-        }
-    }
-
-    private static String describe(Map<String, Object> m) {
-        StringBuilder b = new StringBuilder();
-        m.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append('=').append(format(v)));
-        return b.toString();
-    }
-
-    private static String format(Object v) {
-        return v instanceof Double d ? String.format(Locale.ROOT, "%.2f", d) : String.valueOf(v);
+        MixReport.table(out, runs);
     }
 
     private String toJson() {
-        StringBuilder b = new StringBuilder(4096).append("{\n  \"benchmark\": \"scale\",\n  \"setup\": ")
-                .append(jsonObject(setup)).append(",\n  \"daemon\": ").append(jsonObject(daemon))
-                .append(",\n  \"runs\": [");
-        String sep = "";
-        for (Mix.Run r : runs) {
-            b.append(sep).append("\n    {\"name\": \"").append(r.name()).append("\", \"targetRate\": ")
-                    .append(jsonValue(r.targetRate())).append(", \"seconds\": ").append(jsonValue(r.seconds()))
-                    .append(", \"requests\": ").append(r.requests()).append(", \"errors\": ").append(r.errors())
-                    .append(", \"lost\": ").append(r.lost()).append(", \"methods\": {");
-            String msep = "";
-            for (var e : r.latencies().entrySet()) {
-                Latencies l = e.getValue();
-                b.append(msep).append("\n      \"").append(e.getKey()).append("\": {\"requests\": ").append(l.count())
-                        .append(", \"rate\": ").append(jsonValue(l.count() / r.seconds()))
-                        .append(", \"p50Ms\": ").append(jsonValue(l.percentileMs(50)))
-                        .append(", \"p99Ms\": ").append(jsonValue(l.percentileMs(99)))
-                        .append(", \"maxMs\": ").append(jsonValue(l.percentileMs(100)))
-                        .append(", \"errors\": ").append(r.stats().get(e.getKey()).errors).append("}");
-                msep = ",";
-            }
-            b.append("}}");
-            sep = ",";
-        }
-        return b.append("\n  ]\n}\n").toString();
-    }
-
-    private static String jsonObject(Map<String, Object> m) {
-        StringBuilder b = new StringBuilder("{");
-        m.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(jsonValue(v)));
-        return b.append('}').toString();
-    }
-
-    private static String jsonValue(Object v) {
-        if (v instanceof Double d) {
-            return d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.3f", d);
-        }
-        if (v instanceof String s) {
-            return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-        }
-        return String.valueOf(v);
+        return MixReport.json("scale", Map.of("setup", setup, "daemon", daemon), runs);
     }
 }
