@@ -83,6 +83,10 @@ final class ScaleBench implements Callable<Integer> {
             + "Default: ${DEFAULT-VALUE}")
     int monitorRate = 60;
 
+    @Option(names = "--vmpool-page", description = "VMs per one.vmpool.info of the mix: 0 lists them all (as "
+            + "OpenNebula's figures), N asks for a random ID range of N VMs (a paged listing). Default: ${DEFAULT-VALUE}")
+    int vmpoolPage = 0;
+
     @Option(names = "--db", description = "JDBC URL of the daemon's database (e.g. PostgreSQL); default its "
             + "embedded SQLite.")
     String db;
@@ -191,6 +195,7 @@ final class ScaleBench implements Callable<Integer> {
         setup.put("instantiateSeconds", instantiated);
         setup.put("instantiateRate", vms / instantiated);
         setup.put("placement", placement);
+        setup.put("vmpoolPage", vmpoolPage);
         if (placement.equals("manual")) {
             inParallel(vms, (conn, i) -> conn.call(RawRpcConnection.encode("one.vm.deploy",
                     List.of(session, vmIds[i], hostIds[i % hostIds.length], false, -1))));
@@ -220,8 +225,7 @@ final class ScaleBench implements Callable<Integer> {
                 new Mix.Method(HOST_INFO, 30, () -> RawRpcConnection.encode(HOST_INFO, List.of(session, random(hostIds)))),
                 new Mix.Method(HOSTPOOL_INFO, 20, () -> RawRpcConnection.encode(HOSTPOOL_INFO, List.of(session))),
                 new Mix.Method(VM_INFO, 30, () -> RawRpcConnection.encode(VM_INFO, List.of(session, random(vmIds)))),
-                new Mix.Method(VMPOOL_INFO, 20, () -> RawRpcConnection.encode(VMPOOL_INFO,
-                        List.of(session, -2, -1, -1, -1)))), maxInFlight);
+                new Mix.Method(VMPOOL_INFO, 20, this::vmpoolCall)), maxInFlight);
         try (RawRpcConnection c = new RawRpcConnection(endpoint)) {
             setup.put("hostpoolInfoBytes", c.callAndDiscard(RawRpcConnection.encode(HOSTPOOL_INFO, List.of(session))));
             setup.put("vmpoolInfoBytes", c.callAndDiscard(RawRpcConnection.encode(VMPOOL_INFO,
@@ -250,6 +254,15 @@ final class ScaleBench implements Callable<Integer> {
             setup.put("hostMonitoringsDuringRuns", n);
             setup.put("hostMonitoringRate", n / (double) window);
         }
+    }
+
+    /** The mix's one.vmpool.info: every VM, or a random range of {@code --vmpool-page} IDs. */
+    private byte[] vmpoolCall() {
+        if (vmpoolPage <= 0) {
+            return RawRpcConnection.encode(VMPOOL_INFO, List.of(session, -2, -1, -1, -1));
+        }
+        int first = vmIds[ThreadLocalRandom.current().nextInt(Math.max(1, vmIds.length - vmpoolPage))];
+        return RawRpcConnection.encode(VMPOOL_INFO, List.of(session, -2, first, first + vmpoolPage - 1, -1));
     }
 
     private void measureDaemon(BenchDaemon d, int vms) throws Exception {
