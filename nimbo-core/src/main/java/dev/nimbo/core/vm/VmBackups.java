@@ -436,6 +436,17 @@ public final class VmBackups {
         return vm.toBuilder().backups(c, IdSet.without(vm.backupIds(), imageId)).build();
     }
 
+    /** A BACKUP image being deleted: the VM of its VM_ID forgets it ({@link #forget}). */
+    public static void imageDeleted(Transaction tx, Image img) {
+        int vmId = intOr(img.template().get("VM_ID"), -1);
+        if (vmId >= 0 && tx.get(ObjectType.VM, vmId) instanceof VirtualMachine vm) {
+            VirtualMachine next = forget(vm, img.id());
+            if (next != vm) {
+                tx.put(next);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** BACKUP_CONFIG's attributes in name order, as vm.xsd's sequence lists them. */

@@ -126,6 +126,9 @@ public final class DummyDatastoreDriver implements DatastoreDriver, BackupDriver
         boolean fail = failing(ds).contains(op);
         CompletableFuture<T> f = new CompletableFuture<>();
         Runnable finish = () -> {
+            if (f.isDone()) {
+                return; // cancelled or timed out: no effect
+            }
             if (fail) {
                 f.completeExceptionally(new DatastoreDriverException("dummy driver: " + op
                         + " failed as the datastore's DUMMY_FAIL asks"));

@@ -390,6 +390,9 @@ public final class ImageMethods {
                 tx.put(Images.endClone(source, id));
             }
             StorageManager.dropAcls(tx, ObjectType.IMAGE, id);
+            if (img.imageType() == ImageType.BACKUP) {
+                dev.nimbo.core.vm.VmBackups.imageDeleted(tx, img); // out of its VM's BACKUP_IDS, as oned
+            }
             if (img.source().isEmpty()) {
                 StorageManager.drop(tx, img);
                 return false;
