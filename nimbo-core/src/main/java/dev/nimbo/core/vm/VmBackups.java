@@ -235,6 +235,16 @@ public final class VmBackups {
                 .build();
     }
 
+    /**
+     * Refuses (ACTION) a snapshot of a VM whose backups are incremental, as oned: snapshots break the increment
+     * chain. {@code action} is oned's name for it ("snapshot-create", "disk-snapshot-create").
+     */
+    public static void checkSnapshotAllowed(VirtualMachine vm, String action) {
+        if (incremental(vm.backupConfig())) {
+            throw ApiException.action("Action \"" + action + "\" is not compatible with incremental backups", vm.id());
+        }
+    }
+
     // ------------------------------------------------------------------ one backup
 
     /** The chain's image when the next backup adds an increment to it, else -1 (a new image is made). */
@@ -361,7 +371,7 @@ public final class VmBackups {
 
     /**
      * The VM with the disks to restore from {@code backup} marked: disk {@code diskId}, or (-1) every VM disk the
-     * backup holds. ACTION when the backup holds none of them.
+     * backup holds. ACTION when the backup holds none of them (or not that disk).
      */
     public static VirtualMachine markRestore(VirtualMachine vm, Image backup, int incrementId, int diskId) {
         Set<Integer> held = backup.backupDiskIds();
@@ -370,7 +380,7 @@ public final class VmBackups {
         for (Attribute a : vm.vmTemplate().attributes()) {
             if (a instanceof VectorAttribute d && d.name().equals("DISK")) {
                 int id = intOr(d.get("DISK_ID"), -1);
-                boolean take = diskId >= 0 ? id == diskId : held.isEmpty() || held.contains(id);
+                boolean take = (diskId < 0 || id == diskId) && (held.isEmpty() || held.contains(id));
                 if (take) {
                     out.add(d.with(RESTORE_IMAGE, Integer.toString(backup.id()))
                             .with(RESTORE_INCREMENT, Integer.toString(incrementId)));

@@ -277,6 +277,12 @@ class VmBackupTest {
         assertThat(incs.child("INCREMENT").text("TYPE")).isEqualTo("FULL");
         assertThat(incs.child("INCREMENT").text("PARENT_ID")).isEqualTo("-1");
 
+        // snapshots would break the chain (oned refuses them with incremental backups)
+        fails(b.call("one.vm.disksnapshotcreate", id, 0, "s"), ACTION,
+                "Action \"disk-snapshot-create\" is not compatible with incremental backups");
+        fails(b.call("one.vm.snapshotcreate", id, "s"), ACTION,
+                "Action \"snapshot-create\" is not compatible with incremental backups");
+
         // the next backups extend the chain in its own datastore, whatever datastore is named
         ok(admin.call("one.vm.backup", id, 9999, false));
         vm = awaitVm(id, ACTIVE, RUNNING);
