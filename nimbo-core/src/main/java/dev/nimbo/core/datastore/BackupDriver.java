@@ -31,10 +31,20 @@ public interface BackupDriver {
     }
 
     /**
-     * Copies the disks of VM {@code vmId} into the backup datastore as a new backup; {@code parentSource} is the
-     * previous backup of an incremental chain ("" for a full backup or the chain's first).
+     * Copies the disks of VM {@code vmId} into the backup datastore as a new backup, with the VM's XML document
+     * ({@code vmXml}, kept for restoring it into a new template); {@code parentSource} is the previous backup of an
+     * incremental chain ("" for a full backup or the chain's first).
      */
-    CompletableFuture<Saved> backup(Datastore ds, int vmId, List<Disk> disks, String parentSource);
+    CompletableFuture<Saved> backup(Datastore ds, int vmId, List<Disk> disks, String parentSource, String vmXml);
+
+    /** The VM's XML document kept with a backup (its increment {@code incrementId}, -1 the last). */
+    CompletableFuture<String> vmXml(Datastore ds, Image backup, int incrementId);
+
+    /**
+     * Where the content of disk {@code diskId} lies in the backup (its increment {@code incrementId}, -1 the last),
+     * as a SOURCE of the backup datastore that an image datastore's driver can clone from.
+     */
+    String diskSource(Datastore ds, Image backup, int incrementId, int diskId);
 
     /**
      * Writes back the disks of {@code backup} (its increment {@code incrementId}, -1 for the last or a full backup)

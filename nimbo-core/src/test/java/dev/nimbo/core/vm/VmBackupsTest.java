@@ -261,4 +261,44 @@ class VmBackupsTest {
         assertThat(back.toXml()).isEqualTo(xml);
         assertThat(incs.keepLast(5, null, -1)).isSameAs(incs);
     }
+
+    @Test
+    void aRestoredTemplateUsesTheNewImagesAndForgetsThePlacement() {
+        XmlNode vm = XmlNode.parse("<VM><ID>7</ID><TEMPLATE><AUTOMATIC_REQUIREMENTS>x</AUTOMATIC_REQUIREMENTS>"
+                + "<CONTEXT><DISK_ID>2</DISK_ID><ETH0_IP>10.0.0.2</ETH0_IP><HOSTNAME>web</HOSTNAME></CONTEXT>"
+                + "<CPU>1</CPU><DISK><DISK_ID>0</DISK_ID><IMAGE_ID>4</IMAGE_ID><IMAGE>base</IMAGE><SIZE>50</SIZE>"
+                + "<SOURCE>/x</SOURCE><DEV_PREFIX>vd</DEV_PREFIX></DISK><DISK><DISK_ID>1</DISK_ID><TYPE>fs</TYPE>"
+                + "<SIZE>64</SIZE><TARGET>vdb</TARGET></DISK><DISK><DISK_ID>2</DISK_ID><IMAGE_ID>5</IMAGE_ID>"
+                + "<SIZE>9</SIZE></DISK><GRAPHICS><PORT>5907</PORT><TYPE>VNC</TYPE></GRAPHICS><MEMORY>512</MEMORY>"
+                + "<NIC><IP>10.0.0.2</IP><MAC>02:00</MAC><NETWORK>pub</NETWORK><NETWORK_ID>3</NETWORK_ID>"
+                + "<NIC_ID>0</NIC_ID></NIC><VMID>7</VMID></TEMPLATE><USER_TEMPLATE><LABEL>blue</LABEL>"
+                + "</USER_TEMPLATE></VM>");
+        assertThat(VmBackupRestore.vmId(vm)).isEqualTo(7);
+        assertThat(VmBackupRestore.diskSizes(vm)).containsEntry(0, 50L).containsEntry(1, 64L).containsEntry(2, 9L);
+        Template t = VmBackupRestore.template(vm, java.util.Map.of(0, 40), "again", true, false);
+        assertThat(t.get("NAME")).isEqualTo("again");
+        assertThat(t.get("VMID")).isNull();
+        assertThat(t.get("AUTOMATIC_REQUIREMENTS")).isNull();
+        assertThat(t.get("LABEL")).isEqualTo("blue");
+        List<dev.nimbo.core.template.VectorAttribute> disks = t.vectors("DISK");
+        assertThat(disks).hasSize(2); // disk 2 is not in the backup
+        assertThat(disks.get(0).get("IMAGE_ID")).isEqualTo("40");
+        assertThat(disks.get(0).get("DEV_PREFIX")).isEqualTo("vd");
+        assertThat(disks.get(0).get("SOURCE")).isNull();
+        assertThat(disks.get(1).get("TYPE")).isEqualTo("fs");
+        assertThat(disks.get(1).get("SIZE")).isEqualTo("64");
+        assertThat(disks.get(1).get("TARGET")).isNull();
+        var nic = t.vectors("NIC").get(0);
+        assertThat(nic.get("NETWORK")).isEqualTo("pub");
+        assertThat(nic.get("NETWORK_ID")).isNull();
+        assertThat(nic.get("IP")).isNull(); // NO_IP
+        var ctx = t.vectors("CONTEXT").get(0);
+        assertThat(ctx.get("HOSTNAME")).isEqualTo("web");
+        assertThat(ctx.get("ETH0_IP")).isNull();
+        assertThat(ctx.get("DISK_ID")).isNull();
+        assertThat(t.vectors("GRAPHICS").get(0).get("PORT")).isNull();
+        assertThat(VmBackupRestore.template(vm, java.util.Map.of(0, 40), "again", false, true).vectors("NIC")).isEmpty();
+        assertThat(VmBackupRestore.template(vm, java.util.Map.of(0, 40), "again", false, false).vectors("NIC").get(0)
+                .get("IP")).isEqualTo("10.0.0.2");
+    }
 }

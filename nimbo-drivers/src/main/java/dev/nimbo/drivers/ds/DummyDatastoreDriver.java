@@ -33,6 +33,8 @@ public final class DummyDatastoreDriver implements DatastoreDriver, BackupDriver
 
     private final Map<Integer, Long> usedMb = new ConcurrentHashMap<>();
     private final AtomicLong backups = new AtomicLong();
+    /** The VM documents of the backups taken by this driver instance (a dummy keeps nothing across restarts). */
+    private final Map<String, String> vmXmls = new ConcurrentHashMap<>();
 
     @Override
     public String name() {
@@ -94,15 +96,44 @@ public final class DummyDatastoreDriver implements DatastoreDriver, BackupDriver
     // ------------------------------------------------------------------ backups: sizes add up, nothing is copied
 
     @Override
-    public CompletableFuture<BackupDriver.Saved> backup(Datastore ds, int vmId, List<Disk> disks, String parentSource) {
+    public CompletableFuture<BackupDriver.Saved> backup(Datastore ds, int vmId, List<Disk> disks, String parentSource,
+                                                        String vmXml) {
         return later(ds, "backup", () -> {
             long size = 0;
             for (Disk d : disks) {
                 size += d.sizeMb();
             }
             usedMb.merge(ds.id(), size, Long::sum);
-            return new BackupDriver.Saved(ds.basePath() + "/backup-" + vmId + "-" + backups.incrementAndGet(), size);
+            String source = ds.basePath() + "/backup-" + vmId + "-" + backups.incrementAndGet();
+            vmXmls.put(source, vmXml);
+            return new BackupDriver.Saved(source, size);
         });
+    }
+
+    @Override
+    public CompletableFuture<String> vmXml(Datastore ds, Image backup, int incrementId) {
+        return later(ds, "restore", () -> {
+            String xml = vmXmls.get(sourceOf(backup, incrementId));
+            if (xml == null) {
+                throw new DatastoreDriverException("dummy driver: no VM document for backup " + backup.id()
+                        + " (dummy backups live in memory only)");
+            }
+            return xml;
+        });
+    }
+
+    @Override
+    public String diskSource(Datastore ds, Image backup, int incrementId, int diskId) {
+        return sourceOf(backup, incrementId) + "/disk." + diskId;
+    }
+
+    private static String sourceOf(Image backup, int incrementId) {
+        var incs = backup.increments();
+        if (incs.isEmpty()) {
+            return backup.source();
+        }
+        var i = incs.get(incrementId < 0 ? incs.lastId() : incrementId);
+        return i == null ? backup.source() : i.source();
     }
 
     @Override

@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The {@code rsync} backup datastore driver, named after OpenNebula's: backups are directories under the datastore's
- * BASE_PATH on the front-end's disk, {@code BASE_PATH/<vm id>/<random>/disk.<disk id>}, one per backup. Each backup,
+ * BASE_PATH on the front-end's disk, {@code BASE_PATH/<vm id>/<random>/disk.<disk id>} and the VM's {@code vm.xml}, one
+ * per backup. Each backup,
  * increments included, is a complete copy of the disks (Nimbo's disks are plain files without block tracking), so
  * merging the oldest increments of a chain drops their directories and the first kept one stands for the chain.
  * A backup is written to a {@code .part} directory and renamed when complete: a failed or interrupted one leaves
@@ -29,6 +30,8 @@ import java.util.concurrent.CompletableFuture;
 public final class RsyncBackupDriver implements DatastoreDriver, BackupDriver {
     public static final String NAME = "rsync";
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The VM's document kept beside the disks of each backup, as OpenNebula's backups keep vm.xml. */
+    static final String VM_XML = "vm.xml";
 
     private final FsDatastoreDriver fs = new FsDatastoreDriver();
 
@@ -40,7 +43,8 @@ public final class RsyncBackupDriver implements DatastoreDriver, BackupDriver {
     // ------------------------------------------------------------------ backups
 
     @Override
-    public CompletableFuture<Saved> backup(Datastore ds, int vmId, List<Disk> disks, String parentSource) {
+    public CompletableFuture<Saved> backup(Datastore ds, int vmId, List<Disk> disks, String parentSource,
+                                           String vmXml) {
         return Async.run("rsync-backup-" + vmId, () -> {
             Path vmDir = base(ds).resolve(Integer.toString(vmId));
             Files.createDirectories(vmDir);
@@ -67,6 +71,7 @@ public final class RsyncBackupDriver implements DatastoreDriver, BackupDriver {
                         throw new InterruptedException();
                     }
                 }
+                Files.writeString(tmp.resolve(VM_XML), vmXml == null ? "" : vmXml);
                 Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 FsDatastoreDriver.deleteTree(tmp);
@@ -99,6 +104,22 @@ public final class RsyncBackupDriver implements DatastoreDriver, BackupDriver {
             }
             return null;
         });
+    }
+
+    @Override
+    public CompletableFuture<String> vmXml(Datastore ds, Image backup, int incrementId) {
+        return Async.run("rsync-vmxml-" + backup.id(), () -> {
+            Path f = inside(ds, sourceOf(backup, incrementId)).resolve(VM_XML);
+            if (!Files.isRegularFile(f)) {
+                throw new DatastoreDriverException("Backup " + backup.id() + " has no " + VM_XML);
+            }
+            return Files.readString(f);
+        });
+    }
+
+    @Override
+    public String diskSource(Datastore ds, Image backup, int incrementId, int diskId) {
+        return Path.of(sourceOf(backup, incrementId), "disk." + diskId).toString();
     }
 
     @Override

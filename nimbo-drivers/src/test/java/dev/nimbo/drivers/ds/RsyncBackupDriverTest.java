@@ -53,12 +53,15 @@ class RsyncBackupDriverTest {
     @Test
     void backupCopiesEveryDiskAndRestoreWritesItBack() throws Exception {
         BackupDriver.Saved s = get(driver.backup(ds, 7, List.of(new BackupDriver.Disk(0, disk0.toString(), 1),
-                new BackupDriver.Disk(1, disk1.toString(), 1)), ""));
+                new BackupDriver.Disk(1, disk1.toString(), 1)), "", "<VM><ID>7</ID></VM>"));
         Path b = Path.of(s.source());
         assertThat(b.getParent()).isEqualTo(dir.resolve("ds/101/7").toAbsolutePath());
         assertThat(Files.readString(b.resolve("disk.0"))).isEqualTo("zero");
         assertThat(Files.readString(b.resolve("disk.1"))).isEqualTo("one!");
         assertThat(s.sizeMb()).isEqualTo(1);
+        Image full = backupImage(s.source(), BackupIncrements.EMPTY);
+        assertThat(get(driver.vmXml(ds, full, -1))).isEqualTo("<VM><ID>7</ID></VM>");
+        assertThat(driver.diskSource(ds, full, -1, 1)).isEqualTo(b.resolve("disk.1").toString());
 
         Path target = dir.resolve("sys/7/disk.1");
         get(driver.restore(ds, backupImage(s.source(), BackupIncrements.EMPTY), -1,
@@ -73,7 +76,7 @@ class RsyncBackupDriverTest {
     @Test
     void aDiskWithoutFileFailsAndLeavesNothing() throws Exception {
         assertThatThrownBy(() -> get(driver.backup(ds, 7, List.of(new BackupDriver.Disk(0, disk0.toString(), 1),
-                new BackupDriver.Disk(1, "", 1)), ""))).isInstanceOf(ExecutionException.class)
+                new BackupDriver.Disk(1, "", 1)), "", ""))).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(DatastoreDriverException.class)
                 .hasMessageContaining("Cannot back up disk 1: it has no file on this front-end");
         try (Stream<Path> left = Files.list(dir.resolve("ds/101/7"))) {
@@ -92,7 +95,7 @@ class RsyncBackupDriverTest {
         for (String content : List.of("v0", "v1", "v2")) {
             Files.writeString(disk0, content);
             BackupDriver.Saved s = get(driver.backup(ds, 7, List.of(new BackupDriver.Disk(0, disk0.toString(), 1)),
-                    incs.isEmpty() ? "" : incs.get(incs.lastId()).source()));
+                    incs.isEmpty() ? "" : incs.get(incs.lastId()).source(), "<VM/>"));
             incs = incs.add(s.source(), s.sizeMb(), 1);
         }
         Image img = backupImage(incs.get(0).source(), incs);

@@ -219,6 +219,20 @@ public final class StorageManager implements AutoCloseable {
                 "Error cloning from Image " + img.cloningId());
     }
 
+    /**
+     * Copies a disk kept in a backup ({@code diskSource}, a SOURCE of backup datastore {@code backupDs}) into the
+     * just-allocated image (one.image.restore); ends READY or ERROR.
+     */
+    public void restoreFromBackup(int imageId, Datastore backupDs, String diskSource) {
+        Image img = (Image) view().get(ObjectType.IMAGE, imageId);
+        if (img == null || img.state() != ImageState.LOCKED) {
+            return;
+        }
+        Image kept = Image.builder(-1, "backup").datastore(backupDs.id(), backupDs.name()).source(diskSource)
+                .format("raw").build();
+        run(img, COPY_TIMEOUT, (d, ds) -> d.clone(ds, img, backupDs, kept), "Error restoring disk from backup");
+    }
+
     private interface Op {
         CompletableFuture<DatastoreDriver.Stored> start(DatastoreDriver d, Datastore ds);
     }

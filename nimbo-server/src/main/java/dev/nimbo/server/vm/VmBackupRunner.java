@@ -82,7 +82,7 @@ final class VmBackupRunner {
         if (chain >= 0 && view().get(ObjectType.IMAGE, chain) instanceof Image img && !img.increments().isEmpty()) {
             parent = img.increments().get(img.increments().lastId()).source();
         }
-        return d.backup(ds, vm.id(), disks, parent)
+        return d.backup(ds, vm.id(), disks, parent, vm.toXml())
                 .thenApply(s -> new DriverResult(null, s.source() + " " + s.sizeMb()));
     }
 

@@ -354,6 +354,31 @@ class VmBackupTest {
         assertThat(Files.readString(dir.resolve("disk.0"))).startsWith("golden disk content");
         assertThat(bimg.longValue("SIZE", -1)).isEqualTo(1);
 
+        // one.image.restore: new images from the backup's files, and a template using them
+        fails(admin.call("one.image.restore", img, fsDs, ""), ACTION, "Can only restore images of type BACKUP");
+        fails(admin.call("one.image.restore", backup, bds, ""), ACTION, "Destination can be only an image datastore");
+        fails(admin.call("one.image.restore", backup, fsDs, "DISK_ID = 5"), ACTION,
+                "Cannot restore disk 5, it is not part of the backup");
+        String[] restoredIds = ok(admin.call("one.image.restore", backup, fsDs, "NAME = \"web-again\""))
+                .stringValue().split(" ");
+        assertThat(restoredIds).hasSize(2);
+        int tmpl = Integer.parseInt(restoredIds[0]);
+        int copy = Integer.parseInt(restoredIds[1]);
+        await().atMost(Duration.ofSeconds(10)).until(() -> info("one.image.info", copy).integer("STATE", -1) == 1);
+        XmlNode copied = info("one.image.info", copy);
+        assertThat(copied.text("NAME")).isEqualTo("web-again-disk-0");
+        assertThat(copied.integer("TYPE", -1)).isZero();
+        assertThat(Files.readString(Path.of(copied.text("SOURCE")))).startsWith("golden disk content");
+        XmlNode template = info("one.template.info", tmpl);
+        assertThat(template.text("NAME")).isEqualTo("web-again");
+        assertThat(template.child("TEMPLATE").child("DISK").text("IMAGE_ID")).isEqualTo(String.valueOf(copy));
+        assertThat(template.child("TEMPLATE").text("MEMORY")).isEqualTo("64");
+        assertThat(template.child("TEMPLATE").text("VMID", null)).isNull();
+        String[] diskOnly = ok(admin.call("one.image.restore", backup, fsDs, "NAME = single\nDISK_ID = 0"))
+                .stringValue().split(" ");
+        assertThat(diskOnly[0]).isEqualTo("-1");
+        assertThat(info("one.image.info", Integer.parseInt(diskOnly[1])).text("NAME")).isEqualTo("single-disk-0");
+
         // restore only while powered off, from BACKUP images, existing increments and disks
         fails(admin.call("one.vm.restore", id, backup, -1, -1), ACTION, "it must be in poweroff");
         ok(admin.call("one.vm.action", "poweroff", id));

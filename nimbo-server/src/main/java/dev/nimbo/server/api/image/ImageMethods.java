@@ -51,6 +51,7 @@ public final class ImageMethods {
         r.register("one.image.delete", ImageMethods::delete);
         r.register("one.imagepool.info", ImageMethods::poolInfo);
         ImageActions.register(r);
+        ImageRestoreMethods.register(r);
     }
 
     // ------------------------------------------------------------------ allocate
