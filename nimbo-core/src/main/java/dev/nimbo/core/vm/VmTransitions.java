@@ -208,8 +208,17 @@ public final class VmTransitions {
         if (s.has(Effect.SAVEAS_SUCCEEDED) || s.has(Effect.SAVEAS_FAILED)) {
             VmDiskSaveas.settle(tx, b, s.has(Effect.SAVEAS_SUCCEEDED), error);
         }
+        if (s.has(Effect.BACKUP_SUCCEEDED) || s.has(Effect.BACKUP_FAILED)) {
+            VmBackups.settle(tx, vm, b, s.has(Effect.BACKUP_SUCCEEDED));
+        }
+        if (s.has(Effect.RESTORE_SUCCEEDED) || s.has(Effect.RESTORE_FAILED)) {
+            VmBackups.restored(b, s.has(Effect.RESTORE_SUCCEEDED));
+        }
         if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
             VmDiskSaveas.settle(tx, b, false, "The VM saving the disk ended");
+            if (before.isActive(LcmState.BACKUP) || before.isActive(LcmState.BACKUP_POWEROFF)) {
+                VmBackups.settle(tx, vm, b, false); // the reservation of a backup cut short goes back
+            }
             VmSecurityGroups.release(tx, vm);
             b.etime(now);
         }

@@ -73,6 +73,7 @@ public final class VmMethods {
         VmPciMethods.register(r);
         VmHotplugMethods.register(r);
         VmSchedMethods.register(r);
+        VmBackupMethods.register(r);
         r.register("one.template.instantiate", c -> VmInstantiate.instantiate(c, r));
     }
 
@@ -127,6 +128,11 @@ public final class VmMethods {
                 .owner(uid, uname, gid, gname).permissions(DEFAULT_PERMISSIONS).stime(tx.now())
                 .vmTemplate(VmDefinition.sorted(vmTemplate)).userTemplate(p.userTemplate())
                 .schedActions(dev.nimbo.core.vm.VmSchedActions.ids(vmTemplate)).build();
+        try {
+            vm = dev.nimbo.core.vm.VmBackups.atCreate(vm); // BACKUP_CONFIG moves into BACKUPS
+        } catch (ApiException e) {
+            throw ApiException.allocate("virtual machine", e.getMessage());
+        }
         VmTransitions.create(tx, vm, call.subject().uid());
         return id;
     }
