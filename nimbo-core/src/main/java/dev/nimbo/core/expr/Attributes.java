@@ -12,6 +12,11 @@ public interface Attributes {
     /** The first value of the attribute, or null when the object has none. */
     String get(String name);
 
+    /** The attribute as a number, NaN when missing or not numeric; override to skip the text round trip. */
+    default double number(String name) {
+        return Numbers.parse(get(name));
+    }
+
     /** Every value of the attribute (for {@code @>}); empty when none. */
     default List<String> all(String name) {
         String v = get(name);

@@ -129,7 +129,7 @@ public final class Rank {
             if (t.kind() == Kind.NAME || (t.kind() == Kind.QUOTED && !t.text().isEmpty())) {
                 String name = t.text();
                 return a -> {
-                    double v = Numbers.parse(a.get(name));
+                    double v = a.number(name);
                     return v == v ? v : 0;
                 };
             }

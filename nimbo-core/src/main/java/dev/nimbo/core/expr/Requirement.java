@@ -184,17 +184,17 @@ public final class Requirement {
         private static Node numeric(String attr, String op, double x) {
             return switch (op) {
                 case "=" -> a -> {
-                    double v = Numbers.parse(a.get(attr));
+                    double v = a.number(attr);
                     return v == v && v == x;
                 };
                 case "!=" -> a -> {
-                    double v = Numbers.parse(a.get(attr));
+                    double v = a.number(attr);
                     return v == v && v != x;
                 };
-                case ">" -> a -> Numbers.parse(a.get(attr)) > x;
-                case "<" -> a -> Numbers.parse(a.get(attr)) < x;
-                case ">=" -> a -> Numbers.parse(a.get(attr)) >= x;
-                case "<=" -> a -> Numbers.parse(a.get(attr)) <= x;
+                case ">" -> a -> a.number(attr) > x;
+                case "<" -> a -> a.number(attr) < x;
+                case ">=" -> a -> a.number(attr) >= x;
+                case "<=" -> a -> a.number(attr) <= x;
                 default -> a -> {
                     for (String s : a.all(attr)) {
                         if (Numbers.parse(s) == x) {
