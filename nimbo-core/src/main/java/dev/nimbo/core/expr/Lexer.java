@@ -30,6 +30,33 @@ final class Lexer {
     private Lexer() {
     }
 
+    /** A position in a token list: what both parsers walk. */
+    static class Cursor {
+        private final List<Token> tokens;
+        private int i;
+
+        Cursor(String text) {
+            this.tokens = tokens(text);
+        }
+
+        final Token peek() {
+            return tokens.get(i);
+        }
+
+        final Token next() {
+            return tokens.get(i++);
+        }
+
+        /** Consumes the ')' that closes the '(' of {@code open}, or says what stands there instead. */
+        final void close(Token open) {
+            Token close = next();
+            if (!close.is(")")) {
+                throw new ExprException("expected ')' to close the '(' at position " + open.pos() + ", found "
+                        + close.describe(), close.pos());
+            }
+        }
+    }
+
     static List<Token> tokens(String text) {
         List<Token> out = new ArrayList<>();
         int i = 0;

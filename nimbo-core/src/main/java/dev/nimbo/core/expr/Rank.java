@@ -34,7 +34,7 @@ public final class Rank {
         if (text == null || text.isBlank()) {
             return ZERO;
         }
-        Parser p = new Parser(Lexer.tokens(text));
+        Parser p = new Parser(text);
         Node n = p.sum();
         Token t = p.peek();
         if (t.kind() != Kind.END) {
@@ -66,21 +66,12 @@ public final class Rank {
         return text;
     }
 
-    private static final class Parser {
-        private final List<Token> tokens;
-        private int i;
-
-        Parser(List<Token> tokens) {
-            this.tokens = tokens;
+    private static final class Parser extends Lexer.Cursor {
+        Parser(String text) {
+            super(text);
         }
 
-        Token peek() {
-            return tokens.get(i);
-        }
 
-        private Token next() {
-            return tokens.get(i++);
-        }
 
         Node sum() {
             Node left = product();
@@ -115,11 +106,7 @@ public final class Rank {
             }
             if (t.is("(")) {
                 Node n = sum();
-                Token close = next();
-                if (!close.is(")")) {
-                    throw new ExprException("expected ')' to close the '(' at position " + t.pos() + ", found "
-                            + close.describe(), close.pos());
-                }
+                close(t);
                 return n;
             }
             if (t.kind() == Kind.NUMBER) {

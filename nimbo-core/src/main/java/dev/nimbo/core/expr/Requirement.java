@@ -43,7 +43,7 @@ public final class Requirement {
         if (text == null || text.isBlank()) {
             return ALWAYS;
         }
-        Parser p = new Parser(Lexer.tokens(text));
+        Parser p = new Parser(text);
         Node n = p.expr();
         p.expectEnd();
         return new Requirement(text.strip(), n);
@@ -79,21 +79,12 @@ public final class Requirement {
 
     // ------------------------------------------------------------------ parser
 
-    private static final class Parser {
-        private final List<Token> tokens;
-        private int i;
-
-        Parser(List<Token> tokens) {
-            this.tokens = tokens;
+    private static final class Parser extends Lexer.Cursor {
+        Parser(String text) {
+            super(text);
         }
 
-        private Token peek() {
-            return tokens.get(i);
-        }
 
-        private Token next() {
-            return tokens.get(i++);
-        }
 
         void expectEnd() {
             Token t = peek();
@@ -125,11 +116,7 @@ public final class Requirement {
             if (t.is("(")) {
                 next();
                 Node n = expr();
-                Token close = next();
-                if (!close.is(")")) {
-                    throw new ExprException("expected ')' to close the '(' at position " + t.pos() + ", found "
-                            + close.describe(), close.pos());
-                }
+                close(t);
                 return n;
             }
             return comparison();
