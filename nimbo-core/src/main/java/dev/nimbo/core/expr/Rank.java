@@ -2,7 +2,6 @@ package dev.nimbo.core.expr;
 
 import dev.nimbo.core.expr.Lexer.Kind;
 import dev.nimbo.core.expr.Lexer.Token;
-import java.util.List;
 
 /**
  * A RANK expression (SCHED_RANK, SCHED_DS_RANK, a NIC's SCHED_RANK, the default policies) compiled once into a score
