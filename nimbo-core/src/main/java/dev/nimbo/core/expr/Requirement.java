@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 public final class Requirement {
 
     /** The empty requirement: every object matches. */
-    public static final Requirement ALWAYS = new Requirement("", a -> true);
+    public static final Requirement ALWAYS = new Requirement("", a -> true, java.util.Set.of());
 
     /** The compiled form: one node per operator. */
     @FunctionalInterface
@@ -32,10 +32,12 @@ public final class Requirement {
 
     private final String text;
     private final Node root;
+    private final java.util.Set<String> attributes;
 
-    private Requirement(String text, Node root) {
+    private Requirement(String text, Node root, java.util.Set<String> attributes) {
         this.text = text;
         this.root = root;
+        this.attributes = attributes;
     }
 
     /** Parses and compiles {@code text}; null or blank gives {@link #ALWAYS}. */
@@ -46,7 +48,7 @@ public final class Requirement {
         Parser p = new Parser(text);
         Node n = p.expr();
         p.expectEnd();
-        return new Requirement(text.strip(), n);
+        return new Requirement(text.strip(), n, java.util.Set.copyOf(p.names));
     }
 
     /** Null when {@code text} parses, else the parse error (with its position). */
@@ -61,6 +63,11 @@ public final class Requirement {
 
     public boolean test(Attributes a) {
         return root.test(a);
+    }
+
+    /** The attribute names the expression reads (a scheduler may reuse a result while none of them changes). */
+    public java.util.Set<String> attributes() {
+        return attributes;
     }
 
     public boolean isAlways() {
@@ -80,6 +87,8 @@ public final class Requirement {
     // ------------------------------------------------------------------ parser
 
     private static final class Parser extends Lexer.Cursor {
+        final java.util.Set<String> names = new java.util.HashSet<>();
+
         Parser(String text) {
             super(text);
         }
@@ -141,6 +150,7 @@ public final class Requirement {
                         value.pos());
             }
             String attr = name.text();
+            names.add(attr);
             if (value.kind() == Kind.NUMBER) {
                 return numeric(attr, op.text(), Double.parseDouble(value.text()));
             }

@@ -71,6 +71,10 @@ public final class Placer {
     private final Map<Integer, Integer> vmHost;
     private final Map<String, Set<Integer>> roleMembers;
     private Chooser chooser;
+    // per-VM scratch, reused: a cycle places thousands of VMs over the same hosts
+    private final HostSlot[] fits;
+    private final double[] scores;
+    private final boolean[] tried;
 
     /**
      * @param hosts       every host, in ID order
@@ -86,6 +90,9 @@ public final class Placer {
         this.hosts = hosts;
         this.vmHost = vmHost;
         this.roleMembers = roleMembers;
+        this.fits = new HostSlot[hosts.size()];
+        this.scores = new double[hosts.size()];
+        this.tried = new boolean[hosts.size()];
         this.systemDs = new HashMap<>();
         for (DatastoreSlot d : datastores) {
             Datastore ds = d.datastore();
@@ -113,34 +120,49 @@ public final class Placer {
         if (r.problem() != null) {
             return new Unplaced(r.problem());
         }
-        Map<String, TreeSet<Integer>> rejected = new LinkedHashMap<>();
+        Reasons why = new Reasons(r);
+        Prefilter pre = prefilter(r, why);
+        Map<String, Tally> rejected = new LinkedHashMap<>();
         Rank rank = r.rank() != null ? r.rank() : hostPolicy.rank();
-        List<HostSlot> fits = new ArrayList<>();
-        List<Double> scores = new ArrayList<>();
+        HostSlot[] fits = this.fits;
+        double[] scores = this.scores;
+        int n = 0;
         Affinity affinity = affinity(r);
-        for (HostSlot h : hosts) {
-            String why = reject(r, h, affinity, exclude);
-            if (why != null) {
-                rejected.computeIfAbsent(why, k -> new TreeSet<>()).add(h.id());
+        for (int k : pre.hosts()) {
+            HostSlot h = hosts.get(k);
+            String reason = reject(r, h, affinity, exclude, why, pre.requirementDone());
+            if (reason != null) {
+                rejected.computeIfAbsent(reason, x -> new Tally()).add(h.id());
                 continue;
             }
-            fits.add(h);
-            scores.add(rank.score(h));
+            fits[n] = h;
+            scores[n++] = rank.score(h);
         }
-        // best rank first; equal ranks keep host ID order (deterministic)
-        Integer[] order = new Integer[fits.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(scores.get(b), scores.get(a)));
-        Choice choice = chooser == null || fits.isEmpty() ? null : choose(r, fits, scores, order);
-        for (int i : order) {
-            HostSlot h = fits.get(i);
+        Choice choice = chooser == null || n == 0 ? null : choose(r, fits, scores, n);
+        // best rank first (equal ranks: host ID order), by selection: the first candidate nearly always takes it
+        boolean[] tried = this.tried;
+        java.util.Arrays.fill(tried, 0, n, false);
+        for (int left = n; left > 0; left--) {
+            int best = -1;
+            for (int i = 0; i < n; i++) {
+                if (!tried[i] && (best < 0 || scores[i] > scores[best])) {
+                    best = i;
+                }
+            }
+            if (choice != null && left == n) {
+                for (int i = 0; i < n; i++) {
+                    if (fits[i].id() == choice.hostId()) {
+                        best = i;
+                    }
+                }
+            }
+            tried[best] = true;
+            HostSlot h = fits[best];
             DatastoreSlot ds = choice != null && choice.hostId() == h.id() ? chosenDatastore(r, h, choice.dsId())
                     : datastore(r, h);
             if (ds == null) {
                 rejected.computeIfAbsent("no system datastore in its cluster passes SCHED_DS_REQUIREMENTS with "
-                        + r.diskMb() + " MB free", k -> new TreeSet<>()).add(h.id());
+                        + r.diskMb() + " MB free", k -> new Tally()).add(h.id());
                 continue;
             }
             List<PciDevice> devicesAfter = null;
@@ -148,7 +170,7 @@ public final class Placer {
                 try {
                     devicesAfter = epa(r, h);
                 } catch (EpaException e) {
-                    rejected.computeIfAbsent(e.getMessage(), k -> new TreeSet<>()).add(h.id());
+                    rejected.computeIfAbsent(e.getMessage(), k -> new Tally()).add(h.id());
                     continue;
                 }
             }
@@ -157,46 +179,116 @@ public final class Placer {
             vmHost.put(r.id(), h.id());
             return new Placed(h.id(), ds.datastore().id(), ds.datastore().tmMad());
         }
-        return new Unplaced(message(rejected));
+        Map<String, Tally> all = new LinkedHashMap<>(pre.rejected());
+        all.putAll(rejected);
+        return new Unplaced(message(all));
     }
 
-    /** The first filter that rules host {@code h} out for {@code r}, or null when it passes them all. */
-    private String reject(VmRequest r, HostSlot h, Affinity a, int exclude) {
+    /**
+     * The words of each rejection, made once per VM: the filter loop runs for every host and must not build
+     * strings (the same String instance also makes counting by reason cheap).
+     */
+    private record Reasons(String cluster, String automatic, String requirement, String[] pci) {
+        Reasons(VmRequest r) {
+            this("not in the cluster of the VM's images and networks " + r.clusters(),
+                    "does not fulfil AUTOMATIC_REQUIREMENTS: " + r.automatic().text(),
+                    "does not fulfil SCHED_REQUIREMENTS: " + r.requirement().text(),
+                    r.pci().stream().map(p -> "no free PCI device for " + describe(p)).toArray(String[]::new));
+        }
+    }
+
+    private static final String CURRENT_HOST = "the VM's current host";
+    private static final String NOT_USABLE = "host not monitored or disabled";
+    private static final String NO_CPU = "not enough CPU";
+    private static final String NO_MEMORY = "not enough memory";
+    private static final String NO_SYSTEM_DS = "no system datastore in its cluster";
+
+    /**
+     * The hosts that pass the filters that do not change within a cycle (state, AUTOMATIC_REQUIREMENTS, and
+     * SCHED_REQUIREMENTS when it reads no usage attribute), worked out once per distinct pair of expressions: most
+     * VMs of a cycle share them, so each VM then only visits the hosts it may use.
+     */
+    private record Prefilter(int[] hosts, Map<String, Tally> rejected, boolean requirementDone) {
+    }
+
+    /** Host attributes a cycle's plans change: a requirement reading them is evaluated per VM. */
+    private static final Set<String> USAGE = Set.of("CPU_USAGE", "MEM_USAGE", "RUNNING_VMS", "FREE_CPU_ALLOCATABLE",
+            "FREE_MEM_ALLOCATABLE", "FREE_MEM", "CURRENT_VMS");
+
+    private final Map<List<Object>, Prefilter> prefilters = new HashMap<>();
+
+    private Prefilter prefilter(VmRequest r, Reasons why) {
+        boolean automaticStatic = java.util.Collections.disjoint(r.automatic().attributes(), USAGE);
+        boolean requirementStatic = java.util.Collections.disjoint(r.requirement().attributes(), USAGE);
+        if (!automaticStatic) {
+            return new Prefilter(allHosts(), Map.of(), false);
+        }
+        return prefilters.computeIfAbsent(List.of(r.automatic(), requirementStatic ? r.requirement() : Boolean.FALSE),
+                k -> {
+                    Map<String, Tally> rejected = new LinkedHashMap<>();
+                    int[] pass = new int[hosts.size()];
+                    int n = 0;
+                    for (int i = 0; i < hosts.size(); i++) {
+                        HostSlot h = hosts.get(i);
+                        String reason = !h.usable() ? NOT_USABLE : !r.automatic().test(h) ? why.automatic()
+                                : requirementStatic && !r.requirement().test(h) ? why.requirement() : null;
+                        if (reason == null) {
+                            pass[n++] = i;
+                        } else {
+                            rejected.computeIfAbsent(reason, x -> new Tally()).add(h.id());
+                        }
+                    }
+                    return new Prefilter(java.util.Arrays.copyOf(pass, n), rejected, requirementStatic);
+                });
+    }
+
+    private int[] allHosts() {
+        int[] all = new int[hosts.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return all;
+    }
+
+    /** The first per-VM filter that rules host {@code h} out for {@code r}, or null when it passes them all. */
+    private String reject(VmRequest r, HostSlot h, Affinity a, int exclude, Reasons why, boolean requirementDone) {
         if (h.id() == exclude) {
-            return "the VM's current host";
+            return CURRENT_HOST;
         }
         if (!h.usable()) {
-            return "host not monitored or disabled";
+            return NOT_USABLE;
         }
         if (r.clusters() != null && !r.clusters().contains(h.host().clusterId())) {
-            return "not in the cluster of the VM's images and networks " + r.clusters();
+            return why.cluster();
         }
         if (a != null) {
-            String why = a.reject(h);
-            if (why != null) {
-                return why;
+            String no = a.reject(h);
+            if (no != null) {
+                return no;
             }
         }
         // requirements before capacity: "which hosts may it use at all" is the first thing a user asks
-        if (!r.automatic().test(h)) {
-            return "does not fulfil AUTOMATIC_REQUIREMENTS: " + r.automatic().text();
-        }
-        if (!r.requirement().test(h)) {
-            return "does not fulfil SCHED_REQUIREMENTS: " + r.requirement().text();
+        if (!requirementDone) {
+            if (!r.automatic().test(h)) {
+                return why.automatic();
+            }
+            if (!r.requirement().test(h)) {
+                return why.requirement();
+            }
         }
         if (h.freeCpu() < r.cpu()) {
-            return "not enough CPU";
+            return NO_CPU;
         }
         if (h.freeMem() < r.memKb()) {
-            return "not enough memory";
+            return NO_MEMORY;
         }
-        for (VectorAttribute p : r.pci()) {
-            if (PciFit.freeMatching(h.pci(), p) == 0) {
-                return "no free PCI device for " + describe(p);
+        for (int i = 0; i < why.pci().length; i++) {
+            if (PciFit.freeMatching(h.pci(), r.pci().get(i)) == 0) {
+                return why.pci()[i];
             }
         }
         if (!systemDs.containsKey(h.host().clusterId())) {
-            return "no system datastore in its cluster";
+            return NO_SYSTEM_DS;
         }
         return null;
     }
@@ -212,25 +304,15 @@ public final class Placer {
         return b.append(']').toString();
     }
 
-    /** Asks the chooser; its host goes first in {@code order}. */
-    private Choice choose(VmRequest r, List<HostSlot> fits, List<Double> scores, Integer[] order) {
-        List<Candidate> candidates = new ArrayList<>(order.length);
-        for (int i : order) {
-            candidates.add(new Candidate(fits.get(i), scores.get(i)));
+    /** Asks the chooser, listing the candidates best rank first. */
+    private Choice choose(VmRequest r, HostSlot[] fits, double[] scores, int n) {
+        List<Candidate> candidates = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            candidates.add(new Candidate(fits[i], scores[i]));
         }
-        Choice c = chooser.choose(r, candidates);
-        if (c == null) {
-            return null;
-        }
-        for (int k = 0; k < order.length; k++) {
-            if (fits.get(order[k]).id() == c.hostId()) {
-                int chosen = order[k];
-                System.arraycopy(order, 0, order, 1, k);
-                order[0] = chosen;
-                return c;
-            }
-        }
-        return null;
+        // stable: equal ranks keep host ID order
+        candidates.sort((a, b) -> Double.compare(b.rank(), a.rank()));
+        return chooser.choose(r, candidates);
     }
 
     /** The chooser's datastore when it is a usable one of the host's cluster, else the built-in choice. */
@@ -338,32 +420,44 @@ public final class Placer {
 
     // ------------------------------------------------------------------ message
 
-    /** "No host fits: 3 hosts not enough CPU [0,1,2]; 1 host does not fulfil SCHED_REQUIREMENTS: … [3]". */
-    static String message(Map<String, TreeSet<Integer>> rejected) {
+    /** How many hosts one reason ruled out, and the first (lowest) IDs among them. */
+    static final class Tally {
+        private static final int SHOWN = 10;
+        private final int[] first = new int[SHOWN];
+        private int count;
+
+        void add(int hostId) {
+            if (count < SHOWN) {
+                first[count] = hostId;
+            }
+            count++;
+        }
+
+        @Override
+        public String toString() {
+            int[] ids = java.util.Arrays.copyOf(first, Math.min(count, SHOWN));
+            java.util.Arrays.sort(ids);
+            StringBuilder b = new StringBuilder("[");
+            for (int k = 0; k < ids.length; k++) {
+                b.append(k == 0 ? "" : ", ").append(ids[k]);
+            }
+            return b.append(count > SHOWN ? ", …]" : "]").toString();
+        }
+    }
+
+    /** "Cannot dispatch VM: 3 hosts: not enough CPU [0, 1, 2]; 1 host: does not fulfil …". */
+    static String message(Map<String, Tally> rejected) {
         if (rejected.isEmpty()) {
             return "Cannot dispatch VM: no hosts";
         }
         StringBuilder b = new StringBuilder("Cannot dispatch VM: ");
-        boolean first = true;
-        for (Map.Entry<String, TreeSet<Integer>> e : rejected.entrySet()) {
-            b.append(first ? "" : "; ");
-            first = false;
-            int n = e.getValue().size();
-            b.append(n).append(n == 1 ? " host: " : " hosts: ").append(e.getKey()).append(' ').append(ids(e.getValue()));
+        boolean firstReason = true;
+        for (Map.Entry<String, Tally> e : rejected.entrySet()) {
+            b.append(firstReason ? "" : "; ");
+            firstReason = false;
+            int n = e.getValue().count;
+            b.append(n).append(n == 1 ? " host: " : " hosts: ").append(e.getKey()).append(' ').append(e.getValue());
         }
         return b.toString();
-    }
-
-    private static String ids(TreeSet<Integer> ids) {
-        StringBuilder b = new StringBuilder("[");
-        int k = 0;
-        for (int id : ids) {
-            if (k == 10) {
-                b.append(", …");
-                break;
-            }
-            b.append(k++ == 0 ? "" : ", ").append(id);
-        }
-        return b.append(']').toString();
     }
 }

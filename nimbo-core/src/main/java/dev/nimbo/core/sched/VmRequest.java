@@ -44,6 +44,11 @@ public record VmRequest(VirtualMachine vm, long cpu, long memKb, long diskMb, Re
 
     /** The request for {@code vm}, reading its images, networks and VM group from {@code view}. */
     public static VmRequest of(VirtualMachine vm, ObjectsView view) {
+        return of(vm, view, new ExprCache());
+    }
+
+    /** As {@link #of(VirtualMachine, ObjectsView)}, compiling expressions through {@code cache}. */
+    public static VmRequest of(VirtualMachine vm, ObjectsView view, ExprCache cache) {
         HostCapacity.Demand d = HostCapacity.Demand.of(vm);
         Template t = vm.vmTemplate();
         Template u = vm.userTemplate();
@@ -55,15 +60,15 @@ public record VmRequest(VirtualMachine vm, long cpu, long memKb, long diskMb, Re
         Rank dsRank = null;
         String at = "AUTOMATIC_REQUIREMENTS";
         try {
-            automatic = Requirement.compile(automaticRequirements(t));
+            automatic = cache.requirement(automaticRequirements(t));
             at = SchedExpressions.REQUIREMENTS;
-            req = Requirement.compile(u.get(at));
+            req = cache.requirement(u.get(at));
             at = SchedExpressions.RANK;
-            rank = blank(u.get(at)) ? null : Rank.compile(u.get(at));
+            rank = cache.rank(u.get(at));
             at = SchedExpressions.DS_REQUIREMENTS;
-            dsReq = Requirement.compile(u.get(at));
+            dsReq = cache.requirement(u.get(at));
             at = SchedExpressions.DS_RANK;
-            dsRank = blank(u.get(at)) ? null : Rank.compile(u.get(at));
+            dsRank = cache.rank(u.get(at));
         } catch (ExprException e) {
             problem = at + ": " + e.getMessage();
         }
@@ -144,9 +149,5 @@ public record VmRequest(VirtualMachine vm, long cpu, long memKb, long diskMb, Re
         }
         PoolObject o = view.get(ObjectType.VMGROUP, Integer.parseInt(id.strip()));
         return o instanceof VmGroup vg ? vg.constraintsFor(role.strip()) : null;
-    }
-
-    private static boolean blank(String s) {
-        return s == null || s.isBlank();
     }
 }

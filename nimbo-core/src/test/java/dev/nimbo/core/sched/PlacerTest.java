@@ -128,9 +128,9 @@ class PlacerTest {
         Host off = host(3, 0, 400, "").disable();
         List<Host> hosts = List.of(host(0, 0, 100, ""), host(1, 0, 400, "PIN_POLICY = PINNED"), host(2, 0, 50, ""), off);
         Placer.Outcome o = placer("striping", hosts, ds0).place(VmRequest.of(vm(1, "CPU = 2\nMEMORY = 64"), view), -1);
-        assertThat(o).isEqualTo(new Placer.Unplaced("Cannot dispatch VM: 2 hosts: not enough CPU [0, 2]; "
+        assertThat(o).isEqualTo(new Placer.Unplaced("Cannot dispatch VM: "
                 + "1 host: does not fulfil AUTOMATIC_REQUIREMENTS: !(PIN_POLICY = PINNED) [1]; "
-                + "1 host: host not monitored or disabled [3]"));
+                + "1 host: host not monitored or disabled [3]; 2 hosts: not enough CPU [0, 2]"));
         o = placer("striping", hosts, ds0).place(VmRequest.of(vm(1, "CPU = 1\nMEMORY = 64\nSCHED_RANK = \"(\""), view), -1);
         assertThat(((Placer.Unplaced) o).message()).startsWith("SCHED_RANK: syntax error at position 1");
     }

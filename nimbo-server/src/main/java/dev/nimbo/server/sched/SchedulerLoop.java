@@ -61,18 +61,26 @@ public final class SchedulerLoop implements AutoCloseable {
     private static final DateTimeFormatter MESSAGE_TIME = DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss yyyy",
             Locale.ROOT);
 
-    /** What the last cycle did (for tests, logs and the benchmark). */
+    /** What one cycle did, or all cycles so far (for tests, logs and the benchmark). */
     public record CycleStats(int considered, int placed, int unplaced, long decisionNanos, long cycleNanos) {
+        CycleStats plus(CycleStats o) {
+            return new CycleStats(considered + o.considered, placed + o.placed, unplaced + o.unplaced,
+                    decisionNanos + o.decisionNanos, cycleNanos + o.cycleNanos);
+        }
     }
 
     private final ApiContext ctx;
     private final SchedSettings settings;
     private final ExternalScheduler external;
+    private final dev.nimbo.core.sched.ExprCache expressions = new dev.nimbo.core.sched.ExprCache();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private boolean woken;
     private volatile boolean closed;
     private volatile CycleStats last = new CycleStats(0, 0, 0, 0, 0);
+    private volatile CycleStats total = new CycleStats(0, 0, 0, 0, 0);
+    private volatile int cycles;
+    private volatile long longestDecisionNanos;
     private final Thread thread;
 
     private SchedulerLoop(ApiContext ctx, SchedSettings settings) {
@@ -125,6 +133,21 @@ public final class SchedulerLoop implements AutoCloseable {
 
     public CycleStats lastCycle() {
         return last;
+    }
+
+    /** Every cycle that looked at VMs, added up. */
+    public CycleStats totals() {
+        return total;
+    }
+
+    /** Cycles that looked at VMs. */
+    public int cycles() {
+        return cycles;
+    }
+
+    /** The longest single VM decision so far. */
+    public long longestDecisionNanos() {
+        return longestDecisionNanos;
     }
 
     /** Runs a cycle as soon as possible. */
@@ -239,8 +262,12 @@ public final class SchedulerLoop implements AutoCloseable {
         for (VirtualMachine vm : todo) {
             long d0 = System.nanoTime();
             boolean resched = vm.state() != VmState.PENDING;
-            Placer.Outcome out = placer.place(VmRequest.of(vm, view), resched ? vm.hostId() : -1);
-            decisions += System.nanoTime() - d0;
+            Placer.Outcome out = placer.place(VmRequest.of(vm, view, expressions), resched ? vm.hostId() : -1);
+            long took = System.nanoTime() - d0;
+            decisions += took;
+            if (took > longestDecisionNanos) {
+                longestDecisionNanos = took;
+            }
             if (out instanceof Placer.Placed p) {
                 placed++;
                 steps.add(ctx.controller().submit(tx -> lifecycle.stamp(resched ? migrate(tx, vm.id(), p)
@@ -279,6 +306,8 @@ public final class SchedulerLoop implements AutoCloseable {
             }
         }
         last = new CycleStats(todo.size(), placed, todo.size() - placed, decisions, System.nanoTime() - t0);
+        total = total.plus(last);
+        cycles++;
         log.debug("scheduling cycle: {} VMs, {} placed in {} ms ({} µs deciding per VM)", todo.size(), placed,
                 (System.nanoTime() - t0) / 1_000_000, decisions / 1000 / Math.max(1, todo.size()));
         return more;
