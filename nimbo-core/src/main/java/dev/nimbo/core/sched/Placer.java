@@ -104,6 +104,42 @@ public final class Placer {
         }
     }
 
+    /**
+     * Counts a decision of an earlier cycle that the controller has not applied yet (its host in this snapshot
+     * does not list the VM): the host, datastore and VM-group view take it as planned, so this cycle does not hand
+     * the same capacity out twice. The controller re-checks everything anyway; this only avoids refused steps.
+     */
+    public void replay(VmRequest r, Placed p) {
+        for (HostSlot h : hosts) {
+            if (h.id() != p.hostId()) {
+                continue;
+            }
+            if (h.host().vms().contains(r.id())) {
+                return; // applied before this snapshot
+            }
+            List<PciDevice> devicesAfter = null;
+            if (r.needsEpa()) {
+                try {
+                    devicesAfter = epa(r, h);
+                } catch (EpaException e) {
+                    // the plan no longer fits this snapshot: its step will be refused, nothing to count
+                    return;
+                }
+            }
+            h.take(r.id(), r.cpu(), r.memKb(), devicesAfter);
+            for (List<DatastoreSlot> l : systemDs.values()) {
+                for (DatastoreSlot d : l) {
+                    if (d.datastore().id() == p.dsId()) {
+                        d.take(r.diskMb());
+                        break;
+                    }
+                }
+            }
+            vmHost.put(r.id(), h.id());
+            return;
+        }
+    }
+
     /** Lets {@code c} pick among the candidates of each VM (null: the built-in rank decides). */
     public Placer withChooser(Chooser c) {
         this.chooser = c;

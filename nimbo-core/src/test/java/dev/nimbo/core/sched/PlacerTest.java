@@ -141,4 +141,22 @@ class PlacerTest {
         Placer.Outcome o = placer("striping", hosts, ds0).place(VmRequest.of(vm(1, "CPU = 1\nMEMORY = 64"), view), 0);
         assertThat(o).isEqualTo(new Placer.Placed(1, 0, "ssh"));
     }
+
+    @Test
+    void decisionsNotYetAppliedAreCountedOnTheNextSnapshot() {
+        List<Host> hosts = List.of(host(0, 0, 200, ""), host(1, 0, 200, ""));
+        VmRequest first = VmRequest.of(vm(1, "CPU = 2\nMEMORY = 64"), view);
+        Placer.Placed planned = new Placer.Placed(0, 0, "ssh");
+        // the controller has not applied VM 1's deploy: host 0 is full in the new cycle's eyes
+        Placer next = placer("packing", hosts, ds0);
+        next.replay(first, planned);
+        assertThat(place(next, vm(2, "CPU = 2\nMEMORY = 64"))).isEqualTo(1);
+        // applied already (the host lists the VM): nothing is counted twice
+        Host applied = hosts.get(0).withVms(Set.of(1)).withShare(new HostShare(64 * 1024, 200, 8L << 20, 200,
+                8L << 20, 200, 1, 1, HostShare.Disk.EMPTY, List.of(), List.of()));
+        Placer again = placer("packing", List.of(applied, hosts.get(1)), ds0);
+        again.replay(first, planned);
+        assertThat(place(again, vm(3, "CPU = 2\nMEMORY = 64"))).isEqualTo(1);
+        assertThat(place(again, vm(4, "CPU = 2\nMEMORY = 64"))).isEqualTo(-1);
+    }
 }

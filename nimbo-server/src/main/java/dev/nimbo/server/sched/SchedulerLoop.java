@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * re-checks capacity, cores, hugepages and devices against the current state when it applies the step, so a
  * decision made on a stale snapshot fails cleanly (the VM stays PENDING for the next cycle) instead of
  * overbooking. VMs that fit nowhere get a SCHED_MESSAGE in their USER_TEMPLATE naming what ruled the hosts out
- * (rewritten only when the reason changes). The cycle waits for its steps to be applied before the next starts.
+ * (rewritten only when the reason changes). Cycles overlap with the controller: a cycle counts the decisions of
+ * the previous one that are not applied yet as planned on its snapshot (so nothing is handed out twice), and
+ * waits for the cycle before that, so at most two cycles of steps are in flight.
  *
  * <p>One per daemon ({@link #start}, {@link #stop}); the cycle runs on its own thread.
  */
@@ -82,6 +84,13 @@ public final class SchedulerLoop implements AutoCloseable {
     private volatile int cycles;
     private volatile long longestDecisionNanos;
     private final Thread thread;
+
+    /** A decision sent to the controller and not yet applied. */
+    private record InFlight(VmRequest request, Placer.Placed placed) {
+    }
+
+    private final Map<Integer, InFlight> inFlight = new ConcurrentHashMap<>();
+    private List<CompletableFuture<?>> previousSteps = List.of();
 
     private SchedulerLoop(ApiContext ctx, SchedSettings settings) {
         this.ctx = ctx;
@@ -206,6 +215,10 @@ public final class SchedulerLoop implements AutoCloseable {
     /** One cycle; true when it left pending VMs unseen (the per-cycle bound) and the next should follow at once. */
     boolean cycle() {
         long t0 = System.nanoTime();
+        // in-flight decisions first: one that completes after this read is in the host snapshot read below
+        List<InFlight> flying = new ArrayList<>(inFlight.values());
+        Set<Integer> flyingIds = new java.util.HashSet<>();
+        flying.forEach(f -> flyingIds.add(f.request().id()));
         ObjectsView view = ctx.view();
         List<VirtualMachine> todo = new ArrayList<>();
         Map<Integer, Integer> vmHost = new HashMap<>();
@@ -227,11 +240,14 @@ public final class SchedulerLoop implements AutoCloseable {
                     // not a group reference: no constraint
                 }
             }
-            if (vm.state() == VmState.PENDING || (vm.resched() && vm.phase().isActive(LcmState.RUNNING))) {
+            if ((vm.state() == VmState.PENDING || (vm.resched() && vm.phase().isActive(LcmState.RUNNING)))
+                    && !flyingIds.contains(vm.id())) {
                 todo.add(vm);
             }
         }
         if (todo.isEmpty()) {
+            awaitSteps(previousSteps);
+            previousSteps = List.of();
             return false;
         }
         todo.sort(Comparator.comparingInt(SchedulerLoop::priority).reversed().thenComparingInt(VirtualMachine::id));
@@ -254,6 +270,9 @@ public final class SchedulerLoop implements AutoCloseable {
         if (external != null) {
             placer.withChooser(external);
         }
+        for (InFlight f : flying) {
+            placer.replay(f.request(), f.placed());
+        }
         VmLifecycle lifecycle = VmLifecycle.of(ctx);
         List<CompletableFuture<?>> steps = new ArrayList<>();
         Map<Integer, String> messages = new HashMap<>();
@@ -262,7 +281,8 @@ public final class SchedulerLoop implements AutoCloseable {
         for (VirtualMachine vm : todo) {
             long d0 = System.nanoTime();
             boolean resched = vm.state() != VmState.PENDING;
-            Placer.Outcome out = placer.place(VmRequest.of(vm, view, expressions), resched ? vm.hostId() : -1);
+            VmRequest request = VmRequest.of(vm, view, expressions);
+            Placer.Outcome out = placer.place(request, resched ? vm.hostId() : -1);
             long took = System.nanoTime() - d0;
             decisions += took;
             if (took > longestDecisionNanos) {
@@ -270,11 +290,14 @@ public final class SchedulerLoop implements AutoCloseable {
             }
             if (out instanceof Placer.Placed p) {
                 placed++;
+                inFlight.put(vm.id(), new InFlight(request, p));
                 steps.add(ctx.controller().submit(tx -> lifecycle.stamp(resched ? migrate(tx, vm.id(), p)
                         : deploy(tx, vm.id(), p))).whenComplete((work, err) -> {
+                            inFlight.remove(vm.id());
                             if (err != null) {
                                 log.debug("VM {}: scheduled {} to host {} refused: {}", vm.id(),
                                         resched ? "migration" : "deploy", p.hostId(), err.getMessage());
+                                wake(); // the state moved under the decision: look again with the new one
                             } else {
                                 lifecycle.dispatch(work);
                             }
@@ -297,20 +320,25 @@ public final class SchedulerLoop implements AutoCloseable {
                 return null;
             }));
         }
-        // the next cycle must see this one's steps applied, or it would plan on hosts that are already taken
-        for (CompletableFuture<?> f : steps) {
-            try {
-                f.get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // refused steps are logged above; the VM stays PENDING and is looked at again
-            }
-        }
+        // overlap with the controller by one cycle, no more: the next cycle replays this one's decisions
+        awaitSteps(previousSteps);
+        previousSteps = steps;
         last = new CycleStats(todo.size(), placed, todo.size() - placed, decisions, System.nanoTime() - t0);
         total = total.plus(last);
         cycles++;
         log.debug("scheduling cycle: {} VMs, {} placed in {} ms ({} µs deciding per VM)", todo.size(), placed,
                 (System.nanoTime() - t0) / 1_000_000, decisions / 1000 / Math.max(1, todo.size()));
         return more;
+    }
+
+    private static void awaitSteps(List<CompletableFuture<?>> steps) {
+        for (CompletableFuture<?> f : steps) {
+            try {
+                f.get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // refused steps are logged where they complete; the VM stays PENDING and is looked at again
+            }
+        }
     }
 
     /** The deploy step for a decision; null when the VM is no longer PENDING (deployed by hand meanwhile). */

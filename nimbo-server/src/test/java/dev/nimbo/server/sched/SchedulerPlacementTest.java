@@ -436,4 +436,22 @@ class SchedulerPlacementTest {
         assertThat(hostOf(awaitRunning(db2))).isEqualTo(dbHost);
         assertThat(hostOf(awaitRunning(app))).isEqualTo(dbHost);
     }
+
+    @Test
+    void aRescheduledVmMigratesToAnotherHost() {
+        String tag = tag();
+        int h1 = host(tag, "");
+        int vm = allocate(admin, tag, small("mover"));
+        assertThat(hostOf(awaitRunning(vm))).isEqualTo(h1);
+        int h2 = host(tag, "");
+        ok(admin.call("one.vm.action", "resched", vm));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            XmlNode x = vmXml(admin, vm);
+            return x.integer("LCM_STATE", -1) == RUNNING && hostOf(x) == h2;
+        });
+        XmlNode x = vmXml(admin, vm);
+        assertThat(x.text("RESCHED")).isEqualTo("0");
+        assertThat(x.child("HISTORY_RECORDS").all("HISTORY")).hasSize(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hostXml(h1).child("HOST_SHARE").integer("RUNNING_VMS", -1) == 0);
+    }
 }
