@@ -161,8 +161,10 @@ final class ScaleBench implements Callable<Integer> {
             String profile = PROFILES[i % PROFILES.length];
             int id = intResult(conn.call(RawRpcConnection.encode("one.host.allocate",
                     List.of(session, prefix + i, "dummy", "dummy", -1))));
+            // the large telco hosts take pinned VMs: oned's scheduler wants PIN_POLICY = PINNED on such hosts
+            String pinning = profile.equals("telco-large") ? "\nPIN_POLICY = PINNED" : "";
             conn.call(RawRpcConnection.encode("one.host.update",
-                    List.of(session, id, "DUMMY_PROFILE = \"" + profile + "\"", 1)));
+                    List.of(session, id, "DUMMY_PROFILE = \"" + profile + "\"" + pinning, 1)));
             hostIds[i] = id;
             wantCpu.put(id, PROFILE_CPU.get(profile));
         });

@@ -76,6 +76,8 @@ final class VmsBench implements Callable<Integer> {
             if (endpoint == null) {
                 Path dir = Files.createTempDirectory("nimbo-bench-");
                 System.setProperty("nimbo.log.file", dir.resolve("nimbod.log").toString());
+                // this benchmark deploys VMs itself: the placement scheduler must not take them first
+                System.setProperty("nimbo.sched.interval", "0");
                 server = NimboServer.start(new ServerConfig(dir, "127.0.0.1", 0, null, 0,
                         ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 600_000));
                 endpoint = URI.create("http://127.0.0.1:" + server.port() + "/RPC2");

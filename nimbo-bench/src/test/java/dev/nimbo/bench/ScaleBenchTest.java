@@ -17,7 +17,7 @@ class ScaleBenchTest {
     void onePercentRunReportsEverythingWithoutErrors() throws Exception {
         Path json = dir.resolve("scale.json");
         int rc = new CommandLine(new NimboBench()).execute("scale", "--scale", "0.01", "--rates", "20,60",
-                "--seconds", "2", "--saturation-seconds", "2", "--clients", "4", "--placement", "manual",
+                "--seconds", "2", "--saturation-seconds", "2", "--clients", "4",
                 "--data", dir.resolve("data").toString(), "--json", json.toString());
         assertThat(rc).isZero();
         String report = Files.readString(json);

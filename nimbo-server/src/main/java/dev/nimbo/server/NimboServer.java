@@ -90,6 +90,7 @@ public final class NimboServer implements AutoCloseable {
         dev.nimbo.server.storage.StorageManager.start(ctx);
         dev.nimbo.server.monitor.HostMonitor.start(ctx);
         dev.nimbo.server.vm.VmLifecycle.start(ctx);
+        dev.nimbo.server.sched.SchedulerLoop.start(ctx, dev.nimbo.server.sched.SchedSettings.fromEnvironment());
         ApiRegistry registry = new ApiRegistry();
         ApiFamilies.registerAll(registry);
         hooks = dev.nimbo.server.hook.HookManager.start(controller, config.dataDir().resolve("hooks"), clock);
@@ -178,6 +179,7 @@ public final class NimboServer implements AutoCloseable {
         }
         if (controller != null) {
             dev.nimbo.server.monitor.HostMonitor.stop(controller);
+            dev.nimbo.server.sched.SchedulerLoop.stop(controller);
             dev.nimbo.server.vm.VmLifecycle.stop(controller);
             dev.nimbo.server.storage.StorageManager.stop(controller);
             controller.close();

@@ -33,7 +33,10 @@ public final class NimbodProcess implements AutoCloseable {
         this.extraEnv = Map.copyOf(extraEnv);
     }
 
-    /** Starts a daemon on SQLite in dataDir (dbUrl null) or on the given database, and waits until it answers. */
+    /**
+     * Starts a daemon on SQLite in dataDir (dbUrl null) or on the given database, and waits until it answers. Its
+     * placement scheduler is off (NIMBO_SCHED_INTERVAL=0) unless the extra environment turns it on.
+     */
     public static NimbodProcess start(Path dataDir, String dbUrl) throws IOException {
         return start(dataDir, dbUrl, Map.of());
     }
@@ -114,6 +117,8 @@ public final class NimbodProcess implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.put("ONE_AUTH", auth.toString());
         env.put("NIMBO_KDF_ITERATIONS", "1000");
+        // tests place VMs themselves with one.vm.deploy unless they turn the placement scheduler on
+        env.put("NIMBO_SCHED_INTERVAL", "0");
         env.putAll(extraEnv);
         process = pb.start();
         awaitReady(Duration.ofSeconds(60));

@@ -76,16 +76,26 @@ public record NumaNode(int nodeId, List<Core> cores, List<HugePage> hugePages, M
     }
 
     /**
-     * This node updated with a newly reported topology, keeping what VMs use: known cores stay as they are,
-     * new cores are added, hugepage counts and memory size follow the report, usage is kept.
+     * This node updated with a newly reported topology, keeping what VMs use: a known core with the same threads
+     * stays as it is (with its pinned VMs), a core reported with other threads is taken as reported, new cores are
+     * added, and cores no longer reported go unless a VM is pinned to them (a host whose hardware description
+     * changed must not keep ghost cores sharing thread IDs with the new ones); hugepage counts and memory size
+     * follow the report, usage is kept.
      */
     public NumaNode mergeTopology(NumaNode reported) {
-        Map<Integer, Core> byId = new TreeMap<>();
+        Map<Integer, Core> known = new TreeMap<>();
         for (Core c : cores) {
-            byId.put(c.id(), c);
+            known.put(c.id(), c);
         }
+        Map<Integer, Core> byId = new TreeMap<>();
         for (Core c : reported.cores()) {
-            byId.putIfAbsent(c.id(), c);
+            Core old = known.remove(c.id());
+            byId.put(c.id(), old != null && old.threads().equals(c.threads()) ? old : c);
+        }
+        for (Core c : known.values()) {
+            if (c.cpus().matches(".*:\\d+.*")) {
+                byId.put(c.id(), c); // a VM is pinned to it: it stays until the VM leaves
+            }
         }
         Map<Long, HugePage> pages = new TreeMap<>();
         for (HugePage p : hugePages) {

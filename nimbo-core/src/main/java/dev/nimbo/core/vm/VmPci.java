@@ -26,8 +26,7 @@ import java.util.regex.Pattern;
  */
 public final class VmPci {
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]+");
-    private static final List<String> FROM_DEVICE = List.of("ADDRESS", "SHORT_ADDRESS", "BUS", "SLOT", "FUNCTION",
-            "DOMAIN", "NUMA_NODE");
+    private static final List<String> FROM_DEVICE = dev.nimbo.core.epa.PciFit.FROM_DEVICE;
 
     private VmPci() {
     }
@@ -86,7 +85,7 @@ public final class VmPci {
             List<PciDevice> devices = new ArrayList<>(host.share().pciDevices());
             int found = -1;
             for (int i = 0; i < devices.size() && found < 0; i++) {
-                if (devices.get(i).vmid() < 0 && matches(devices.get(i), pci)) {
+                if (devices.get(i).vmid() < 0 && dev.nimbo.core.epa.PciFit.matches(devices.get(i), pci)) {
                     found = i;
                 }
             }
@@ -158,20 +157,6 @@ public final class VmPci {
     /** The VM's PCI devices (each a PCI_DEV of its quota). */
     static int count(VirtualMachine vm) {
         return vm.vmTemplate().vectors("PCI").size();
-    }
-
-    private static boolean matches(PciDevice d, VectorAttribute pci) {
-        String saddr = pci.get("SHORT_ADDRESS");
-        if (saddr != null && !saddr.isBlank()) {
-            return saddr.strip().equalsIgnoreCase(d.get("SHORT_ADDRESS"));
-        }
-        for (String k : List.of("VENDOR", "DEVICE", "CLASS")) {
-            String want = pci.get(k);
-            if (want != null && !want.isBlank() && !want.strip().equalsIgnoreCase(d.get(k))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static HostShare withDevices(HostShare s, List<PciDevice> devices) {

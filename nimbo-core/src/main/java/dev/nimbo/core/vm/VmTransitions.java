@@ -238,7 +238,8 @@ public final class VmTransitions {
         for (int hid : heldBefore) {
             Host h = heldAfter.contains(hid) ? null : (Host) tx.get(ObjectType.HOST, hid);
             if (h != null) {
-                tx.put(VmPci.freeHostDevices(HostCapacity.remove(h, vm.id(), HostCapacity.Demand.of(vm)), vm.id()));
+                Host freed = VmPci.freeHostDevices(HostCapacity.remove(h, vm.id(), HostCapacity.Demand.of(vm)), vm.id());
+                tx.put(dev.nimbo.core.epa.Epa.release(freed, vm.id(), vm.vmTemplate()));
             }
         }
         for (int hid : heldAfter) {
@@ -252,7 +253,23 @@ public final class VmTransitions {
                                 + misfit, vm.id());
                     }
                 }
-                tx.put(HostCapacity.add(h, vm.id(), d));
+                Host added = HostCapacity.add(h, vm.id(), d);
+                if (placement != null) {
+                    // a new placement takes its PCI devices and pinned CPUs, hugepages, NUMA memory here, in the
+                    // same action as the deploy: the single writer is what keeps two VMs off the same core or VF
+                    try {
+                        dev.nimbo.core.epa.Epa.Acquired a = dev.nimbo.core.epa.Epa.acquire(added, vm.id(),
+                                next.vmTemplate());
+                        added = a.host();
+                        if (a.vmTemplate() != next.vmTemplate()) {
+                            next = next.toBuilder().vmTemplate(VmDefinition.sorted(a.vmTemplate())).build();
+                        }
+                    } catch (dev.nimbo.core.epa.EpaException e) {
+                        throw ApiException.action("VM [" + vm.id() + "] does not fit in HOST [" + h.id() + "]. "
+                                + e.getMessage(), vm.id());
+                    }
+                }
+                tx.put(added);
             }
         }
 

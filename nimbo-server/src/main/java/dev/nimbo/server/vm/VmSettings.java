@@ -24,7 +24,8 @@ public record VmSettings(Duration driverTimeout, boolean failOnRestart, Duration
                 Duration.ofMillis((long) (seconds("nimbo.vm.schedInterval", "NIMBO_VM_SCHED_INTERVAL", 5) * 1000)));
     }
 
-    private static String setting(String property, String env) {
+    /** A setting from the system property, else the environment variable; null when neither is set. */
+    public static String setting(String property, String env) {
         String v = System.getProperty(property);
         if (v == null || v.isBlank()) {
             v = System.getenv(env);
@@ -32,7 +33,8 @@ public record VmSettings(Duration driverTimeout, boolean failOnRestart, Duration
         return v == null ? null : v.strip();
     }
 
-    private static double seconds(String property, String env, double dflt) {
+    /** A non-negative number setting; {@code dflt} when unset, negative or not a number. */
+    public static double seconds(String property, String env, double dflt) {
         String v = setting(property, env);
         if (v == null || v.isEmpty()) {
             return dflt;

@@ -110,6 +110,10 @@ public final class VmMethods {
                              String gname) {
         int id = tx.nextId(ObjectType.VM);
         VmDefinition.Parsed p = VmDefinition.parse(t, id);
+        String badExpression = dev.nimbo.core.sched.SchedExpressions.problem(p.userTemplate(), p.vmTemplate());
+        if (badExpression != null) {
+            throw ApiException.allocate("virtual machine", badExpression);
+        }
         Template vmTemplate;
         try {
             vmTemplate = VmResources.acquire(tx, id, call.subject().uid(), uid, gid, p.vmTemplate(),
@@ -164,7 +168,14 @@ public final class VmMethods {
                 }
                 incoming = merge ? t : VmRestrictions.VM.keep(t, vm.userTemplate());
             }
-            tx.put(vm.withTemplate(vm.userTemplate().update(incoming, merge)));
+            Template next = vm.userTemplate().update(incoming, merge);
+            // a scheduling expression that does not parse would leave the VM pending forever: refuse it here
+            String badExpression = dev.nimbo.core.sched.SchedExpressions.problem(next, null);
+            if (badExpression != null) {
+                throw new ApiException(ErrorCode.INTERNAL, "[" + call.method() + "] Cannot update template. "
+                        + badExpression, id);
+            }
+            tx.put(vm.withTemplate(next));
             return id;
         });
     }
@@ -189,27 +200,38 @@ public final class VmMethods {
         if (call.params().has(4) && !call.params().string(4).isBlank()) {
             Templates.parse(call, call.params().string(4)); // extra NIC template: checked, NIC_AUTO not supported yet
         }
-        return step(call, tx -> {
-            VirtualMachine vm = tx.require(ObjectType.VM, id);
-            Host host = tx.require(ObjectType.HOST, hid);
-            if (host.state() == HostState.OFFLINE) {
-                throw ApiException.action("Host is offline, cannot use it to deploy VM", hid);
-            }
-            int dsId = dsParam;
-            History last = vm.lastHistory();
-            if (dsId < 0 && last != null && (last.action() == VmAction.STOP || last.action() == VmAction.UNDEPLOY
-                    || last.action() == VmAction.UNDEPLOY_HARD)) {
-                dsId = last.dsId();
-            }
-            Datastore ds = dsId < 0 ? defaultSystemDs(tx, host) : systemDs(tx, dsId, host);
+        return step(call, tx -> stageDeploy(tx, id, hid, dsParam, enforce, requester(call), call));
+    }
+
+    /**
+     * The deploy step, shared by one.vm.deploy and the scheduler: VM {@code id} to host {@code hid} and system
+     * datastore {@code dsParam} (-1: the one it was stopped or undeployed from, else its cluster's first). With a
+     * {@code call} the caller must be allowed to (ADMIN on the VM by default, MANAGE on the host, USE on the
+     * datastore) and only administrators may overcommit; without one (the scheduler) capacity is always enforced.
+     */
+    public static VmTransitions.Applied stageDeploy(Transaction tx, int id, int hid, int dsParam, boolean enforce,
+                                                    VmTransitions.Requester who, Call call) {
+        VirtualMachine vm = tx.require(ObjectType.VM, id);
+        Host host = tx.require(ObjectType.HOST, hid);
+        if (host.state() == HostState.OFFLINE) {
+            throw ApiException.action("Host is offline, cannot use it to deploy VM", hid);
+        }
+        int dsId = dsParam;
+        History last = vm.lastHistory();
+        if (dsId < 0 && last != null && (last.action() == VmAction.STOP || last.action() == VmAction.UNDEPLOY
+                || last.action() == VmAction.UNDEPLOY_HARD)) {
+            dsId = last.dsId();
+        }
+        Datastore ds = dsId < 0 ? defaultSystemDs(tx, host) : systemDs(tx, dsId, host);
+        if (call != null) {
             call.authorize(VmAction.DEPLOY.defaultRight(), vm);
             call.authorize(Right.MANAGE, host);
             call.authorize(Right.USE, ds);
-            // only administrators may overcommit a host
-            boolean enforced = enforce || !call.subject().isOneadmin();
-            return VmTransitions.applyOp(tx, id, VmOp.DEPLOY, requester(call),
-                    new VmTransitions.Placement(hid, ds.id(), ds.tmMad(), enforced));
-        });
+        }
+        // only administrators may overcommit a host
+        boolean enforced = enforce || call == null || !call.subject().isOneadmin();
+        return VmTransitions.applyOp(tx, id, VmOp.DEPLOY, who,
+                new VmTransitions.Placement(hid, ds.id(), ds.tmMad(), enforced));
     }
 
     private static Datastore defaultSystemDs(Transaction tx, Host host) {
