@@ -10,7 +10,7 @@ import dev.nimbo.core.user.PasswordHasher;
 import dev.nimbo.server.api.ApiContext;
 import dev.nimbo.server.api.ApiFamilies;
 import dev.nimbo.server.api.ApiRegistry;
-import dev.nimbo.server.auth.Authenticator;
+import dev.nimbo.server.auth.AuthBackends;
 import dev.nimbo.server.bootstrap.Bootstrap;
 import dev.nimbo.server.bootstrap.OneadminCredentials;
 import dev.nimbo.server.persist.ObjectDecoders;
@@ -94,7 +94,8 @@ public final class NimboServer implements AutoCloseable {
         ApiFamilies.registerAll(registry);
         hooks = dev.nimbo.server.hook.HookManager.start(controller, config.dataDir().resolve("hooks"), clock);
         dev.nimbo.server.api.hook.HookMethods.register(registry, hooks);
-        RpcPipeline pipeline = new RpcPipeline(registry, new Authenticator(published, hasher, clock), ctx, hooks);
+        RpcPipeline pipeline = new RpcPipeline(registry,
+                AuthBackends.authenticator(config.auth(), published, controller, hasher, clock), ctx, hooks);
         GracefulHandler graceful = new GracefulHandler();
         graceful.setHandler(new RpcHandler(pipeline, config.maxRequestBytes()));
         http.setHandler(graceful);

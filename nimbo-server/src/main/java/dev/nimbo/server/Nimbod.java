@@ -28,6 +28,10 @@ public final class Nimbod implements Callable<Integer> {
     @Option(names = "--max-request-bytes", description = "Largest XML-RPC request accepted. Default: ${DEFAULT-VALUE}")
     int maxRequestBytes = ServerConfig.DEFAULT_MAX_REQUEST_BYTES;
 
+    @Option(names = "--config", description = "Configuration file (YAML: auth drivers, LDAP, TLS; see docs/auth.md). "
+            + "Default: $NIMBO_CONFIG, else DATA/nimbod.yaml when it exists")
+    Path configFile;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Nimbod()).execute(args));
     }
@@ -43,7 +47,14 @@ public final class Nimbod implements Callable<Integer> {
         System.setProperty("nimbo.log.file", dataDir.resolve("nimbod.log").toString());
         java.nio.file.Files.createDirectories(dataDir);
         int iterations = Integer.parseInt(System.getenv().getOrDefault("NIMBO_KDF_ITERATIONS", "600000"));
-        ServerConfig config = new ServerConfig(dataDir, bind, port, db, 0, maxRequestBytes, iterations);
+        ServerConfig config;
+        try {
+            config = new ServerConfig(dataDir, bind, port, db, 0, maxRequestBytes, iterations, authConfig(dataDir));
+        } catch (dev.nimbo.server.config.Section.ConfigException e) {
+            org.slf4j.LoggerFactory.getLogger(Nimbod.class).error("bad configuration: {}", e.getMessage());
+            System.err.println("nimbod: bad configuration: " + e.getMessage());
+            return 2;
+        }
         NimboServer server;
         try {
             server = NimboServer.start(config);
@@ -68,5 +79,22 @@ public final class Nimbod implements Callable<Integer> {
         Runtime.getRuntime().removeShutdownHook(fallback);
         ((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory()).stop();
         return 0;
+    }
+
+    /** The auth section of --config, $NIMBO_CONFIG or DATA/nimbod.yaml; the defaults without a file. */
+    private dev.nimbo.server.auth.AuthConfig authConfig(Path dataDir) {
+        Path file = configFile;
+        if (file == null && System.getenv("NIMBO_CONFIG") != null && !System.getenv("NIMBO_CONFIG").isBlank()) {
+            file = Path.of(System.getenv("NIMBO_CONFIG").strip());
+        }
+        if (file == null && java.nio.file.Files.exists(dataDir.resolve("nimbod.yaml"))) {
+            file = dataDir.resolve("nimbod.yaml");
+        }
+        if (file == null) {
+            return dev.nimbo.server.auth.AuthConfig.defaults();
+        }
+        file = file.toAbsolutePath();
+        var root = dev.nimbo.server.config.Section.of(dev.nimbo.server.config.ConfigFile.read(file));
+        return dev.nimbo.server.auth.AuthConfig.from(root.section("auth"), file.getParent());
     }
 }

@@ -1,13 +1,20 @@
 package dev.nimbo.server;
 
+import dev.nimbo.server.auth.AuthConfig;
 import java.nio.file.Path;
 
 /**
- * How one nimbod runs: where its data lives, where it listens, which database it uses. Immutable.
- * {@code dbUrl} null means the embedded SQLite database {@code dataDir/nimbo.db}.
+ * How one nimbod runs: where its data lives, where it listens, which database it uses, which authentication
+ * drivers it accepts. Immutable. {@code dbUrl} null means the embedded SQLite database {@code dataDir/nimbo.db}.
  */
 public record ServerConfig(Path dataDir, String bindAddress, int port, String dbUrl, int zoneId, int maxRequestBytes,
-                           int passwordIterations) {
+                           int passwordIterations, AuthConfig auth) {
+
+    /** With the default authentication set-up (core, server_cipher, ssh). */
+    public ServerConfig(Path dataDir, String bindAddress, int port, String dbUrl, int zoneId, int maxRequestBytes,
+                        int passwordIterations) {
+        this(dataDir, bindAddress, port, dbUrl, zoneId, maxRequestBytes, passwordIterations, AuthConfig.defaults());
+    }
 
     public static final String VERSION = "7.0.0";
     public static final int DEFAULT_PORT = 2633;
@@ -28,6 +35,6 @@ public record ServerConfig(Path dataDir, String bindAddress, int port, String db
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(dataDir, bindAddress, p, dbUrl, zoneId, maxRequestBytes, passwordIterations);
+        return new ServerConfig(dataDir, bindAddress, p, dbUrl, zoneId, maxRequestBytes, passwordIterations, auth);
     }
 }

@@ -87,32 +87,7 @@ public final class UserMethods {
         // The KDF is slow: run it on the request thread, never on the single writer.
         String stored = isPasswordDriver(driver) ? call.ctx().hasher().hash(password) : password;
         String finalDriver = driver;
-        return call.write(tx -> {
-            PoolObject clash = tx.byName(ObjectType.USER, -1, name);
-            if (clash != null) {
-                throw ApiException.allocate("user", "NAME is already taken by USER " + clash.id() + ".");
-            }
-            Group primary = requireGroup(tx, groups.get(0));
-            int id = tx.nextId(ObjectType.USER);
-            TreeSet<Integer> set = new TreeSet<>();
-            for (int gid : groups) {
-                Group g = requireGroup(tx, gid);
-                set.add(gid);
-                tx.put(g.withUser(id));
-            }
-            tx.put(new User(id, name, primary.id(), primary.name(), set, stored, finalDriver, true, List.of(),
-                    Template.EMPTY.with("TOKEN_PASSWORD", Bootstrap.randomSecret()), QuotaSet.EMPTY));
-            return id;
-        });
-    }
-
-    private static Group requireGroup(Transaction tx, int gid) {
-        Group g = (Group) tx.get(ObjectType.GROUP, gid);
-        if (g == null) {
-            throw new ApiException(ErrorCode.ALLOCATE,
-                    "Error allocating a new user. The array of groups needs to have at least a valid Group ID.", gid);
-        }
-        return g;
+        return call.write(tx -> UserWrites.insert(tx, name, stored, finalDriver, groups));
     }
 
     /** Drivers whose secret is a password Nimbo verifies itself, so it must be valid and is stored hashed. */

@@ -1,0 +1,93 @@
+package dev.nimbo.server.auth.core;
+
+import dev.nimbo.core.user.PasswordHasher;
+import dev.nimbo.core.user.User;
+import dev.nimbo.server.auth.AuthBackend;
+import dev.nimbo.server.auth.AuthFailure;
+import dev.nimbo.server.auth.Credentials;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The built-in password drivers ({@code core}, and {@code server_cipher} for serveradmin): the PASSWORD is a
+ * KDF string. A successful KDF check is cached under a SHA-256 of the secret and stays valid while the stored
+ * password is unchanged, so only the first call of a session pays the KDF. Failed checks always pay it: that is
+ * what makes guessing slow, and also what lets a flood of bad passwords burn the CPU, so at most
+ * {@code maxConcurrentKdf} checks run at once and a check that cannot start within a few seconds fails (the
+ * login throttle stops repeated guesses before they get here). Thread-safe.
+ */
+public final class PasswordBackend implements AuthBackend {
+    private static final int MAX_CACHE = 100_000;
+
+    private final String driver;
+    private final PasswordHasher hasher;
+    private final Semaphore kdfSlots;
+    /** key: uid + NUL + sha256(secret) → the stored password string it was verified against. */
+    private final ConcurrentHashMap<String, String> verified = new ConcurrentHashMap<>();
+
+    public PasswordBackend(String driver, PasswordHasher hasher, int maxConcurrentKdf) {
+        this.driver = driver;
+        this.hasher = hasher;
+        this.kdfSlots = new Semaphore(Math.max(1, maxConcurrentKdf), true);
+    }
+
+    @Override
+    public String driver() {
+        return driver;
+    }
+
+    @Override
+    public Outcome verify(User user, Credentials c) {
+        String secret = c.secret();
+        if (secret.isEmpty()) {
+            throw new AuthFailure("empty password");
+        }
+        String key = user.id() + "\u0000" + PasswordHasher.sha256Hex(secret);
+        String stored = user.password();
+        if (stored.equals(verified.get(key))) {
+            return Outcome.NONE;
+        }
+        if (!kdf(secret, stored)) {
+            throw new AuthFailure("wrong password");
+        }
+        if (verified.size() >= MAX_CACHE) {
+            verified.clear();
+        }
+        verified.put(key, stored);
+        return Outcome.NONE;
+    }
+
+    private boolean kdf(String secret, String stored) {
+        boolean acquired;
+        try {
+            acquired = kdfSlots.tryAcquire(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuthFailure("interrupted while waiting to check a password");
+        }
+        if (!acquired) {
+            throw new AuthFailure("too many password checks in progress");
+        }
+        try {
+            return hasher.verify(secret, stored);
+        } finally {
+            kdfSlots.release();
+        }
+    }
+
+    @Override
+    public String storedSecret(String secret) {
+        if (secret.isEmpty()) {
+            throw new IllegalArgumentException("Invalid password, it cannot be empty");
+        }
+        for (int i = 0; i < secret.length(); i++) {
+            char ch = secret.charAt(i);
+            if (Character.isWhitespace(ch)) {
+                throw new IllegalArgumentException("Invalid password, character '"
+                        + (ch == ' ' ? " " : String.format("\\u%04x", (int) ch)) + "' is not allowed");
+            }
+        }
+        return hasher.hash(secret);
+    }
+}

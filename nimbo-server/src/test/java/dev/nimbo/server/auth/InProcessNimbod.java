@@ -1,0 +1,54 @@
+package dev.nimbo.server.auth;
+
+import dev.nimbo.client.OneClient;
+import dev.nimbo.client.OneResponse;
+import dev.nimbo.server.NimboServer;
+import dev.nimbo.server.ServerConfig;
+import dev.nimbo.server.config.Section;
+import dev.nimbo.server.config.YamlLite;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A daemon in the test JVM with an auth configuration given as YAML text: fast to start, real HTTP. */
+public final class InProcessNimbod implements AutoCloseable {
+    public final Path dir;
+    public final NimboServer server;
+    public final String adminSession;
+
+    public InProcessNimbod(Path dir, String authYaml) throws Exception {
+        this.dir = dir;
+        Section root = Section.of(YamlLite.parse(authYaml));
+        AuthConfig auth = AuthConfig.from(root.section("auth"), dir);
+        server = NimboServer.start(new ServerConfig(dir, "127.0.0.1", 0, null, 0, ServerConfig.DEFAULT_MAX_REQUEST_BYTES,
+                1000, auth));
+        adminSession = Files.readString(System.getenv("ONE_AUTH") != null ? Path.of(System.getenv("ONE_AUTH"))
+                : dir.resolve("one_auth")).strip();
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.port() + "/RPC2");
+    }
+
+    public OneClient client(String session) {
+        return new OneClient(endpoint(), session, Duration.ofSeconds(30));
+    }
+
+    public OneResponse admin(String method, Object... params) {
+        try (OneClient c = client(adminSession)) {
+            return c.call(method, params);
+        }
+    }
+
+    public OneResponse as(String session, String method, Object... params) {
+        try (OneClient c = client(session)) {
+            return c.call(method, params);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
