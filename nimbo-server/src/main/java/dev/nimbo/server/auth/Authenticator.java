@@ -63,7 +63,8 @@ public final class Authenticator {
         this(view, null, List.of(new PasswordBackend(User.CORE_DRIVER, hasher, 4),
                 new PasswordBackend(User.SERVER_CIPHER_DRIVER, hasher, 4)), AuthConfig.defaults(),
                 new LoginThrottle(new LoginThrottle.Settings(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE,
-                        Integer.MAX_VALUE, java.time.Duration.ZERO, java.time.Duration.ZERO, java.time.Duration.ZERO), clock),
+                        Integer.MAX_VALUE, java.time.Duration.ZERO, java.time.Duration.ZERO, java.time.Duration.ZERO,
+                        Set.of()), clock),
                 clock);
     }
 

@@ -23,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *     window: 900           # seconds a failure is remembered
  *     lockout: 900          # seconds a locked-out name or address is refused
  *     max_delay: 2          # seconds, longest wait of a slowed attempt
+ *     address_exempt: [127.0.0.1, "::1"]   # not counted per address (local proxies such as a web UI
+ *                                          # carry every user's logins); per-user limits still apply
  * </pre>
  */
 public final class LoginThrottle {
@@ -30,16 +32,22 @@ public final class LoginThrottle {
     private static final int MAX_ENTRIES = 200_000;
 
     public record Settings(int userSoft, int userHard, int addressSoft, int addressHard, Duration window,
-                           Duration lockout, Duration maxDelay) {
+                           Duration lockout, Duration maxDelay, java.util.Set<String> addressExempt) {
+        public Settings {
+            addressExempt = java.util.Set.copyOf(addressExempt);
+        }
+
         public static Settings defaults() {
-            return new Settings(5, 10, 20, 50, Duration.ofMinutes(15), Duration.ofMinutes(15), Duration.ofSeconds(2));
+            return new Settings(5, 10, 20, 50, Duration.ofMinutes(15), Duration.ofMinutes(15), Duration.ofSeconds(2),
+                    java.util.Set.of("127.0.0.1", "::1", "0:0:0:0:0:0:0:1"));
         }
 
         public static Settings from(Section s) {
             Settings d = defaults();
             Settings r = new Settings(s.integer("user_soft", d.userSoft), s.integer("user_hard", d.userHard),
                     s.integer("address_soft", d.addressSoft), s.integer("address_hard", d.addressHard),
-                    s.seconds("window", d.window), s.seconds("lockout", d.lockout), s.seconds("max_delay", d.maxDelay));
+                    s.seconds("window", d.window), s.seconds("lockout", d.lockout), s.seconds("max_delay", d.maxDelay),
+                    s.has("address_exempt") ? java.util.Set.copyOf(s.strings("address_exempt")) : d.addressExempt);
             if (r.userSoft < 1 || r.userHard < r.userSoft || r.addressSoft < 1 || r.addressHard < r.addressSoft) {
                 throw new Section.ConfigException(s.name("") + " limits must be positive and soft <= hard");
             }
@@ -84,7 +92,7 @@ public final class LoginThrottle {
         }
         long now = clock.millis();
         Entry u = live(users, user, now);
-        Entry a = live(addresses, address, now);
+        Entry a = settings.addressExempt.contains(address) ? null : live(addresses, address, now);
         if (u != null && u.lockedUntil > now) {
             return new Verdict.Refuse("user locked out for " + (u.lockedUntil - now) / 1000 + " s after " + u.failures + " failures");
         }
@@ -103,7 +111,8 @@ public final class LoginThrottle {
     public boolean failed(String user, String address) {
         long now = clock.millis();
         boolean lockedUser = bump(users, user, settings.userHard, now);
-        boolean lockedAddress = bump(addresses, address, settings.addressHard, now);
+        boolean lockedAddress = !settings.addressExempt.contains(address)
+                && bump(addresses, address, settings.addressHard, now);
         return lockedUser || lockedAddress;
     }
 
