@@ -15,6 +15,8 @@ import dev.nimbo.cli.quota.QuotaOptions;
 import dev.nimbo.cli.quota.QuotaView;
 import dev.nimbo.cli.xml.TemplateText;
 import dev.nimbo.cli.xml.XmlNode;
+import dev.nimbo.client.auth.SshKeys;
+import dev.nimbo.client.auth.SshLoginToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -152,17 +154,30 @@ public final class UserCommand extends Family {
     }
 
     @Command(name = "login", header = "Get a login token and store it in $ONE_AUTH or ~/.one/one_auth.",
-            description = {"Authenticates as USER with --password (prompted when absent) unless --user is given, "
-                    + "in which case those credentials ask for USER's token.",
-                "Example:", "  nimbo user login alice --time 3600 && nimbo vm list"})
+            description = {"Authenticates as USER with --password (prompted when absent), with --ssh-key (a token "
+                    + "signed by the private key, for users of the ssh driver) or, unless one of those is given, with "
+                    + "--user's credentials asking for USER's token. Over https, --cert/--key present a client "
+                    + "certificate (x509 driver).",
+                "Examples:", "  nimbo user login alice --time 3600 && nimbo vm list",
+                "  nimbo user login bob --ssh-key ~/.ssh/id_ed25519",
+                "  nimbo user login carol --endpoint https://cloud:2633/RPC2 --ca ca.pem --cert carol.pem --key carol.key"})
     int login(@Parameters(paramLabel = "USER") String user,
             @Option(names = "--time", paramLabel = "SECONDS", description = "Validity (default 36000; -1: no expiry).")
             Integer time,
             @Option(names = "--group", paramLabel = "G", description = "Effective group for the token (ID or name).") String group,
+            @Option(names = "--ssh-key", paramLabel = "FILE", description = "Private SSH key (OpenSSH, PKCS#8 or PKCS#1 PEM; "
+                    + "unencrypted) to sign the login with.") Path sshKey,
             @Option(names = "--stdout", description = "Print USER:TOKEN instead of storing it.") boolean stdout) {
-        Api session = nimbo.userOption() != null ? api()
-                : nimbo.api(user + ":" + (nimbo.passwordOption() != null ? nimbo.passwordOption()
-                        : io().readSecret("Password for " + user + ": ")));
+        Api session;
+        if (sshKey != null) {
+            session = nimbo.api(user + ":" + sshToken(user, sshKey));
+        } else if (nimbo.clientCertOption()) {
+            session = nimbo.api(user + ":x509"); // the certificate authenticates; the secret is not used
+        } else {
+            session = nimbo.userOption() != null ? api()
+                    : nimbo.api(user + ":" + (nimbo.passwordOption() != null ? nimbo.passwordOption()
+                            : io().readSecret("Password for " + user + ": ")));
+        }
         int egid = group == null ? -1 : GroupCommand.KIND.resolve(session, group);
         int seconds = time == null ? DEFAULT_TOKEN_SECONDS : time;
         Object token = session.call("one.user.login", user, "", seconds, egid);
@@ -197,6 +212,22 @@ public final class UserCommand extends Family {
             api().call("one.user.quota", id, template);
         }
         return ExitCodes.OK;
+    }
+
+    /** A one-use SSH login token, valid for a minute: only the one.user.login call below uses it. */
+    private String sshToken(String user, Path keyFile) {
+        String text;
+        try {
+            text = Files.readString(keyFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw CliException.usage("cannot read SSH key " + keyFile + ": " + e.getMessage());
+        }
+        try {
+            SshKeys.Private key = SshKeys.parsePrivate(text);
+            return SshLoginToken.sign(user, key, io().clock().instant().getEpochSecond() + 60);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(keyFile + ": " + e.getMessage());
+        }
     }
 
     private Path authFile() {

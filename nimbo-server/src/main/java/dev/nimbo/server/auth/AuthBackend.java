@@ -32,15 +32,6 @@ public interface AuthBackend {
         return Optional.empty();
     }
 
-    /**
-     * Turns the secret given to one.user.allocate/passwd/chauth into what is stored as the user's PASSWORD
-     * (a KDF string, a normalised key or DN), or throws {@link IllegalArgumentException} with a message for the
-     * caller when the secret is not valid for this driver.
-     */
-    default String storedSecret(String secret) {
-        return secret;
-    }
-
     /** What a successful check changes: the user's whole group set (null: unchanged). */
     record Outcome(List<Integer> groups) {
         public static final Outcome NONE = new Outcome(null);

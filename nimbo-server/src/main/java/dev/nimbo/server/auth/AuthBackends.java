@@ -23,6 +23,7 @@ public final class AuthBackends {
         List<AuthBackend> list = new ArrayList<>();
         list.add(new PasswordBackend(User.CORE_DRIVER, hasher, kdf));
         list.add(new PasswordBackend(User.SERVER_CIPHER_DRIVER, hasher, kdf));
+        list.add(new dev.nimbo.server.auth.ssh.SshBackend(clock, config.sshMaxValidity()));
         if (config.ldap() != null) {
             list.add(new LdapBackend(config.ldap(), view, clock));
         }

@@ -22,9 +22,12 @@ import java.util.Set;
  *   default_auth: ldap
  *   throttle: { see LoginThrottle }
  *   ldap:     { OpenNebula's ldap_auth.conf, or  ldap_file: /etc/one/auth/ldap_auth.conf }
+ *   ssh:
+ *     max_validity: 600      # seconds: the longest an SSH login token may be valid for
  * </pre>
  */
-public record AuthConfig(Set<String> authn, String defaultAuth, LoginThrottle.Settings throttle, LdapConfig ldap) {
+public record AuthConfig(Set<String> authn, String defaultAuth, LoginThrottle.Settings throttle, LdapConfig ldap,
+                         java.time.Duration sshMaxValidity) {
 
     /** Drivers Nimbo implements. {@code default} only marks DEFAULT_AUTH as accepted, as in oned.conf. */
     public static final List<String> KNOWN = List.of(User.CORE_DRIVER, User.SERVER_CIPHER_DRIVER, "ssh", "x509", "ldap",
@@ -37,7 +40,7 @@ public record AuthConfig(Set<String> authn, String defaultAuth, LoginThrottle.Se
     /** Without a configuration file: passwords and tokens (core), serveradmin (server_cipher) and SSH keys. */
     public static AuthConfig defaults() {
         return new AuthConfig(Set.of(User.CORE_DRIVER, User.SERVER_CIPHER_DRIVER, "ssh"), User.CORE_DRIVER,
-                LoginThrottle.Settings.defaults(), null);
+                LoginThrottle.Settings.defaults(), null, java.time.Duration.ofMinutes(10));
     }
 
     public static AuthConfig from(Section s, Path configDir) {
@@ -68,6 +71,7 @@ public record AuthConfig(Set<String> authn, String defaultAuth, LoginThrottle.Se
                 ldap = LdapConfig.from(ls, configDir);
             }
         }
-        return new AuthConfig(authn, defaultAuth, LoginThrottle.Settings.from(s.section("throttle")), ldap);
+        return new AuthConfig(authn, defaultAuth, LoginThrottle.Settings.from(s.section("throttle")), ldap,
+                s.section("ssh").seconds("max_validity", d.sshMaxValidity()));
     }
 }

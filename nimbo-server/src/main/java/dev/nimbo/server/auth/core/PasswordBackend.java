@@ -75,19 +75,4 @@ public final class PasswordBackend implements AuthBackend {
             kdfSlots.release();
         }
     }
-
-    @Override
-    public String storedSecret(String secret) {
-        if (secret.isEmpty()) {
-            throw new IllegalArgumentException("Invalid password, it cannot be empty");
-        }
-        for (int i = 0; i < secret.length(); i++) {
-            char ch = secret.charAt(i);
-            if (Character.isWhitespace(ch)) {
-                throw new IllegalArgumentException("Invalid password, character '"
-                        + (ch == ' ' ? " " : String.format("\\u%04x", (int) ch)) + "' is not allowed");
-            }
-        }
-        return hasher.hash(secret);
-    }
 }
