@@ -49,7 +49,14 @@ public final class Nimbod implements Callable<Integer> {
         int iterations = Integer.parseInt(System.getenv().getOrDefault("NIMBO_KDF_ITERATIONS", "600000"));
         ServerConfig config;
         try {
-            config = new ServerConfig(dataDir, bind, port, db, 0, maxRequestBytes, iterations, authConfig(dataDir));
+            Path file = configFile(dataDir);
+            var root = file == null ? dev.nimbo.server.config.Section.of(java.util.Map.of())
+                    : dev.nimbo.server.config.Section.of(dev.nimbo.server.config.ConfigFile.read(file));
+            Path dir = file == null ? dataDir : file.getParent();
+            config = new ServerConfig(dataDir, bind, port, db, 0, maxRequestBytes, iterations,
+                    file == null ? dev.nimbo.server.auth.AuthConfig.defaults()
+                            : dev.nimbo.server.auth.AuthConfig.from(root.section("auth"), dir),
+                    dev.nimbo.server.tls.TlsConfig.from(root.section("tls"), dir));
         } catch (dev.nimbo.server.config.Section.ConfigException e) {
             org.slf4j.LoggerFactory.getLogger(Nimbod.class).error("bad configuration: {}", e.getMessage());
             System.err.println("nimbod: bad configuration: " + e.getMessage());
@@ -81,8 +88,8 @@ public final class Nimbod implements Callable<Integer> {
         return 0;
     }
 
-    /** The auth section of --config, $NIMBO_CONFIG or DATA/nimbod.yaml; the defaults without a file. */
-    private dev.nimbo.server.auth.AuthConfig authConfig(Path dataDir) {
+    /** --config, $NIMBO_CONFIG or DATA/nimbod.yaml; null when there is none. */
+    private Path configFile(Path dataDir) {
         Path file = configFile;
         if (file == null && System.getenv("NIMBO_CONFIG") != null && !System.getenv("NIMBO_CONFIG").isBlank()) {
             file = Path.of(System.getenv("NIMBO_CONFIG").strip());
@@ -90,11 +97,6 @@ public final class Nimbod implements Callable<Integer> {
         if (file == null && java.nio.file.Files.exists(dataDir.resolve("nimbod.yaml"))) {
             file = dataDir.resolve("nimbod.yaml");
         }
-        if (file == null) {
-            return dev.nimbo.server.auth.AuthConfig.defaults();
-        }
-        file = file.toAbsolutePath();
-        var root = dev.nimbo.server.config.Section.of(dev.nimbo.server.config.ConfigFile.read(file));
-        return dev.nimbo.server.auth.AuthConfig.from(root.section("auth"), file.getParent());
+        return file == null ? null : file.toAbsolutePath();
     }
 }

@@ -5,7 +5,9 @@ import dev.nimbo.core.state.ObjectsView;
 import dev.nimbo.core.user.PasswordHasher;
 import dev.nimbo.core.user.User;
 import dev.nimbo.server.auth.core.PasswordBackend;
+import dev.nimbo.server.StartupException;
 import dev.nimbo.server.auth.ldap.LdapBackend;
+import dev.nimbo.server.auth.x509.X509Backend;
 import dev.nimbo.server.auth.throttle.LoginThrottle;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -24,6 +26,13 @@ public final class AuthBackends {
         list.add(new PasswordBackend(User.CORE_DRIVER, hasher, kdf));
         list.add(new PasswordBackend(User.SERVER_CIPHER_DRIVER, hasher, kdf));
         list.add(new dev.nimbo.server.auth.ssh.SshBackend(clock, config.sshMaxValidity()));
+        if (config.x509Ca() != null) {
+            try {
+                list.add(new X509Backend(config.x509Ca(), config.x509Crl(), clock));
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new StartupException("x509 driver: " + e.getMessage(), e);
+            }
+        }
         if (config.ldap() != null) {
             list.add(new LdapBackend(config.ldap(), view, clock));
         }

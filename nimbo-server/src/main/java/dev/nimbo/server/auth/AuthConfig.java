@@ -24,10 +24,11 @@ import java.util.Set;
  *   ldap:     { OpenNebula's ldap_auth.conf, or  ldap_file: /etc/one/auth/ldap_auth.conf }
  *   ssh:
  *     max_validity: 600      # seconds: the longest an SSH login token may be valid for
+ *   x509:    { ca: FILE, crl: FILE }   (see X509Backend; needs the tls section)
  * </pre>
  */
 public record AuthConfig(Set<String> authn, String defaultAuth, LoginThrottle.Settings throttle, LdapConfig ldap,
-                         java.time.Duration sshMaxValidity) {
+                         java.time.Duration sshMaxValidity, Path x509Ca, Path x509Crl) {
 
     /** Drivers Nimbo implements. {@code default} only marks DEFAULT_AUTH as accepted, as in oned.conf. */
     public static final List<String> KNOWN = List.of(User.CORE_DRIVER, User.SERVER_CIPHER_DRIVER, "ssh", "x509", "ldap",
@@ -40,7 +41,7 @@ public record AuthConfig(Set<String> authn, String defaultAuth, LoginThrottle.Se
     /** Without a configuration file: passwords and tokens (core), serveradmin (server_cipher) and SSH keys. */
     public static AuthConfig defaults() {
         return new AuthConfig(Set.of(User.CORE_DRIVER, User.SERVER_CIPHER_DRIVER, "ssh"), User.CORE_DRIVER,
-                LoginThrottle.Settings.defaults(), null, java.time.Duration.ofMinutes(10));
+                LoginThrottle.Settings.defaults(), null, java.time.Duration.ofMinutes(10), null, null);
     }
 
     public static AuthConfig from(Section s, Path configDir) {
@@ -71,7 +72,19 @@ public record AuthConfig(Set<String> authn, String defaultAuth, LoginThrottle.Se
                 ldap = LdapConfig.from(ls, configDir);
             }
         }
+        Path x509Ca = null;
+        Path x509Crl = null;
+        if (authn.contains("x509")) {
+            Section xs = s.section("x509");
+            String ca = xs.string("ca", null);
+            if (ca == null) {
+                throw new Section.ConfigException(xs.name("ca") + " is required when x509 is in authn");
+            }
+            x509Ca = configDir.resolve(ca);
+            String crl = xs.string("crl", null);
+            x509Crl = crl == null ? null : configDir.resolve(crl);
+        }
         return new AuthConfig(authn, defaultAuth, LoginThrottle.Settings.from(s.section("throttle")), ldap,
-                s.section("ssh").seconds("max_validity", d.sshMaxValidity()));
+                s.section("ssh").seconds("max_validity", d.sshMaxValidity()), x509Ca, x509Crl);
     }
 }

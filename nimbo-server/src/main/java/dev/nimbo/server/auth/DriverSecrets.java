@@ -27,6 +27,7 @@ public final class DriverSecrets {
                 SshKeys.parsePublic(secret);
                 yield secret.strip();
             }
+            case "x509" -> dev.nimbo.server.auth.x509.X509Backend.normalize(secret);
             default -> secret;
         };
     }

@@ -17,22 +17,30 @@ public final class InProcessNimbod implements AutoCloseable {
     public final NimboServer server;
     public final String adminSession;
 
+    private final javax.net.ssl.SSLContext clientTls;
+
     public InProcessNimbod(Path dir, String authYaml) throws Exception {
+        this(dir, authYaml, null);
+    }
+
+    /** With a tls section in the YAML, {@code clientTls} is what the test's clients trust and present. */
+    public InProcessNimbod(Path dir, String yaml, javax.net.ssl.SSLContext clientTls) throws Exception {
         this.dir = dir;
-        Section root = Section.of(YamlLite.parse(authYaml));
+        this.clientTls = clientTls;
+        Section root = Section.of(YamlLite.parse(yaml));
         AuthConfig auth = AuthConfig.from(root.section("auth"), dir);
         server = NimboServer.start(new ServerConfig(dir, "127.0.0.1", 0, null, 0, ServerConfig.DEFAULT_MAX_REQUEST_BYTES,
-                1000, auth));
+                1000, auth, dev.nimbo.server.tls.TlsConfig.from(root.section("tls"), dir)));
         adminSession = Files.readString(System.getenv("ONE_AUTH") != null ? Path.of(System.getenv("ONE_AUTH"))
                 : dir.resolve("one_auth")).strip();
     }
 
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.port() + "/RPC2");
+        return URI.create((clientTls != null ? "https" : "http") + "://127.0.0.1:" + server.port() + "/RPC2");
     }
 
     public OneClient client(String session) {
-        return new OneClient(endpoint(), session, Duration.ofSeconds(30));
+        return new OneClient(endpoint(), session, Duration.ofSeconds(30), clientTls);
     }
 
     public OneResponse admin(String method, Object... params) {
