@@ -100,7 +100,7 @@ public final class Authenticator {
             throttle.succeeded(name);
             return s;
         } catch (AuthFailure f) {
-            boolean locked = throttle.failed(name, c.remoteAddress());
+            boolean locked = f.counted() && throttle.failed(name, c.remoteAddress());
             log.warn("authentication failed for user '{}' from {}: {}{}", printable(name), c.remoteAddress(),
                     f.getMessage(), locked ? " (now locked out for " + throttle.settings().lockout().toSeconds() + " s)" : "");
             throw ApiException.authentication(f.reply() == null ? MESSAGE : MESSAGE + " " + f.reply());

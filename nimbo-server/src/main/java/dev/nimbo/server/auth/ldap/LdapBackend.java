@@ -114,12 +114,14 @@ public final class LdapBackend implements AuthBackend {
             throw new AuthFailure("login matches no LDAP server");
         }
         String why = "no LDAP server answered";
+        boolean answered = false;
         for (List<LdapServer> group : plan.groups()) {
             for (LdapServer server : group) {
                 try {
                     return attempt(server, plan, login, password);
                 } catch (AuthFailure f) {
                     why = f.getMessage();
+                    answered = true;
                     break; // the directory answered: try the next entry of the order, not a replica
                 } catch (LDAPException | GeneralSecurityException e) {
                     why = "LDAP server " + server.name() + " (" + server.host() + ":" + server.port() + ") failed: "
@@ -128,7 +130,7 @@ public final class LdapBackend implements AuthBackend {
                 }
             }
         }
-        throw new AuthFailure(why);
+        throw answered ? new AuthFailure(why) : AuthFailure.unavailable(why);
     }
 
     private Identity attempt(LdapServer s, LdapConfig.Plan plan, String login, String password)

@@ -33,12 +33,21 @@ public final class TestDirectory implements AutoCloseable {
 
     /** With {@code tls} also an LDAPS listener and StartTLS on the plain one. */
     public TestDirectory(SSLContext tls) throws Exception {
+        this(tls, 0);
+    }
+
+    /** Plain LDAP on a given port (0: any free one). */
+    public TestDirectory(int port) throws Exception {
+        this(null, port);
+    }
+
+    private TestDirectory(SSLContext tls, int port) throws Exception {
         InMemoryDirectoryServerConfig cfg = new InMemoryDirectoryServerConfig(BASE, AD_BASE);
         cfg.setSchema(null);
         cfg.setAuthenticationRequiredOperationTypes(EnumSet.of(OperationType.SEARCH, OperationType.COMPARE));
         List<InMemoryListenerConfig> listeners = new ArrayList<>();
         if (tls == null) {
-            listeners.add(InMemoryListenerConfig.createLDAPConfig("ldap", 0));
+            listeners.add(InMemoryListenerConfig.createLDAPConfig("ldap", port));
         } else {
             listeners.add(InMemoryListenerConfig.createLDAPConfig("ldap", null, 0, tls.getSocketFactory()));
             listeners.add(InMemoryListenerConfig.createLDAPSConfig("ldaps", null, 0, tls.getServerSocketFactory(), null));
