@@ -65,15 +65,19 @@ public final class UserCommand extends Family {
     }
 
     @Command(name = "create", header = "Create a user.",
-            description = {"Without PASSWORD it is prompted for (no echo) when the driver is core.",
-                "Example:", "  nimbo user create alice --group devs --group ops"})
+            description = {"Without PASSWORD it is prompted for (no echo) when the driver is core. For the ssh driver "
+                    + "PASSWORD is the public key, for x509 the certificate's subject DN (--read-file reads it from a file).",
+                "Examples:", "  nimbo user create alice --group devs --group ops",
+                "  nimbo user create bob --driver ssh --read-file ~/.ssh/id_ed25519.pub"})
     int create(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD") String password,
             @Option(names = "--driver", paramLabel = "D", description = "Auth driver (default: the server's, core).") String driver,
+            @Option(names = "--read-file", paramLabel = "FILE", description = "Read PASSWORD (an SSH public key, a DN) from FILE.")
+            Path readFile,
             @Option(names = "--group", paramLabel = "G", description = "Group ID or name; the first is the main group. Repeatable.")
             List<String> groups) {
         String drv = driver == null ? "" : driver;
-        String pw = password;
+        String pw = secretFrom(password, readFile);
         if (pw == null) {
             pw = drv.isEmpty() || drv.equals("core") ? io().readSecret("Password for " + name + ": ") : "";
         }
@@ -91,11 +95,15 @@ public final class UserCommand extends Family {
     }
 
     @Command(name = "passwd", header = "Change a user's password.",
-            description = {"Without PASSWORD it is prompted for, without echo.", "Example:", "  nimbo user passwd alice"})
+            description = {"Without PASSWORD it is prompted for, without echo. For ssh and x509 users it is the new public "
+                    + "key or DN.", "Examples:", "  nimbo user passwd alice", "  nimbo user passwd bob --read-file new_key.pub"})
     int passwd(@Parameters(index = "0", paramLabel = "USER") String user,
-            @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD") String password) {
+            @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD") String password,
+            @Option(names = "--read-file", paramLabel = "FILE", description = "Read PASSWORD (an SSH public key, a DN) from FILE.")
+            Path readFile) {
         int id = resolve(KIND, user);
-        String pw = password != null ? password : io().readSecret("New password: ");
+        String pw = secretFrom(password, readFile);
+        pw = pw != null ? pw : io().readSecret("New password: ");
         api().call("one.user.passwd", id, pw);
         return ExitCodes.OK;
     }
@@ -212,6 +220,23 @@ public final class UserCommand extends Family {
             api().call("one.user.quota", id, template);
         }
         return ExitCodes.OK;
+    }
+
+    /** PASSWORD given on the command line or read from --read-file (first non-empty line); null when neither. */
+    private static String secretFrom(String password, Path file) {
+        if (password != null && file != null) {
+            throw CliException.usage("give PASSWORD or --read-file, not both");
+        }
+        if (file == null) {
+            return password;
+        }
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty()).findFirst()
+                    .orElseThrow(() -> CliException.usage(file + " is empty"));
+        } catch (IOException e) {
+            throw CliException.usage("cannot read " + file + ": " + e.getMessage());
+        }
     }
 
     /** A one-use SSH login token, valid for a minute: only the one.user.login call below uses it. */
