@@ -92,6 +92,7 @@ public final class Authenticator {
         if (verdict instanceof LoginThrottle.Verdict.Delay d) {
             pause(d.pause().toMillis());
         }
+        long started = System.nanoTime();
         try {
             if (name.isEmpty()) {
                 throw new AuthFailure("no user name in the session string");
@@ -100,6 +101,7 @@ public final class Authenticator {
             throttle.succeeded(name);
             return s;
         } catch (AuthFailure f) {
+            padToKdfTime(started);
             boolean locked = f.counted() && throttle.failed(name, c.remoteAddress());
             log.warn("authentication failed for user '{}' from {}: {}{}", printable(name), c.remoteAddress(),
                     f.getMessage(), locked ? " (now locked out for " + throttle.settings().lockout().toSeconds() + " s)" : "");
@@ -215,6 +217,21 @@ public final class Authenticator {
             return new Subject(u.id(), egid, Set.of(egid), u.name(), gname);
         }
         return new Subject(u.id(), u.gid(), u.groups(), u.name(), u.gname());
+    }
+
+    /**
+     * A wrong password costs a KDF; an unknown or disabled user would be refused at once, and the difference in
+     * time would tell which names exist. Every failure therefore takes at least as long as a typical KDF check.
+     * It waits rather than hashing: on a virtual thread waiting costs no CPU, so it is no lever for a flood.
+     */
+    private void padToKdfTime(long startedNanos) {
+        AuthBackend core = backends.get(User.CORE_DRIVER);
+        if (core instanceof PasswordBackend p) {
+            long missing = p.typicalKdf().toNanos() - (System.nanoTime() - startedNanos);
+            if (missing > 0) {
+                pause(missing / 1_000_000);
+            }
+        }
     }
 
     private static void pause(long ms) {

@@ -68,6 +68,27 @@ class CoreAuthTest {
         assertThat(refused.get(0).message()).isEqualTo(refused.get(1).message()).isEqualTo(refused.get(4).message());
     }
 
+    @Test
+    void unknownAndDisabledUsersTakeAsLongAsAWrongPassword() throws Exception {
+        // a KDF slow enough to measure; the daemon pads fast failures to its typical duration
+        try (InProcessNimbod slow = new InProcessNimbod(Files.createTempDirectory("nimbo-core-timing-"),
+                "auth:\n  authn: [core, server_cipher]\n", null, 300_000)) {
+            OneResponse r = slow.admin("one.user.allocate", "timed", "pw-timed-1", "core", new Object[0]);
+            assertThat(r.ok()).isTrue();
+            long wrong = 0;
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                assertThat(slow.as("timed:wrong-" + i, "one.user.info", -1).ok()).isFalse();
+                wrong = System.nanoTime() - t0;
+            }
+            long t0 = System.nanoTime();
+            assertThat(slow.as("no-such-user-xyz:whatever", "one.user.info", -1).ok()).isFalse();
+            long unknown = System.nanoTime() - t0;
+            assertThat(unknown).as("unknown %d ms vs wrong password %d ms", unknown / 1_000_000, wrong / 1_000_000)
+                    .isGreaterThan(wrong / 2);
+        }
+    }
+
     static OneResponse ok(OneResponse r) {
         assertThat(r.ok()).as("call failed: %s", r.ok() ? "" : r.message()).isTrue();
         return r;

@@ -25,12 +25,17 @@ public final class InProcessNimbod implements AutoCloseable {
 
     /** With a tls section in the YAML, {@code clientTls} is what the test's clients trust and present. */
     public InProcessNimbod(Path dir, String yaml, javax.net.ssl.SSLContext clientTls) throws Exception {
+        this(dir, yaml, clientTls, 1000);
+    }
+
+    /** With {@code kdfIterations} for the password hash (tests keep it low unless they measure its cost). */
+    public InProcessNimbod(Path dir, String yaml, javax.net.ssl.SSLContext clientTls, int kdfIterations) throws Exception {
         this.dir = dir;
         this.clientTls = clientTls;
         Section root = Section.of(YamlLite.parse(yaml));
         AuthConfig auth = AuthConfig.from(root.section("auth"), dir);
         server = NimboServer.start(new ServerConfig(dir, "127.0.0.1", 0, null, 0, ServerConfig.DEFAULT_MAX_REQUEST_BYTES,
-                1000, auth, dev.nimbo.server.tls.TlsConfig.from(root.section("tls"), dir)));
+                kdfIterations, auth, dev.nimbo.server.tls.TlsConfig.from(root.section("tls"), dir)));
         adminSession = Files.readString(System.getenv("ONE_AUTH") != null ? Path.of(System.getenv("ONE_AUTH"))
                 : dir.resolve("one_auth")).strip();
     }

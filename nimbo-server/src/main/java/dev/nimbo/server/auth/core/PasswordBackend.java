@@ -23,6 +23,8 @@ public final class PasswordBackend implements AuthBackend {
     private final String driver;
     private final PasswordHasher hasher;
     private final Semaphore kdfSlots;
+    /** Moving average of how long one KDF check takes, in nanoseconds (0 until the first one). */
+    private final java.util.concurrent.atomic.AtomicLong typicalKdfNanos = new java.util.concurrent.atomic.AtomicLong();
     /** key: uid + NUL + sha256(secret) → the stored password string it was verified against. */
     private final ConcurrentHashMap<String, String> verified = new ConcurrentHashMap<>();
 
@@ -69,10 +71,18 @@ public final class PasswordBackend implements AuthBackend {
         if (!acquired) {
             throw new AuthFailure("too many password checks in progress");
         }
+        long t0 = System.nanoTime();
         try {
             return hasher.verify(secret, stored);
         } finally {
             kdfSlots.release();
+            long took = System.nanoTime() - t0;
+            typicalKdfNanos.updateAndGet(avg -> avg == 0 ? took : avg + (took - avg) / 8);
         }
+    }
+
+    /** How long a password check that runs the KDF typically takes: failures that skip it wait this long. */
+    public java.time.Duration typicalKdf() {
+        return java.time.Duration.ofNanos(typicalKdfNanos.get());
     }
 }
