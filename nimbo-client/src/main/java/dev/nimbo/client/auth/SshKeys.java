@@ -60,6 +60,12 @@ public final class SshKeys {
             }
             // OpenNebula's ssh driver: base64 of the DER RSAPublicKey (PKCS#1), possibly wrapped over lines
             byte[] der = Base64.getMimeDecoder().decode(t);
+            try {
+                // an X.509 SubjectPublicKeyInfo (what `openssl rsa -pubout` writes) is accepted too
+                return new Public(KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der)), "SHA256withRSA");
+            } catch (GeneralSecurityException notSpki) {
+                // PKCS#1 below
+            }
             Der.Reader seq = new Der.Reader(der).sequence();
             BigInteger n = seq.integer();
             BigInteger e = seq.integer();

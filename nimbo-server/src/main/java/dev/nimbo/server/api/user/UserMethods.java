@@ -9,8 +9,6 @@ import dev.nimbo.core.group.Group;
 import dev.nimbo.core.obj.NameRules;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
-import dev.nimbo.core.quota.QuotaSet;
-import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.user.LoginToken;
 import dev.nimbo.core.user.PasswordHasher;

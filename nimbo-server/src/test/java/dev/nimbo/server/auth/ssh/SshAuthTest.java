@@ -174,6 +174,29 @@ class SshAuthTest {
         assertThat(garbage.errorCode()).isEqualTo(0x800);
     }
 
+    @Test
+    void openNebulaCliTokensAreAcceptedOnce() throws Exception {
+        KeyPair kp = KeyPairGenerator.getInstance("RSA").generateKeyPair();
+        byte[] spki = kp.getPublic().getEncoded();
+        createUser("sshonecli", Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(spki, 24, spki.length)));
+        // what oneuser login --ssh sends: "user:expiry" encrypted with the private key (PKCS#1 v1.5), base64
+        java.util.function.BiFunction<String, Long, String> oneToken = (user, expiry) -> {
+            try {
+                javax.crypto.Cipher rsa = javax.crypto.Cipher.getInstance("RSA/ECB/PKCS1Padding");
+                rsa.init(javax.crypto.Cipher.ENCRYPT_MODE, kp.getPrivate());
+                return Base64.getEncoder().encodeToString(rsa.doFinal((user + ":" + expiry).getBytes()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String token = oneToken.apply("sshonecli", now() + 36000);
+        String oned = (String) ok(nimbod.as("sshonecli:" + token, "one.user.login", "sshonecli", "", 36000, -1)).value();
+        ok(nimbod.as("sshonecli:" + oned, "one.user.info", -1));
+        fails(nimbod.as("sshonecli:" + token, "one.user.info", -1)); // replayed
+        fails(nimbod.as("sshonecli:" + oneToken.apply("sshonecli", now() - 5), "one.user.info", -1)); // expired
+        fails(nimbod.as("sshonecli:" + oneToken.apply("someoneelse", now() + 60), "one.user.info", -1));
+    }
+
     static OneResponse ok(OneResponse r) {
         assertThat(r.ok()).as("call failed: %s", r.ok() ? "" : r.message()).isTrue();
         return r;
