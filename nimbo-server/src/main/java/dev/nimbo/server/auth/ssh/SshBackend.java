@@ -6,9 +6,9 @@ import dev.nimbo.core.user.User;
 import dev.nimbo.server.auth.AuthBackend;
 import dev.nimbo.server.auth.AuthFailure;
 import dev.nimbo.server.auth.Credentials;
+import dev.nimbo.server.auth.OneUse;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code ssh} driver: the user's PASSWORD is its SSH public key (an OpenSSH line, or OpenNebula's base64
@@ -18,12 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SshBackend implements AuthBackend {
     public static final String DRIVER = "ssh";
-    private static final int MAX_NONCES = 1_000_000;
 
     private final Clock clock;
     private final Duration maxValidity;
-    /** uid + ":" + nonce → expiry (epoch seconds) of every token accepted and not yet expired. */
-    private final ConcurrentHashMap<String, Long> used = new ConcurrentHashMap<>();
+    /** Every token accepted and not yet expired, by uid and nonce (or digest). */
+    private final OneUse used = new OneUse();
 
     public SshBackend(Clock clock, Duration maxValidity) {
         this.clock = clock;
@@ -58,17 +57,8 @@ public final class SshBackend implements AuthBackend {
             throw new AuthFailure("SSH login token valid for more than " + maxValidity.toSeconds() + " s",
                     "SSH login tokens may be valid for at most " + maxValidity.toSeconds() + " s.");
         }
-        firstUse(user.id() + ":" + token.nonce(), token.expiry(), now);
+        used.claim(user.id() + ":" + token.nonce(), token.expiry(), now);
         return Outcome.NONE;
-    }
-
-    private void firstUse(String key, long expiry, long now) {
-        if (used.size() >= MAX_NONCES) {
-            used.values().removeIf(e -> e <= now);
-        }
-        if (used.putIfAbsent(key, expiry) != null) {
-            throw new AuthFailure("SSH login token replayed", "This SSH login token was already used.");
-        }
     }
 
     /**
@@ -81,30 +71,10 @@ public final class SshBackend implements AuthBackend {
         if (!(key.key() instanceof java.security.interfaces.RSAPublicKey)) {
             throw new AuthFailure("secret is not an SSH login token");
         }
-        String plain;
-        try {
-            javax.crypto.Cipher rsa = javax.crypto.Cipher.getInstance("RSA/ECB/PKCS1Padding");
-            rsa.init(javax.crypto.Cipher.DECRYPT_MODE, key.key());
-            plain = new String(rsa.doFinal(java.util.Base64.getMimeDecoder().decode(secret)),
-                    java.nio.charset.StandardCharsets.UTF_8);
-        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
-            throw new AuthFailure("secret is not an SSH login token signed by the user's key");
-        }
-        int colon = plain.lastIndexOf(':');
-        long expiry;
-        try {
-            expiry = Long.parseLong(plain.substring(colon + 1).strip());
-        } catch (RuntimeException e) {
-            throw new AuthFailure("OpenNebula SSH token is malformed");
-        }
-        if (colon <= 0 || !plain.substring(0, colon).equals(user.name())) {
-            throw new AuthFailure("OpenNebula SSH token was made for another user");
-        }
+        String plain = OneUse.rsaPublicDecrypt(key.key(), secret);
         long now = clock.millis() / 1000;
-        if (expiry <= now) {
-            throw new AuthFailure("SSH login token expired", "The SSH login token has expired, sign a new one.");
-        }
-        firstUse(user.id() + ":one:" + dev.nimbo.core.user.PasswordHasher.sha256Hex(secret), expiry, now);
+        long expiry = OneUse.checkSignedText(plain, user.name(), now);
+        used.claim(user.id() + ":one:" + dev.nimbo.core.user.PasswordHasher.sha256Hex(secret), expiry, now);
         return Outcome.NONE;
     }
 }

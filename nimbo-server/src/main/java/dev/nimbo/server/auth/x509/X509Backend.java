@@ -5,6 +5,7 @@ import dev.nimbo.core.user.User;
 import dev.nimbo.server.auth.AuthBackend;
 import dev.nimbo.server.auth.AuthFailure;
 import dev.nimbo.server.auth.Credentials;
+import dev.nimbo.server.auth.OneUse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -36,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * The {@code x509} driver: the user's PASSWORD holds the subject DN(s) of its certificate(s) ({@code |}
  * between several, as OpenNebula's driver); the client certificate of the HTTPS connection must chain to a
  * configured CA, be within its validity dates, not be revoked by the configured CRL (re-read when the file
- * changes), and its subject must equal one of those DNs. The secret of the session string is not used.
+ * changes), and its subject must equal one of those DNs. The secret of the session string is not used then.
+ * Without a TLS client certificate, OpenNebula's CLI token ({@code oneuser login --x509}: base64 of
+ * "SIGNED:CERT_PEM:…", SIGNED being "user:expiry" RSA-encrypted with the certificate's key) is accepted
+ * once, with the same checks on the certificates it carries.
  * Thread-safe: the CRL set is replaced atomically.
  *
  * <pre>
@@ -56,6 +60,7 @@ public final class X509Backend implements AuthBackend {
     private final Set<TrustAnchor> anchors = new HashSet<>();
     private final Path crlFile;
     private final Clock clock;
+    private final OneUse used = new OneUse();
     private volatile Crls crls = new Crls(null, List.of());
 
     public X509Backend(Path caFile, Path crlFile, Clock clock) throws IOException {
@@ -77,21 +82,66 @@ public final class X509Backend implements AuthBackend {
     @Override
     public Outcome verify(User user, Credentials c) {
         List<X509Certificate> chain = c.peerChain();
+        String signedText = null;
         if (chain.isEmpty()) {
-            throw new AuthFailure("no client certificate (x509 users log in over HTTPS with their certificate)");
+            // no TLS client certificate: OpenNebula's CLI token (oneuser login --x509) carries the chain instead
+            int colon = tokenText(c.secret()).indexOf(':');
+            if (colon <= 0) {
+                throw new AuthFailure("no client certificate and no x509 login token");
+            }
+            signedText = tokenText(c.secret()).substring(0, colon);
+            chain = certificates(tokenText(c.secret()).substring(colon + 1));
         }
         X509Certificate leaf = chain.get(0);
         validate(chain);
+        long now = clock.millis() / 1000;
+        long expiry = signedText == null ? 0 : OneUse.checkSignedText(
+                OneUse.rsaPublicDecrypt(leaf.getPublicKey(), signedText), user.name(), now);
+        if (!dnMatches(user, leaf)) {
+            throw new AuthFailure("certificate subject " + leaf.getSubjectX500Principal().getName() + " is not the user's DN");
+        }
+        if (signedText != null) {
+            used.claim(user.id() + ":" + signedText, expiry, now);
+        }
+        return Outcome.NONE;
+    }
+
+    private static boolean dnMatches(User user, X509Certificate leaf) {
         for (String dn : user.password().split("\\|")) {
             try {
                 if (!dn.isBlank() && new X500Principal(toRfc2253(dn)).equals(leaf.getSubjectX500Principal())) {
-                    return Outcome.NONE;
+                    return true;
                 }
             } catch (IllegalArgumentException badStoredDn) {
                 log.warn("user {} has an unparsable x509 DN '{}'", user.name(), dn);
             }
         }
-        throw new AuthFailure("certificate subject " + leaf.getSubjectX500Principal().getName() + " is not the user's DN");
+        return false;
+    }
+
+    /** The decoded token: "SIGNED_TEXT:PEM:PEM…" in base64; "" when the secret is not base64. */
+    private static String tokenText(String secret) {
+        try {
+            return new String(java.util.Base64.getMimeDecoder().decode(secret), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
+    }
+
+    private static List<X509Certificate> certificates(String pems) {
+        try {
+            List<X509Certificate> out = new ArrayList<>();
+            for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(
+                    new java.io.ByteArrayInputStream(pems.replace(':', '\n').getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) {
+                out.add((X509Certificate) cert);
+            }
+            if (out.isEmpty()) {
+                throw new AuthFailure("x509 login token holds no certificate");
+            }
+            return out;
+        } catch (GeneralSecurityException e) {
+            throw new AuthFailure("x509 login token holds no valid certificate");
+        }
     }
 
     private void validate(List<X509Certificate> chain) {

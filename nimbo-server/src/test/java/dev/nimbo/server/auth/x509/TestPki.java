@@ -78,7 +78,17 @@ public final class TestPki {
     }
 
     public Issued issue(String subject, Instant notBefore, Instant notAfter, boolean server) throws Exception {
-        KeyPair kp = keys();
+        return issue(subject, notBefore, notAfter, server, keys());
+    }
+
+    /** A client certificate with an RSA key (OpenNebula's x509 tokens are RSA signatures). */
+    public Issued rsaClient(String subject) throws Exception {
+        Instant now = Instant.now();
+        return issue(subject, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(30)), false,
+                KeyPairGenerator.getInstance("RSA").generateKeyPair());
+    }
+
+    private Issued issue(String subject, Instant notBefore, Instant notAfter, boolean server, KeyPair kp) throws Exception {
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(),
                 BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(notBefore), Date.from(notAfter),
                 new javax.security.auth.x500.X500Principal(subject), kp.getPublic()); // RFC 2253 order, as Java reads DNs

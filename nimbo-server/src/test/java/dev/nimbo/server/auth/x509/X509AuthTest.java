@@ -174,6 +174,30 @@ class X509AuthTest {
         ok(nimbod.as(session, "one.user.info", -1)); // the token works without the certificate
     }
 
+    @Test
+    void openNebulaCliTokenWithoutTlsClientCertificateIsAcceptedOnce() throws Exception {
+        TestPki.Issued cert = pki.rsaClient("CN=x509token,O=Nimbo Test");
+        create("x509token", "/O=Nimbo Test/CN=x509token");
+        java.util.function.BiFunction<String, Long, String> oneToken = (user, expiry) -> {
+            try {
+                javax.crypto.Cipher rsa = javax.crypto.Cipher.getInstance("RSA/ECB/PKCS1Padding");
+                rsa.init(javax.crypto.Cipher.ENCRYPT_MODE, cert.keys().getPrivate());
+                String signed = java.util.Base64.getEncoder().encodeToString(rsa.doFinal((user + ":" + expiry).getBytes()));
+                String text = signed + ":" + TestPki.pem("CERTIFICATE", cert.cert().getEncoded()) + ":"
+                        + TestPki.pem("CERTIFICATE", pki.ca.cert().getEncoded());
+                return java.util.Base64.getEncoder().encodeToString(text.getBytes());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        long now = System.currentTimeMillis() / 1000;
+        String token = oneToken.apply("x509token", now + 3600);
+        ok(as(null, "x509token:" + token));
+        fails(as(null, "x509token:" + token)); // replayed
+        fails(as(null, "x509token:" + oneToken.apply("x509token", now - 5)));
+        fails(as(null, "x509alice:" + oneToken.apply("x509alice", now + 60))); // DN of another user
+    }
+
     static OneResponse ok(OneResponse r) {
         assertThat(r.ok()).as("call failed: %s", r.ok() ? "" : r.message()).isTrue();
         return r;
