@@ -95,7 +95,7 @@ public final class NimboServer implements AutoCloseable {
         hooks = dev.nimbo.server.hook.HookManager.start(controller, config.dataDir().resolve("hooks"), clock);
         dev.nimbo.server.api.hook.HookMethods.register(registry, hooks);
         RpcPipeline pipeline = new RpcPipeline(registry,
-                AuthBackends.authenticator(config.auth(), published, controller, hasher, clock), ctx, hooks);
+                AuthBackends.authenticator(config.auth(), published, controller, hasher, clock, config.zoneId()), ctx, hooks);
         GracefulHandler graceful = new GracefulHandler();
         graceful.setHandler(new RpcHandler(pipeline, config.maxRequestBytes()));
         http.setHandler(graceful);

@@ -32,15 +32,22 @@ public interface AuthBackend {
         return Optional.empty();
     }
 
-    /** What a successful check changes: the user's whole group set (null: unchanged). */
-    record Outcome(List<Integer> groups) {
-        public static final Outcome NONE = new Outcome(null);
+    /**
+     * What a successful check changes: the user's whole group set (null: unchanged) and the groups among them
+     * it administers (null: the driver does not manage group admins).
+     */
+    record Outcome(List<Integer> groups, List<Integer> adminOf) {
+        public static final Outcome NONE = new Outcome(null, null);
     }
 
-    /** A user an external source vouches for: its Nimbo name, the PASSWORD to store (e.g. its DN), its groups. */
-    record Identity(String name, String storedSecret, List<Integer> groups) {
+    /**
+     * A user an external source vouches for: its Nimbo name, the PASSWORD to store (e.g. its DN), its groups and
+     * the groups it administers (null: not managed by the driver).
+     */
+    record Identity(String name, String storedSecret, List<Integer> groups, List<Integer> adminOf) {
         public Identity {
             groups = List.copyOf(groups);
+            adminOf = adminOf == null ? null : List.copyOf(adminOf);
         }
     }
 }

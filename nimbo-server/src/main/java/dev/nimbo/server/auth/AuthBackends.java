@@ -19,7 +19,7 @@ public final class AuthBackends {
     }
 
     public static Authenticator authenticator(AuthConfig config, ObjectsView view, Controller controller,
-                                              PasswordHasher hasher, Clock clock) {
+                                              PasswordHasher hasher, Clock clock, int zoneId) {
         // half the cores for password KDFs at most: a flood of bad passwords must not starve everything else
         int kdf = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         List<AuthBackend> list = new ArrayList<>();
@@ -36,6 +36,7 @@ public final class AuthBackends {
         if (config.ldap() != null) {
             list.add(new LdapBackend(config.ldap(), view, clock));
         }
-        return new Authenticator(view, controller, list, config, new LoginThrottle(config.throttle(), clock), clock);
+        return new Authenticator(view, controller, list, config, new LoginThrottle(config.throttle(), clock), clock,
+                zoneId);
     }
 }

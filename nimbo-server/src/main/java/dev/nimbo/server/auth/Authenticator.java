@@ -41,9 +41,10 @@ public final class Authenticator {
     private final AuthConfig config;
     private final LoginThrottle throttle;
     private final Clock clock;
+    private final int zoneId;
 
     public Authenticator(ObjectsView view, Controller controller, List<AuthBackend> backends, AuthConfig config,
-                         LoginThrottle throttle, Clock clock) {
+                         LoginThrottle throttle, Clock clock, int zoneId) {
         this.view = view;
         this.controller = controller;
         Map<String, AuthBackend> m = new HashMap<>();
@@ -56,6 +57,7 @@ public final class Authenticator {
         this.config = config;
         this.throttle = throttle;
         this.clock = clock;
+        this.zoneId = zoneId;
     }
 
     /** Passwords and tokens only, no throttle: for tests and tools that run the pipeline in-process. */
@@ -65,7 +67,7 @@ public final class Authenticator {
                 new LoginThrottle(new LoginThrottle.Settings(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE,
                         Integer.MAX_VALUE, java.time.Duration.ZERO, java.time.Duration.ZERO, java.time.Duration.ZERO,
                         Set.of()), clock),
-                clock);
+                clock, 0);
     }
 
     /** The backend for a driver, if this daemon accepts that driver. */
@@ -155,17 +157,38 @@ public final class Authenticator {
             throw new AuthFailure("auth driver '" + user.authDriver() + "' is not enabled in this daemon");
         }
         AuthBackend.Outcome outcome = backend.verify(user, c);
-        if (outcome.groups() != null && !outcome.groups().isEmpty() && !Set.copyOf(outcome.groups()).equals(user.groups())
-                && controller != null) {
+        boolean groupsChange = outcome.groups() != null && !outcome.groups().isEmpty()
+                && !Set.copyOf(outcome.groups()).equals(user.groups());
+        if ((groupsChange || adminsChange(user, outcome.adminOf())) && controller != null) {
             int uid = user.id();
             controller.execute(tx -> {
-                UserWrites.replaceGroups(tx, uid, outcome.groups());
+                if (outcome.groups() != null && !outcome.groups().isEmpty()) {
+                    UserWrites.replaceGroups(tx, uid, outcome.groups());
+                }
+                if (outcome.adminOf() != null) {
+                    UserWrites.setAdmins(tx, uid, outcome.adminOf(), zoneId);
+                }
                 return null;
             });
             user = (User) view.get(ObjectType.USER, uid);
-            log.info("user '{}' groups set by driver {}: {}", user.name(), user.authDriver(), user.groups());
+            log.info("user '{}' groups set by driver {}: {}{}", user.name(), user.authDriver(), user.groups(),
+                    outcome.adminOf() == null ? "" : ", administers " + outcome.adminOf());
         }
         return subjectOf(user, -1);
+    }
+
+    /** Whether the user's admin status in its groups differs from what the driver says (null: not managed). */
+    private boolean adminsChange(User user, List<Integer> adminOf) {
+        if (adminOf == null) {
+            return false;
+        }
+        for (int gid : user.groups()) {
+            var g = (dev.nimbo.core.group.Group) view.get(ObjectType.GROUP, gid);
+            if (g != null && g.admins().contains(user.id()) != adminOf.contains(gid)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A login with no user: DEFAULT_AUTH's driver may vouch for it, creating the user on first success. */
@@ -190,7 +213,11 @@ public final class Authenticator {
             if (raced != null) {
                 return raced.id(); // two first logins at once: the second uses the user the first created
             }
-            return UserWrites.insert(tx, id.name(), id.storedSecret(), backend.driver(), id.groups());
+            int created = UserWrites.insert(tx, id.name(), id.storedSecret(), backend.driver(), id.groups());
+            if (id.adminOf() != null) {
+                UserWrites.setAdmins(tx, created, id.adminOf(), zoneId);
+            }
+            return created;
         });
         User created = (User) view.get(ObjectType.USER, uid);
         log.info("user '{}' (id {}) created by driver {} with groups {}", created.name(), uid, backend.driver(),

@@ -16,7 +16,7 @@ import java.util.TreeSet;
 
 /**
  * The user writes shared by one.user.allocate and by authentication drivers that create users or manage their
- * groups (LDAP): a new user with its groups' member lists, and a whole group set replaced. Run inside a
+ * groups (LDAP): a new user with its groups' member lists, a whole group set replaced, group admins set. Run inside a
  * controller transaction only.
  */
 public final class UserWrites {
@@ -77,6 +77,30 @@ public final class UserWrites {
             moved = moved.withPrimaryGroup(p.id(), p.name());
         }
         tx.put(moved.withGroups(wanted));
+    }
+
+    /**
+     * Makes the user an administrator of exactly the groups in {@code adminOf} among its groups (a driver that
+     * manages group admins); returns whether anything changed.
+     */
+    public static boolean setAdmins(Transaction tx, int uid, List<Integer> adminOf, int zoneId) {
+        User u = tx.require(ObjectType.USER, uid);
+        boolean changed = false;
+        for (int gid : u.groups()) {
+            Group g = (Group) tx.get(ObjectType.GROUP, gid);
+            if (g == null) {
+                continue;
+            }
+            boolean want = adminOf.contains(gid);
+            if (want && !g.admins().contains(uid)) {
+                dev.nimbo.server.api.group.GroupAdmins.add(tx, g, uid, zoneId);
+                changed = true;
+            } else if (!want && g.admins().contains(uid)) {
+                dev.nimbo.server.api.group.GroupAdmins.remove(tx, g, uid, zoneId);
+                changed = true;
+            }
+        }
+        return changed;
     }
 
     static Group requireGroup(Transaction tx, int gid) {

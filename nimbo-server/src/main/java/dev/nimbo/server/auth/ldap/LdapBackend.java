@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * else a search of {@code group_field} under {@code group_base}) map to Nimbo groups; with none mapped the user
  * gets {@code mapping_default}, or is refused when that is false. Nimbo names the user by its
  * {@code user_field} value in lower case (or the whole login when routed by match_user_regex), stores its DN
- * as PASSWORD, and replaces its groups with the mapped ones at each login. Thread-safe: one short-lived
+ * as PASSWORD, and replaces its groups with the mapped ones at each login (and, with
+ * {@code group_admin_group_dn}, which of them it administers). Thread-safe: one short-lived
  * connection per check; successful checks are trusted for {@code cache}.
  */
 public final class LdapBackend implements AuthBackend {
@@ -80,7 +81,7 @@ public final class LdapBackend implements AuthBackend {
             // the directory answers for another entry than the one this user was created from
             throw new AuthFailure("LDAP entry for " + user.name() + " is now named " + id.name());
         }
-        return new Outcome(id.groups());
+        return new Outcome(id.groups(), id.adminOf());
     }
 
     @Override
@@ -159,7 +160,14 @@ public final class LdapBackend implements AuthBackend {
             if (s.bindDn() != null) {
                 conn.bind(s.bindDn(), s.bindPassword() == null ? "" : s.bindPassword());
             }
-            List<Integer> groups = mappings.get(s.name()).groupsFor(groupDns(conn, s, entry, memberOf));
+            List<String> dns = groupDns(conn, s, entry, memberOf);
+            List<Integer> groups = mappings.get(s.name()).groupsFor(dns);
+            List<Integer> adminOf = null;
+            if (s.groupAdminGroupDn() != null) {
+                String admins = GroupMapping.normalize(s.groupAdminGroupDn());
+                boolean admin = dns.stream().anyMatch(d -> GroupMapping.normalize(d).equals(admins));
+                adminOf = admin ? List.copyOf(groups) : List.of(); // of the mapped groups only, not the default
+            }
             if (groups.isEmpty()) {
                 if (s.mappingDefault() == null) {
                     throw new AuthFailure("user belongs to no mapped group (server " + s.name() + ")");
@@ -170,7 +178,7 @@ public final class LdapBackend implements AuthBackend {
             if (name == null || name.isBlank()) {
                 throw new AuthFailure("LDAP entry " + entry.getDN() + " has no " + s.userField());
             }
-            return new Identity(name.strip().toLowerCase(Locale.ROOT), entry.getDN(), groups);
+            return new Identity(name.strip().toLowerCase(Locale.ROOT), entry.getDN(), groups, adminOf);
         }
     }
 

@@ -8,12 +8,13 @@ import java.time.Duration;
  * One LDAP/AD server's settings, named and spelled as in OpenNebula's {@code ldap_auth.conf} (Ruby-symbol keys
  * are read without their colon), plus {@code ca_file} (PEM CAs trusted for TLS; the JVM's otherwise) and
  * {@code upn_field} (AD: the attribute searched when the login contains {@code @}, e.g. userPrincipalName).
+ * {@code group_admin_group_dn}: members of that LDAP group administer every Nimbo group they are mapped to.
  * Immutable.
  */
 public record LdapServer(String name, String host, int port, Encryption encryption, Path caFile, Duration timeout,
                          String bindDn, String bindPassword, String base, String groupBase, String requiredGroup,
                          String userField, String upnField, String userGroupField, String groupField, boolean rfc2307bis,
-                         Path mappingFile, String mappingKey, Integer mappingDefault) {
+                         Path mappingFile, String mappingKey, Integer mappingDefault, String groupAdminGroupDn) {
 
     /** none: plain LDAP; simple_tls: LDAPS (TLS from the first byte); start_tls: plain, then StartTLS. */
     public enum Encryption { NONE, SIMPLE_TLS, START_TLS }
@@ -57,6 +58,7 @@ public record LdapServer(String name, String host, int port, Encryption encrypti
                 s.string("user", null), s.string("password", null), base, s.string("group_base", null),
                 s.string("group", null), s.string("user_field", "cn"), s.string("upn_field", null),
                 s.string("user_group_field", "dn"), s.string("group_field", "member"), s.bool("rfc2307bis", true),
-                mapping == null ? null : configDir.resolve(mapping), s.string("mapping_key", "GROUP_DN"), mappingDefault);
+                mapping == null ? null : configDir.resolve(mapping), s.string("mapping_key", "GROUP_DN"), mappingDefault,
+                s.string("group_admin_group_dn", null));
     }
 }

@@ -59,6 +59,7 @@ class LdapAuthTest {
                       :mapping_key: GROUP_DN
                       :mapping_file: main.yaml
                       :mapping_default: 1
+                      :group_admin_group_dn: 'cn=ops,ou=groups,dc=example,dc=org'
                     ad:
                       :user: 'cn=svc,dc=example,dc=org'
                       :password: '%s'
@@ -185,6 +186,40 @@ class LdapAuthTest {
         ok(nimbod.admin("one.user.allocate", "carla", "core-pw-1", "core", new Object[0]));
         ok(nimbod.as("carla:core-pw-1", "one.user.info", -1));
         fails(nimbod.as("carla:carol-ldap-pw-1618", "one.user.info", -1));
+    }
+
+    @Test
+    void membersOfTheAdminGroupAdministerTheirMappedGroups() throws Exception {
+        String dn = "uid=gina,ou=people," + TestDirectory.BASE;
+        ldap.add("dn: " + dn, "objectClass: inetOrgPerson", "uid: gina", "cn: gina", "sn: gina",
+                "userPassword: gina-ldap-pw-8080", "memberOf: " + TestDirectory.DEVS, "memberOf: " + TestDirectory.OPS);
+        int gina = idOf((String) ok(nimbod.as("gina:gina-ldap-pw-8080", "one.user.info", -1)).value());
+        assertThat(adminsOf(devs)).contains(gina);
+        assertThat(adminsOf(ops)).contains(gina);
+        // a group admin may manage the group's users (the ACL rules came with the admin role)
+        int alice = idOf((String) ok(nimbod.as("alice:alice-ldap-pw-3141", "one.user.info", -1)).value());
+        assertThat(adminsOf(devs)).doesNotContain(alice);
+        ok(nimbod.as("gina:gina-ldap-pw-8080", "one.user.info", alice));
+        // out of the admin group: no longer an admin at the next login
+        ldap.setMemberOf(dn, TestDirectory.DEVS);
+        ok(nimbod.as("gina:gina-ldap-pw-8080", "one.user.info", -1));
+        assertThat(adminsOf(devs)).doesNotContain(gina);
+        assertThat(nimbod.as("gina:gina-ldap-pw-8080", "one.user.info", alice).ok()).isFalse();
+    }
+
+    java.util.List<Integer> adminsOf(int gid) {
+        String xml = (String) ok(nimbod.admin("one.group.info", gid)).value();
+        int a = xml.indexOf("<ADMINS>");
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        if (a < 0) {
+            return out;
+        }
+        String admins = xml.substring(a, xml.indexOf("</ADMINS>", a));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<ID>(\\d+)</ID>").matcher(admins);
+        while (m.find()) {
+            out.add(Integer.parseInt(m.group(1)));
+        }
+        return out;
     }
 
     static int idOf(String userXml) {
