@@ -67,7 +67,7 @@ public final class UserCommand extends Family {
     @Command(name = "create", header = "Create a user.",
             description = {"Without PASSWORD it is prompted for (no echo) when the driver is core. For the ssh driver "
                     + "PASSWORD is the public key, for x509 the certificate's subject DN (--read-file reads it from a file).",
-                "Examples:", "  nimbo user create alice --group devs --group ops",
+                "Example:", "  nimbo user create alice --group devs --group ops",
                 "  nimbo user create bob --driver ssh --read-file ~/.ssh/id_ed25519.pub"})
     int create(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD") String password,
@@ -96,7 +96,7 @@ public final class UserCommand extends Family {
 
     @Command(name = "passwd", header = "Change a user's password.",
             description = {"Without PASSWORD it is prompted for, without echo. For ssh and x509 users it is the new public "
-                    + "key or DN.", "Examples:", "  nimbo user passwd alice", "  nimbo user passwd bob --read-file new_key.pub"})
+                    + "key or DN.", "Example:", "  nimbo user passwd alice", "  nimbo user passwd bob --read-file new_key.pub"})
     int passwd(@Parameters(index = "0", paramLabel = "USER") String user,
             @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD") String password,
             @Option(names = "--read-file", paramLabel = "FILE", description = "Read PASSWORD (an SSH public key, a DN) from FILE.")
@@ -166,7 +166,7 @@ public final class UserCommand extends Family {
                     + "signed by the private key, for users of the ssh driver) or, unless one of those is given, with "
                     + "--user's credentials asking for USER's token. Over https, --cert/--key present a client "
                     + "certificate (x509 driver).",
-                "Examples:", "  nimbo user login alice --time 3600 && nimbo vm list",
+                "Example:", "  nimbo user login alice --time 3600 && nimbo vm list",
                 "  nimbo user login bob --ssh-key ~/.ssh/id_ed25519",
                 "  nimbo user login carol --endpoint https://cloud:2633/RPC2 --ca ca.pem --cert carol.pem --key carol.key"})
     int login(@Parameters(paramLabel = "USER") String user,

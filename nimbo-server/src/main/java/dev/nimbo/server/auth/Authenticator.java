@@ -84,8 +84,13 @@ public final class Authenticator {
             throw ApiException.authentication(MESSAGE);
         }
         int colon = session.indexOf(':');
-        String name = colon < 0 ? session : session.substring(0, colon);
-        Credentials c = new Credentials(name, colon < 0 ? "" : session.substring(colon + 1), remoteAddress, peerChain);
+        if (colon < 0) {
+            // no user:secret split: the whole string may be a secret, so it is neither logged nor counted
+            log.warn("authentication failed from {}: session string is not user:secret", remoteAddress);
+            throw ApiException.authentication(MESSAGE);
+        }
+        String name = session.substring(0, colon);
+        Credentials c = new Credentials(name, session.substring(colon + 1), remoteAddress, peerChain);
         LoginThrottle.Verdict verdict = throttle.check(name, c.remoteAddress());
         if (verdict instanceof LoginThrottle.Verdict.Refuse r) {
             log.warn("authentication refused for user '{}' from {}: {}", printable(name), c.remoteAddress(), r.reason());
@@ -208,17 +213,23 @@ public final class Authenticator {
             }
             return verify(existing, c.withUserName(existing.name()));
         }
-        int uid = controller.execute(tx -> {
-            User raced = (User) tx.byName(ObjectType.USER, -1, id.name());
-            if (raced != null) {
-                return raced.id(); // two first logins at once: the second uses the user the first created
-            }
-            int created = UserWrites.insert(tx, id.name(), id.storedSecret(), backend.driver(), id.groups());
-            if (id.adminOf() != null) {
-                UserWrites.setAdmins(tx, created, id.adminOf(), zoneId);
-            }
-            return created;
-        });
+        int uid;
+        try {
+            uid = controller.execute(tx -> {
+                User raced = (User) tx.byName(ObjectType.USER, -1, id.name());
+                if (raced != null) {
+                    return raced.id(); // two first logins at once: the second uses the user the first created
+                }
+                int created = UserWrites.insert(tx, id.name(), id.storedSecret(), backend.driver(), id.groups());
+                if (id.adminOf() != null) {
+                    UserWrites.setAdmins(tx, created, id.adminOf(), zoneId);
+                }
+                return created;
+            });
+        } catch (ApiException e) {
+            // e.g. a mapped group deleted meanwhile: still an authentication failure for the caller
+            throw new AuthFailure("cannot create user '" + id.name() + "': " + e.getMessage());
+        }
         User created = (User) view.get(ObjectType.USER, uid);
         log.info("user '{}' (id {}) created by driver {} with groups {}", created.name(), uid, backend.driver(),
                 created.groups());
