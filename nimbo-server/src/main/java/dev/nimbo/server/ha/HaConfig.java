@@ -9,9 +9,10 @@ import java.util.TreeSet;
 
 /**
  * How this replica takes part in a replicated front-end: its own server ID, every server of the zone with the
- * port Raft talks on and the port its XML-RPC endpoint answers on, and where the Raft log lives. Immutable.
+ * port Raft talks on and the port its XML-RPC endpoint answers on, where the Raft log lives, and the commands
+ * run on becoming leader / follower (null: none). Immutable.
  */
-public record HaConfig(int selfId, List<Peer> peers, Path raftDir) {
+public record HaConfig(int selfId, List<Peer> peers, Path raftDir, String leaderHook, String followerHook) {
 
     /** One front-end server. */
     public record Peer(int id, String host, int raftPort, int apiPort) {
@@ -26,6 +27,11 @@ public record HaConfig(int selfId, List<Peer> peers, Path raftDir) {
 
     public HaConfig {
         peers = List.copyOf(peers);
+    }
+
+    /** With the role-change commands (OpenNebula's RAFT_LEADER_HOOK / RAFT_FOLLOWER_HOOK). */
+    public HaConfig withHooks(String leader, String follower) {
+        return new HaConfig(selfId, peers, raftDir, leader, follower);
     }
 
     public Peer self() {
@@ -74,7 +80,7 @@ public record HaConfig(int selfId, List<Peer> peers, Path raftDir) {
         if (peers.isEmpty()) {
             throw new StartupException("--ha-peers lists no server");
         }
-        HaConfig c = new HaConfig(selfId, peers, dataDir.resolve("raft"));
+        HaConfig c = new HaConfig(selfId, peers, dataDir.resolve("raft"), null, null);
         if (c.self() == null) {
             throw new StartupException("--ha-id " + selfId + " is not among --ha-peers (servers " + ids + ")");
         }
