@@ -118,6 +118,7 @@ public final class NimboServer implements AutoCloseable {
         RpcPipeline pipeline = new RpcPipeline(registry, new Authenticator(published, hasher, clock), ctx, hooks);
         LeaderRouter router = null;
         if (raft != null) {
+            RaftStore raftStore = raft;
             // A replica starts as a follower: no action runs until it leads and has applied the log.
             LeaderDuties.closeGate(controller);
             raft.start(controller);
@@ -131,7 +132,7 @@ public final class NimboServer implements AutoCloseable {
                     if (published.size(ObjectType.USER) == 0) {
                         firstStart(hasher);
                     }
-                    ZoneServers.sync(controller, config.zoneId(), ha);
+                    ZoneServers.sync(controller, config.zoneId(), raftStore);
                     startManagers(ctx);
                 }
 

@@ -161,6 +161,39 @@ public final class NimbodCluster implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * The VM pool (one.vmpool.info of every VM) once the given replicas answer exactly the same document: they
+     * have applied the same log. Fails after the timeout, showing what each answered.
+     */
+    public String awaitSamePool(List<Integer> which, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> last = List.of();
+        while (System.nanoTime() < deadline) {
+            List<String> pools = new ArrayList<>();
+            for (int i : which) {
+                pools.add(vmPool(i));
+            }
+            if (pools.stream().allMatch(p -> p != null && p.equals(pools.get(0)))) {
+                return pools.get(0);
+            }
+            last = pools;
+            Thread.sleep(200);
+        }
+        throw new AssertionError("replicas " + which + " did not converge: " + last);
+    }
+
+    private String vmPool(int i) {
+        if (replicas[i] == null || !replicas[i].isAlive()) {
+            return null;
+        }
+        try (var c = replicas[i].client()) {
+            OneResponse r = c.call("one.vmpool.info", -2, -1, -1, -1);
+            return r.ok() ? r.stringValue() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** SIGKILL replica i. */
     public void kill(int i) throws InterruptedException {
         replicas[i].kill();

@@ -83,7 +83,7 @@ public final class LeaderRouter implements RequestRouter {
                 return null;
             }
             int leader = store.leaderId();
-            HaConfig.Peer peer = leader < 0 || leader == store.config().selfId() ? null : store.config().peer(leader);
+            HaConfig.Peer peer = leader < 0 || leader == store.config().selfId() ? null : store.currentPeer(leader);
             if (peer == null) {
                 sleep(50);
                 continue;

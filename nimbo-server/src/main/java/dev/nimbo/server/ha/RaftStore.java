@@ -36,6 +36,7 @@ import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,12 +73,63 @@ public final class RaftStore implements Store {
         this.machine = new ReplicatedStateMachine(local, codec);
         List<RaftPeer> peers = new ArrayList<>();
         for (HaConfig.Peer p : config.peers()) {
-            peers.add(RaftPeer.newBuilder().setId(peerId(p.id())).setAddress(p.raftAddress()).build());
+            peers.add(raftPeer(p));
         }
         // One Raft group per zone: every replica derives the same ID.
         this.group = RaftGroup.valueOf(RaftGroupId.valueOf(UUID.nameUUIDFromBytes("nimbo-zone-0".getBytes(StandardCharsets.UTF_8))),
                 peers);
         this.selfId = peerId(config.selfId());
+    }
+
+    /** The XML-RPC address travels as the peer's client address, so membership changes carry it in the log. */
+    static RaftPeer raftPeer(HaConfig.Peer p) {
+        return RaftPeer.newBuilder().setId(peerId(p.id())).setAddress(p.raftAddress())
+                .setClientAddress(p.host() + ":" + p.apiPort()).build();
+    }
+
+    static HaConfig.Peer peer(RaftPeer r) {
+        String raft = r.getAddress();
+        String api = r.getClientAddress() != null ? r.getClientAddress() : raft;
+        int colon = raft.lastIndexOf(':');
+        return new HaConfig.Peer(serverId(r.getId()), raft.substring(0, colon), Integer.parseInt(raft.substring(colon + 1)),
+                Integer.parseInt(api.substring(api.lastIndexOf(':') + 1)));
+    }
+
+    /** The servers of the group now (the configuration in the log, which membership changes update). */
+    public List<HaConfig.Peer> currentPeers() {
+        List<HaConfig.Peer> out = new ArrayList<>();
+        for (RaftPeer r : division.getRaftConf().getCurrentPeers()) {
+            out.add(peer(r));
+        }
+        out.sort(java.util.Comparator.comparingInt(HaConfig.Peer::id));
+        return out;
+    }
+
+    /** A server of the group now, or null. */
+    public HaConfig.Peer currentPeer(int id) {
+        RaftPeer r = division.getRaftConf().getPeer(peerId(id));
+        return r == null ? null : peer(r);
+    }
+
+    /**
+     * Changes the group's members (leader only): Ratis first brings new members up to date, then commits the
+     * joint and the new configuration. Returns when the new configuration is committed.
+     */
+    public void setPeers(List<HaConfig.Peer> peers) {
+        List<RaftPeer> wanted = new ArrayList<>();
+        for (HaConfig.Peer p : peers) {
+            wanted.add(raftPeer(p));
+        }
+        RaftClientReply reply;
+        try {
+            reply = server.setConfiguration(new org.apache.ratis.protocol.SetConfigurationRequest(clientId, selfId,
+                    group.getGroupId(), callIds.incrementAndGet(), wanted));
+        } catch (IOException e) {
+            throw new StoreException("membership change failed: " + reason(e), e);
+        }
+        if (!reply.isSuccess()) {
+            throw new StoreException("membership change failed: " + reason(reply.getException()), reply.getException());
+        }
     }
 
     static RaftPeerId peerId(int serverId) {
@@ -113,8 +165,17 @@ public final class RaftStore implements Store {
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(10, TimeUnit.SECONDS));
-        // The log is the replicas' only catch-up source until snapshots carry the database: keep all of it.
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, false);
+        // Snapshot every N applied entries, keep two, and compact the log up to the snapshot: a replica too far
+        // behind gets the snapshot, then the log after it.
+        long every = snapshotEvery();
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, every);
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(every, 1024));
+        // Only closed segments can be purged; NIMBO_HA_LOG_SEGMENT_BYTES lets tests roll them quickly.
+        long segment = positiveEnv("NIMBO_HA_LOG_SEGMENT_BYTES", 8L << 20);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(segment));
         boolean existing = Files.isDirectory(config.raftDir().resolve(group.getGroupId().getUuid().toString()));
         try {
             server = RaftServer.newBuilder()
@@ -132,6 +193,27 @@ public final class RaftStore implements Store {
         }
         log.info("Raft server {} of {} started on {} ({} log in {})", config.selfId(), config.peers().size(),
                 config.self().raftAddress(), existing ? "existing" : "new", config.raftDir());
+    }
+
+    /** NIMBO_HA_SNAPSHOT_EVERY: applied log entries between snapshots (default 10,000). */
+    static long snapshotEvery() {
+        return positiveEnv("NIMBO_HA_SNAPSHOT_EVERY", 10_000);
+    }
+
+    private static long positiveEnv(String name, long fallback) {
+        String v = System.getenv(name);
+        if (v != null && !v.isBlank()) {
+            try {
+                long n = Long.parseLong(v.strip());
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            log.warn("ignoring {} '{}': not a positive number", name, v);
+        }
+        return fallback;
     }
 
     @Override

@@ -6,14 +6,17 @@ import dev.nimbo.core.zone.Zone;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Keeps the zone's SERVER_POOL (one.zone.info) equal to the configured replicas; the leader calls it on taking over. */
+/**
+ * Keeps the zone's SERVER_POOL (one.zone.info) equal to the Raft group's members; the leader calls it on taking
+ * over and after each membership change.
+ */
 public final class ZoneServers {
     private ZoneServers() {
     }
 
-    public static void sync(Controller controller, int zoneId, HaConfig config) {
+    public static void sync(Controller controller, int zoneId, RaftStore raft) {
         List<Zone.Server> wanted = new ArrayList<>();
-        for (HaConfig.Peer p : config.peers()) {
+        for (HaConfig.Peer p : raft.currentPeers()) {
             wanted.add(new Zone.Server(p.id(), "server-" + p.id(), p.endpoint()));
         }
         controller.execute(tx -> {

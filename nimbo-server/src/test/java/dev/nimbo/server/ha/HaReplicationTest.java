@@ -1,6 +1,7 @@
 package dev.nimbo.server.ha;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.nimbo.client.OneClient;
 import dev.nimbo.client.OneResponse;
@@ -41,11 +42,12 @@ class HaReplicationTest {
             int leader = cluster.awaitLeader(LONG);
             assertThat(leader).as("a leader is elected").isGreaterThanOrEqualTo(0);
             int follower = (leader + 1) % 3;
-            // Every replica starts as a follower; the leader then runs its leader hook (and the others do not).
+            // Every replica starts as a follower; the leader then runs its leader hook, the others do not.
             for (int i = 0; i < 3; i++) {
-                List<String> expected = i == leader ? List.of("follower", "leader") : List.of("follower");
+                String now = i == leader ? "leader" : "follower";
                 Path roles = cluster.replica(i).dataDir().resolve("roles.txt");
-                awaitTrue(() -> lines(roles).equals(expected), LONG);
+                await().atMost(LONG).pollInterval(Duration.ofMillis(100)).until(() -> !lines(roles).isEmpty() && lines(roles).get(0).equals("follower")
+                        && lines(roles).getLast().equals(now));
             }
 
             // A write through a follower is forwarded, and the follower then shows it at once (read your write).
@@ -56,7 +58,7 @@ class HaReplicationTest {
                 assertThat(info.stringValue()).contains("<NAME>ryw</NAME>");
             }
             // The leader refuses nothing; followers report FOLLOWER in the leader's term; the zone lists all three.
-            awaitTrue(() -> countStates(cluster, NimbodCluster.LEADER) == 1 && countStates(cluster, 2) == 2, LONG);
+            await().atMost(LONG).pollInterval(Duration.ofMillis(100)).until(() -> countStates(cluster, NimbodCluster.LEADER) == 1 && countStates(cluster, 2) == 2);
             assertThat(cluster.term(0)).isEqualTo(cluster.term(1)).isEqualTo(cluster.term(2));
             try (OneClient c = cluster.replica(follower).client()) {
                 String zone = c.call("one.zone.info", 0).stringValue();
@@ -99,7 +101,7 @@ class HaReplicationTest {
 
             int successor = cluster.awaitLeader(LONG);
             Path successorRoles = cluster.replica(successor).dataDir().resolve("roles.txt");
-            awaitTrue(() -> lines(successorRoles).equals(List.of("follower", "leader")), LONG);
+            await().atMost(LONG).pollInterval(Duration.ofMillis(100)).until(() -> !lines(successorRoles).isEmpty() && lines(successorRoles).getLast().equals("leader"));
 
             // Every acknowledged write on every surviving replica; the survivors hold identical pools.
             List<Integer> alive = new ArrayList<>();
@@ -108,7 +110,7 @@ class HaReplicationTest {
                     alive.add(i);
                 }
             }
-            String agreed = awaitSamePool(cluster, alive);
+            String agreed = cluster.awaitSamePool(alive, LONG);
             Map<Integer, String> vms = vms(agreed);
             for (Ack a : acks) {
                 assertThat(vms).as("acknowledged VM %d", a.id()).containsEntry(a.id(), a.name());
@@ -117,7 +119,7 @@ class HaReplicationTest {
             // The killed replica comes back as a follower and catches up from the log.
             cluster.restart(killed);
             List<Integer> all = List.of(0, 1, 2);
-            assertThat(awaitSamePool(cluster, all)).isEqualTo(agreed);
+            assertThat(cluster.awaitSamePool(all, LONG)).isEqualTo(agreed);
 
             // All three stopped and started again: same state, and writes work again.
             for (int i = 0; i < 3; i++) {
@@ -127,7 +129,7 @@ class HaReplicationTest {
             assertThat(lines(successorRoles)).last().isEqualTo("follower");
             cluster.restartAll();
             assertThat(cluster.awaitLeader(LONG)).isGreaterThanOrEqualTo(0);
-            assertThat(awaitSamePool(cluster, all)).isEqualTo(agreed);
+            assertThat(cluster.awaitSamePool(all, LONG)).isEqualTo(agreed);
             try (OneClient c = cluster.replica(0).client()) {
                 awaitOk(() -> c.call("one.vm.allocate", vmTemplate("after-restart"), true), LONG);
             }
@@ -201,33 +203,6 @@ class HaReplicationTest {
         return n;
     }
 
-    /** The VM pool once the given replicas list exactly the same document. */
-    private static String awaitSamePool(NimbodCluster cluster, List<Integer> replicas) throws InterruptedException {
-        long deadline = System.nanoTime() + LONG.toNanos();
-        List<String> last = List.of();
-        while (System.nanoTime() < deadline) {
-            List<String> pools = new ArrayList<>();
-            for (int i : replicas) {
-                pools.add(pool(cluster.replica(i)));
-            }
-            if (pools.stream().allMatch(p -> p != null && p.equals(pools.get(0)))) {
-                return pools.get(0);
-            }
-            last = pools;
-            Thread.sleep(200);
-        }
-        throw new AssertionError("replicas " + replicas + " did not converge: " + last);
-    }
-
-    private static String pool(NimbodProcess p) {
-        try (OneClient c = p.client()) {
-            OneResponse r = c.call("one.vmpool.info", -2, -1, -1, -1);
-            return r.ok() ? r.stringValue() : null;
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
     private static Map<Integer, String> vms(String pool) {
         Map<Integer, String> out = new TreeMap<>();
         Matcher m = VM.matcher(pool);
@@ -252,16 +227,5 @@ class HaReplicationTest {
             Thread.sleep(100);
         }
         throw new AssertionError("call did not succeed: " + (last == null ? "no answer" : last.value()));
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("condition not met within " + timeout);
     }
 }
