@@ -209,6 +209,14 @@ public final class NimbodProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** SIGSTOP (frozen: no network, no timers, as if cut off) or SIGCONT (running again). */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).redirectErrorStream(true).start();
+        if (k.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed: " + new String(k.getInputStream().readAllBytes()));
+        }
+    }
+
     /** SIGKILL: the crash path. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
