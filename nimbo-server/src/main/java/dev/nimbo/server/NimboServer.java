@@ -13,6 +13,12 @@ import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.auth.AuthBackends;
 import dev.nimbo.server.bootstrap.Bootstrap;
 import dev.nimbo.server.bootstrap.OneadminCredentials;
+import dev.nimbo.server.ha.HaConfig;
+import dev.nimbo.server.ha.LeaderDuties;
+import dev.nimbo.server.ha.LeaderRouter;
+import dev.nimbo.server.ha.RaftStore;
+import dev.nimbo.server.ha.RoleHooks;
+import dev.nimbo.server.ha.ZoneServers;
 import dev.nimbo.server.persist.ObjectDecoders;
 import dev.nimbo.server.rpc.RpcHandler;
 import dev.nimbo.server.rpc.RpcPipeline;
@@ -46,14 +52,23 @@ public final class NimboServer implements AutoCloseable {
     private Store store;
     private Controller controller;
     private dev.nimbo.server.hook.HookManager hooks;
+    private final HaConfig ha;
+    private LeaderDuties duties;
+    private RoleHooks roleHooks;
     private int port;
 
-    private NimboServer(ServerConfig config) {
+    private NimboServer(ServerConfig config, HaConfig ha) {
         this.config = config;
+        this.ha = ha;
     }
 
     public static NimboServer start(ServerConfig config) {
-        NimboServer s = new NimboServer(config);
+        return start(config, null);
+    }
+
+    /** Starts one replica of a replicated front-end ({@code ha} null: a single front-end, as {@link #start(ServerConfig)}). */
+    public static NimboServer start(ServerConfig config, HaConfig ha) {
+        NimboServer s = new NimboServer(config, ha);
         try {
             s.doStart();
             return s;
@@ -71,15 +86,21 @@ public final class NimboServer implements AutoCloseable {
             throw new StartupException("cannot use data directory " + config.dataDir() + ": " + e.getMessage(), e);
         }
         bind();
+        ObjectDecoders decoders = new ObjectDecoders();
         store = JdbcStore.open(config.effectiveDbUrl());
+        RaftStore raft = null;
+        if (ha != null) {
+            raft = new RaftStore(store, ha, decoders);
+            store = raft;
+        }
         ObjectTable published = new ObjectTable();
         Clock clock = Clock.systemUTC();
         controller = new Controller(store, published, clock);
-        controller.preload(new ObjectDecoders().decode(store.load()));
+        controller.preload(decoders.decode(store.load()));
         controller.start();
 
         PasswordHasher hasher = new PasswordHasher(config.passwordIterations());
-        if (published.size(ObjectType.USER) == 0) {
+        if (raft == null && published.size(ObjectType.USER) == 0) {
             firstStart(hasher);
         }
 
@@ -87,18 +108,45 @@ public final class NimboServer implements AutoCloseable {
         Authorizer authorizer = new Authorizer(() -> (Collection<AclRule>) (Collection<?>) published.list(ObjectType.ACL),
                 config.zoneId());
         ApiContext ctx = new ApiContext(config, controller, published, authorizer, hasher, clock);
-        dev.nimbo.server.storage.StorageManager.start(ctx);
-        dev.nimbo.server.monitor.HostMonitor.start(ctx);
-        dev.nimbo.server.vm.VmLifecycle.start(ctx);
-        dev.nimbo.server.sched.SchedulerLoop.start(ctx, dev.nimbo.server.sched.SchedSettings.fromEnvironment());
+        if (raft == null) {
+            startManagers(ctx);
+        }
         ApiRegistry registry = new ApiRegistry();
         ApiFamilies.registerAll(registry);
         hooks = dev.nimbo.server.hook.HookManager.start(controller, config.dataDir().resolve("hooks"), clock);
         dev.nimbo.server.api.hook.HookMethods.register(registry, hooks);
         RpcPipeline pipeline = new RpcPipeline(registry,
                 AuthBackends.authenticator(config.auth(), published, controller, hasher, clock, config.zoneId()), ctx, hooks);
+        LeaderRouter router = null;
+        if (raft != null) {
+            RaftStore raftStore = raft;
+            // A replica starts as a follower: no action runs until it leads and has applied the log.
+            LeaderDuties.closeGate(controller);
+            raft.start(controller);
+            router = new LeaderRouter(raft, controller, config.maxRequestBytes());
+            roleHooks = new RoleHooks(ha.leaderHook(), ha.followerHook(), config.dataDir());
+            roleHooks.follower();
+            duties = new LeaderDuties(raft, controller, new LeaderDuties.Transitions() {
+                @Override
+                public void becameLeader() {
+                    roleHooks.leader();
+                    if (published.size(ObjectType.USER) == 0) {
+                        firstStart(hasher);
+                    }
+                    ZoneServers.sync(controller, config.zoneId(), raftStore);
+                    startManagers(ctx);
+                }
+
+                @Override
+                public void lostLeadership() {
+                    stopManagers();
+                    roleHooks.follower();
+                }
+            });
+            duties.start();
+        }
         GracefulHandler graceful = new GracefulHandler();
-        graceful.setHandler(new RpcHandler(pipeline, config.maxRequestBytes()));
+        graceful.setHandler(new RpcHandler(pipeline, config.maxRequestBytes(), router));
         http.setHandler(graceful);
         try {
             http.start();
@@ -107,6 +155,21 @@ public final class NimboServer implements AutoCloseable {
         }
         log.info("nimbod {} listening on {}:{} ({}, auth drivers {}, database {}, data {}) in {} ms", ServerConfig.VERSION,
                 config.bindAddress(), port, config.tls() != null ? "https" : "http", config.auth().authn(), store.describe(), config.dataDir(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** The leader's work: monitoring, life cycle (resuming interrupted operations), storage. */
+    private static void startManagers(ApiContext ctx) {
+        dev.nimbo.server.storage.StorageManager.start(ctx);
+        dev.nimbo.server.monitor.HostMonitor.start(ctx);
+        dev.nimbo.server.vm.VmLifecycle.start(ctx);
+        dev.nimbo.server.sched.SchedulerLoop.start(ctx, dev.nimbo.server.sched.SchedSettings.fromEnvironment());
+    }
+
+    private void stopManagers() {
+        dev.nimbo.server.monitor.HostMonitor.stop(controller);
+        dev.nimbo.server.sched.SchedulerLoop.stop(controller);
+        dev.nimbo.server.vm.VmLifecycle.stop(controller);
+        dev.nimbo.server.storage.StorageManager.stop(controller);
     }
 
     private void bind() {
@@ -188,15 +251,20 @@ public final class NimboServer implements AutoCloseable {
             }
             http = null;
         }
+        if (duties != null) {
+            duties.close();
+            duties = null;
+        }
+        if (roleHooks != null) {
+            roleHooks.close();
+            roleHooks = null;
+        }
         if (hooks != null) {
             hooks.close(); // before the controller: running hooks still record their results
             hooks = null;
         }
         if (controller != null) {
-            dev.nimbo.server.monitor.HostMonitor.stop(controller);
-            dev.nimbo.server.sched.SchedulerLoop.stop(controller);
-            dev.nimbo.server.vm.VmLifecycle.stop(controller);
-            dev.nimbo.server.storage.StorageManager.stop(controller);
+            stopManagers();
             controller.close();
             controller = null;
         }

@@ -32,6 +32,21 @@ public final class Nimbod implements Callable<Integer> {
             + "Default: $NIMBO_CONFIG, else DATA/nimbod.yaml when it exists")
     Path configFile;
 
+    @Option(names = "--ha-id", description = "This front-end's server ID in a replicated (HA) zone; needs --ha-peers")
+    Integer haId;
+
+    @Option(names = "--ha-peers", description = "Every front-end of the zone, this one included: "
+            + "ID=HOST:RAFT_PORT[:API_PORT],... (API_PORT defaults to --port). Needs --ha-id")
+    String haPeers;
+
+    @Option(names = "--ha-leader-hook", description = "Shell command run (in the data directory) when this front-end "
+            + "becomes the leader, e.g. to take a floating IP (OpenNebula's RAFT_LEADER_HOOK)")
+    String haLeaderHook;
+
+    @Option(names = "--ha-follower-hook", description = "Shell command run when this front-end starts as a follower "
+            + "or stops leading (OpenNebula's RAFT_FOLLOWER_HOOK)")
+    String haFollowerHook;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Nimbod()).execute(args));
     }
@@ -64,7 +79,16 @@ public final class Nimbod implements Callable<Integer> {
         }
         NimboServer server;
         try {
-            server = NimboServer.start(config);
+            dev.nimbo.server.ha.HaConfig ha = null;
+            if (haId != null || haPeers != null) {
+                if (haId == null) {
+                    throw new StartupException("--ha-peers needs --ha-id (this front-end's server ID)");
+                }
+                ha = dev.nimbo.server.ha.HaConfig.parse(haId, haPeers, port, dataDir).withHooks(haLeaderHook, haFollowerHook);
+            } else if (haLeaderHook != null || haFollowerHook != null) {
+                throw new StartupException("--ha-leader-hook and --ha-follower-hook need --ha-id and --ha-peers");
+            }
+            server = NimboServer.start(config, ha);
         } catch (StartupException e) {
             org.slf4j.LoggerFactory.getLogger(Nimbod.class).error("cannot start: {}", e.getMessage());
             System.err.println("nimbod: " + e.getMessage());

@@ -23,14 +23,26 @@ public final class NimbodProcess implements AutoCloseable {
     private final String dbUrl;
     private int port;
     private final Map<String, String> extraEnv;
+    private final List<String> extraArgs;
     private Process process;
     private int logOffset;
 
-    private NimbodProcess(Path dataDir, String dbUrl, int port, Map<String, String> extraEnv) {
+    private NimbodProcess(Path dataDir, String dbUrl, int port, Map<String, String> extraEnv, List<String> extraArgs) {
         this.dataDir = dataDir;
         this.dbUrl = dbUrl;
         this.port = port;
         this.extraEnv = Map.copyOf(extraEnv);
+        this.extraArgs = List.copyOf(extraArgs);
+    }
+
+    /**
+     * Starts a daemon on SQLite in dataDir on a port the caller chose (e.g. one HA replica, whose port the other
+     * replicas' {@code --ha-peers} name), with extra arguments and environment, and waits until it answers.
+     */
+    public static NimbodProcess start(Path dataDir, int port, Map<String, String> env, List<String> args) throws IOException {
+        NimbodProcess p = new NimbodProcess(dataDir, null, port, env, args);
+        p.launch();
+        return p;
     }
 
     /**
@@ -43,7 +55,7 @@ public final class NimbodProcess implements AutoCloseable {
 
     /** As {@link #start(Path, String)} with extra environment for the daemon (e.g. NIMBO_HOST_MONITOR_INTERVAL). */
     public static NimbodProcess start(Path dataDir, String dbUrl, Map<String, String> env) throws IOException {
-        NimbodProcess p = new NimbodProcess(dataDir, dbUrl, freePort(), env);
+        NimbodProcess p = new NimbodProcess(dataDir, dbUrl, freePort(), env, List.of());
         // Other test JVMs on this machine pick free ports too: on a clash, take another port and retry.
         for (int attempt = 1; ; attempt++) {
             try {
@@ -112,6 +124,7 @@ public final class NimbodProcess implements AutoCloseable {
         if (dbUrl != null) {
             cmd.addAll(List.of("--db", dbUrl));
         }
+        cmd.addAll(extraArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stdout.log").toFile()));
         Map<String, String> env = pb.environment();
@@ -199,6 +212,14 @@ public final class NimbodProcess implements AutoCloseable {
             throw new IllegalStateException("nimbod ignored SIGTERM for 30 s");
         }
         return process.exitValue();
+    }
+
+    /** SIGSTOP (frozen: no network, no timers, as if cut off) or SIGCONT (running again). */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).redirectErrorStream(true).start();
+        if (k.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed: " + new String(k.getInputStream().readAllBytes()));
+        }
     }
 
     /** SIGKILL: the crash path. */

@@ -19,6 +19,11 @@ import org.slf4j.LoggerFactory;
  * in its own {@link Transaction}, commits a batch of successful actions' records in one store
  * transaction (one fsync for many actions), then publishes the new object versions and completes the
  * callers' futures: acknowledged means durable. Thread-safe to submit from anywhere.
+ *
+ * <p>Replicated front-ends add two kinds of queue entries, handled in queue order with the actions: records
+ * committed elsewhere (another replica's batches, {@link #applyReplicated}) and the write gate
+ * ({@link #setAcceptingWrites}). Going through the queue keeps this thread the only writer of the tables and
+ * makes sure an action never runs on a working state older than what was replicated before it.
  */
 public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
@@ -33,14 +38,25 @@ public final class Controller implements AutoCloseable {
     private record Pending<R>(Action<R> action, CompletableFuture<R> future) {
     }
 
+    /** Records already committed by the store (replicated from the leader): applied, not committed again. */
+    private record Replicated(List<Record> records, CompletableFuture<Void> applied) {
+    }
+
+    /** Opens or closes the write gate at this point of the queue. */
+    private record Gate(boolean open, String reason, CompletableFuture<Void> done) {
+    }
+
     private final Store store;
     private final ObjectTable published;
     private final ObjectTable working = new ObjectTable();
     private final Clock clock;
-    private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final List<Consumer<List<Record>>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean accepting = true;
+    /** Whether actions may run; only a replicated follower closes it. Written by the controller thread. */
+    private volatile boolean writable = true;
+    private volatile String notWritableReason = "";
 
     /** Loads the store into the published state; the caller then calls {@link #start()}. */
     public Controller(Store store, ObjectTable published, Clock clock) {
@@ -67,6 +83,35 @@ public final class Controller implements AutoCloseable {
     /** Called on the controller thread after each durable commit, with that batch's records. */
     public void addCommitListener(Consumer<List<Record>> listener) {
         listeners.add(listener);
+    }
+
+    public void removeCommitListener(Consumer<List<Record>> listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Queues records another replica committed (they are already in the store): the controller thread applies
+     * them to the working and published state and tells the commit listeners, in queue order with actions.
+     */
+    public CompletableFuture<Void> applyReplicated(List<Record> records) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        queue.add(new Replicated(List.copyOf(records), f));
+        return f;
+    }
+
+    /**
+     * Opens or closes the write gate once everything queued before is done. While closed, actions fail with
+     * ACTION and the reason (e.g. "not the leader"). The future completes when the gate has changed.
+     */
+    public CompletableFuture<Void> setAcceptingWrites(boolean open, String reason) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        queue.add(new Gate(open, reason, f));
+        return f;
+    }
+
+    /** Whether this controller runs actions now (always true on a single front-end). */
+    public boolean acceptsWrites() {
+        return writable;
     }
 
     public <R> CompletableFuture<R> submit(Action<R> action) {
@@ -102,11 +147,12 @@ public final class Controller implements AutoCloseable {
     }
 
     private void loop() {
+        List<Object> drained = new ArrayList<>();
         List<Pending<?>> batch = new ArrayList<>();
         while (true) {
-            batch.clear();
+            drained.clear();
             try {
-                Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
+                Object first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     if (!accepting && queue.isEmpty()) {
                         failLeftovers();
@@ -114,12 +160,60 @@ public final class Controller implements AutoCloseable {
                     }
                     continue;
                 }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
+                drained.add(first);
+                queue.drainTo(drained, MAX_BATCH - 1);
             } catch (InterruptedException e) {
                 continue; // shutdown is signalled by 'accepting'; keep draining until the queue is empty
             }
-            runBatch(batch);
+            // Consecutive actions form one batch; a replicated entry or a gate change ends it, keeping queue order.
+            batch.clear();
+            for (Object item : drained) {
+                if (item instanceof Pending<?> p) {
+                    batch.add(p);
+                    continue;
+                }
+                if (!batch.isEmpty()) {
+                    runBatch(batch);
+                    batch.clear();
+                }
+                switch (item) {
+                    case Replicated r -> applyExternal(r);
+                    case Gate g -> {
+                        notWritableReason = g.reason() == null ? "" : g.reason();
+                        writable = g.open();
+                        g.done().complete(null);
+                    }
+                    default -> throw new IllegalStateException("unknown queue entry " + item);
+                }
+            }
+            if (!batch.isEmpty()) {
+                runBatch(batch);
+            }
+        }
+    }
+
+    private void applyExternal(Replicated r) {
+        try {
+            working.applyAll(r.records());
+            published.applyAll(r.records());
+            notifyListeners(r.records());
+            r.applied().complete(null);
+        } catch (RuntimeException | Error e) {
+            log.error("applying {} replicated records failed", r.records().size(), e);
+            r.applied().completeExceptionally(e);
+        }
+    }
+
+    private void notifyListeners(List<Record> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        for (Consumer<List<Record>> l : listeners) {
+            try {
+                l.accept(records);
+            } catch (RuntimeException e) {
+                log.error("commit listener failed", e);
+            }
         }
     }
 
@@ -131,6 +225,12 @@ public final class Controller implements AutoCloseable {
         List<Record> all = new ArrayList<>();
         List<Done> done = new ArrayList<>(batch.size());
         long now = clock.millis() / 1000;
+        if (!writable) {
+            for (Pending<?> p : batch) {
+                p.future().completeExceptionally(ApiException.action(notWritableReason));
+            }
+            return;
+        }
         for (Pending<?> p : batch) {
             Transaction tx = new Transaction(working, now);
             try {
@@ -157,13 +257,7 @@ public final class Controller implements AutoCloseable {
                 return;
             }
             published.applyAll(all);
-            for (Consumer<List<Record>> l : listeners) {
-                try {
-                    l.accept(all);
-                } catch (RuntimeException e) {
-                    log.error("commit listener failed", e);
-                }
-            }
+            notifyListeners(all);
         }
         for (Done d : done) {
             d.future().complete(d.value());
@@ -183,9 +277,15 @@ public final class Controller implements AutoCloseable {
 
     /** An action that raced with shutdown past the 'accepting' check gets an error, never silence. */
     private void failLeftovers() {
-        Pending<?> p;
-        while ((p = queue.poll()) != null) {
-            p.future().completeExceptionally(ApiException.internal("Server is shutting down"));
+        Object item;
+        while ((item = queue.poll()) != null) {
+            switch (item) {
+                case Pending<?> p -> p.future().completeExceptionally(ApiException.internal("Server is shutting down"));
+                case Replicated r -> r.applied().completeExceptionally(new IllegalStateException("controller closed"));
+                case Gate g -> g.done().completeExceptionally(new IllegalStateException("controller closed"));
+                default -> {
+                }
+            }
         }
     }
 

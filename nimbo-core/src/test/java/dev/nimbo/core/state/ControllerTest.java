@@ -147,4 +147,55 @@ class ControllerTest {
         assertThat(tx.list(ObjectType.DOCUMENT)).isEmpty();
         assertThat(base.get(ObjectType.DOCUMENT, 0).name()).isEqualTo("x");
     }
+
+    @Test
+    void replicatedRecordsArePublishedWithoutCommittingAndSeenByLaterActions() {
+        MemoryStore store = new MemoryStore();
+        ObjectTable published = new ObjectTable();
+        List<List<Record>> heard = new CopyOnWriteArrayList<>();
+        try (Controller c = new Controller(store, published, Clock.systemUTC())) {
+            c.addCommitListener(heard::add);
+            c.start();
+            c.applyReplicated(List.of(new Record.LastId(ObjectType.DOCUMENT, 4), new Record.Put(doc(4, "from-leader"))))
+                    .join();
+            assertThat(published.get(ObjectType.DOCUMENT, 4).name()).isEqualTo("from-leader");
+            assertThat(store.commits).as("already stored by the replication").isEmpty();
+            assertThat(heard).hasSize(1);
+            // The working state has them too: the next ID follows the replicated one.
+            int id = c.execute(tx -> {
+                int next = tx.nextId(ObjectType.DOCUMENT);
+                tx.put(doc(next, "local"));
+                return next;
+            });
+            assertThat(id).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aClosedGateRefusesActionsUntilReopenedInQueueOrder() {
+        MemoryStore store = new MemoryStore();
+        ObjectTable published = new ObjectTable();
+        try (Controller c = new Controller(store, published, Clock.systemUTC())) {
+            c.start();
+            c.setAcceptingWrites(false, "not the leader").join();
+            assertThat(c.acceptsWrites()).isFalse();
+            assertThatThrownBy(() -> c.execute(tx -> {
+                tx.put(doc(tx.nextId(ObjectType.DOCUMENT), "refused"));
+                return null;
+            })).isInstanceOf(ApiException.class).hasMessageContaining("not the leader")
+                    .satisfies(e -> assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.ACTION));
+            assertThat(store.commits).isEmpty();
+            // Replicated records queued before the gate opens are applied before any action runs after it.
+            c.applyReplicated(List.of(new Record.LastId(ObjectType.DOCUMENT, 9), new Record.Put(doc(9, "old"))));
+            CompletableFuture<Void> opened = c.setAcceptingWrites(true, "");
+            int id = c.execute(tx -> {
+                int next = tx.nextId(ObjectType.DOCUMENT);
+                tx.put(doc(next, "new"));
+                return next;
+            });
+            assertThat(opened).isDone();
+            assertThat(id).isEqualTo(10);
+            assertThat(published.list(ObjectType.DOCUMENT)).extracting(o -> o.name()).containsExactly("old", "new");
+        }
+    }
 }

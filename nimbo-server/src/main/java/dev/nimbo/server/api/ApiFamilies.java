@@ -20,6 +20,7 @@ public final class ApiFamilies {
         AclMethods.register(r);
         DefaultQuotaMethods.register(r);
         ZoneMethods.register(r);
+        dev.nimbo.server.api.zone.ZoneServerMethods.register(r);
         DocumentMethods.register(r);
         dev.nimbo.server.api.vm.VmMethods.register(r);
         dev.nimbo.server.api.datastore.DatastoreMethods.register(r);

@@ -259,7 +259,8 @@ public final class HookManager implements CallListener, AutoCloseable {
     }
 
     private void execute(int hookId, String arguments, boolean retry) {
-        if (!running) {
+        // Replicated front-ends: hooks run on the leader only (a follower's controller refuses writes).
+        if (!running || !controller.acceptsWrites()) {
             return;
         }
         try {

@@ -42,6 +42,15 @@ public final class ObjectDecoders {
         decoders.put(ObjectType.TEMPLATE, dev.nimbo.core.vmtemplate.VmTemplate::fromXml);
     }
 
+    /** One object from the XML body the store keeps (also how replicated records travel). */
+    public PoolObject decodeObject(ObjectType type, String body) {
+        Function<XmlNode, PoolObject> d = decoders.get(type);
+        if (d == null) {
+            throw new IllegalStateException("no decoder for " + type);
+        }
+        return d.apply(XmlNode.parse(body));
+    }
+
     /** The records that rebuild the pools from a store snapshot; fails loudly on a row it cannot read. */
     public List<Record> decode(Store.Snapshot snapshot) {
         List<Record> out = new ArrayList<>(snapshot.rows().size() + snapshot.lastIds().size());

@@ -16,10 +16,17 @@ import org.eclipse.jetty.util.Callback;
 public final class RpcHandler extends Handler.Abstract {
     private final RpcPipeline pipeline;
     private final int maxBytes;
+    private final RequestRouter router;
 
     public RpcHandler(RpcPipeline pipeline, int maxBytes) {
+        this(pipeline, maxBytes, null);
+    }
+
+    /** With a router that may answer requests elsewhere (HA followers); null answers everything here. */
+    public RpcHandler(RpcPipeline pipeline, int maxBytes, RequestRouter router) {
         this.pipeline = pipeline;
         this.maxBytes = maxBytes;
+        this.router = router;
     }
 
     @Override
@@ -44,9 +51,16 @@ public final class RpcHandler extends Handler.Abstract {
             try (InputStream in = Content.Source.asInputStream(request)) {
                 body = in.readNBytes(maxBytes + 1);
             }
-            out = body.length > maxBytes
-                    ? XmlRpcCodec.encodeFault(ErrorCode.XML_RPC_API.code(), "Request body exceeds the limit of " + maxBytes + " bytes")
-                    : pipeline.handle(body, remoteAddress(request), peerChain(request));
+            if (body.length > maxBytes) {
+                out = XmlRpcCodec.encodeFault(ErrorCode.XML_RPC_API.code(), "Request body exceeds the limit of " + maxBytes + " bytes");
+            } else {
+                byte[] routed = router == null ? null
+                        : router.route(body, request.getHeaders().get(RequestRouter.FORWARDED_HEADER) != null);
+                out = routed != null ? routed : pipeline.handle(body, remoteAddress(request), peerChain(request));
+            }
+        }
+        if (router != null) {
+            response.getHeaders().put(RequestRouter.APPLIED_HEADER, String.valueOf(router.appliedIndex()));
         }
         response.setStatus(HttpStatus.OK_200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/xml; charset=utf-8");
