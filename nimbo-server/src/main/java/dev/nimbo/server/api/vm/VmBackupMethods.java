@@ -103,11 +103,8 @@ final class VmBackupMethods {
     static Object cancel(Call call) {
         call.params().arity(1, 1);
         int id = call.params().integer(0);
-        VirtualMachine vm = call.write(tx -> {
-            VirtualMachine v = tx.require(ObjectType.VM, id);
-            call.authorize(VmAction.BACKUP_CANCEL.defaultRight(), v);
-            return v;
-        });
+        VirtualMachine vm = call.ctx().view().require(ObjectType.VM, id);
+        call.authorize(VmAction.BACKUP_CANCEL.defaultRight(), vm);
         boolean inBackup = vm.state() == VmState.ACTIVE
                 && (vm.lcmState() == LcmState.BACKUP || vm.lcmState() == LcmState.BACKUP_POWEROFF);
         if (!inBackup || !VmLifecycle.of(call.ctx()).cancel(id, vm.phase(), "Backup cancelled by user")) {
