@@ -72,17 +72,18 @@ public final class VmBackups {
     public static List<Integer> eligibleDiskIds(VirtualMachine vm, boolean doVolatile) {
         List<Integer> ids = new ArrayList<>();
         for (VectorAttribute d : vm.vmTemplate().vectors("DISK")) {
-            String type = upper(d.get("TYPE"));
-            if (type.equals("SWAP") || type.equals("CDROM") || type.equals("RBD_CDROM") || type.equals("FILESYSTEM")
-                    || (type.equals("FS") && !doVolatile)) {
-                continue;
-            }
             int id = intOr(d.get("DISK_ID"), -1);
-            if (id >= 0) {
+            if (id >= 0 && eligible(d, doVolatile)) {
                 ids.add(id);
             }
         }
         return ids;
+    }
+
+    private static boolean eligible(VectorAttribute d, boolean doVolatile) {
+        String type = upper(d.get("TYPE"));
+        return !(type.equals("SWAP") || type.equals("CDROM") || type.equals("RBD_CDROM") || type.equals("FILESYSTEM")
+                || (type.equals("FS") && !doVolatile));
     }
 
     /** The disks the next backup holds: DISK_IDS when configured, else every eligible disk. */
@@ -413,20 +414,52 @@ public final class VmBackups {
 
     /**
      * The VM after a restore: the disks' markers go; on success (oned's disk_restore_success) the system snapshots
-     * go too (the hypervisor's state no longer matches the disks) and the increment chain restarts.
+     * and the snapshots of non-persistent disks go too (the disks no longer match them; their SYSTEM_DISK_SIZE
+     * quota is given back) and the increment chain restarts.
      */
-    static void restored(VirtualMachine.Builder b, boolean ok) {
+    static void restored(Transaction tx, VirtualMachine vm, VirtualMachine.Builder b, boolean ok) {
         List<Attribute> out = new ArrayList<>();
+        long freed = 0;
         for (Attribute a : b.vmTemplate().attributes()) {
-            if (a instanceof VectorAttribute d && d.name().equals("DISK") && d.get(RESTORE_IMAGE) != null) {
-                out.add(d.without(RESTORE_IMAGE).without(RESTORE_INCREMENT));
+            if (a instanceof VectorAttribute d && d.name().equals("DISK")) {
+                VectorAttribute kept = d.without(RESTORE_IMAGE).without(RESTORE_INCREMENT);
+                int id = intOr(d.get("DISK_ID"), -1);
+                var snaps = b.diskSnapshots().get(id);
+                if (ok && snaps != null && !"YES".equalsIgnoreCase(d.get("PERSISTENT"))) {
+                    freed += snaps.totalSizeMb();
+                    b.diskSnapshots(id, null);
+                    kept = kept.without("DISK_SNAPSHOT_TOTAL_SIZE");
+                }
+                out.add(kept);
             } else if (!(ok && a.name().equals("SNAPSHOT"))) {
                 out.add(a);
             }
         }
         b.vmTemplate(Template.of(out));
+        if (freed > 0) {
+            VmQuotas.release(tx, vm.uid(), vm.gid(), Usage.vm(0, 0, 0, freed, false));
+        }
         Template c = b.backupConfig();
         if (ok && !c.isEmpty()) {
+            b.backups(sorted(c.with(LAST_INCREMENT_ID, "-1").with(INCREMENTAL_BACKUP_ID, "-1")), b.backupIds());
+        }
+    }
+
+    /**
+     * A disk hot-plugged into a VM whose backups it joins restarts the increment chain (oned's attach_success): the
+     * next backup is a full one.
+     */
+    static void afterAttach(VirtualMachine vm, VirtualMachine.Builder b) {
+        VectorAttribute p = VmHotplug.pending(vm.vmTemplate());
+        Template c = b.backupConfig();
+        if (p == null || !p.name().equals("DISK") || !"YES".equals(p.get(VmHotplug.ATTACH)) || c.isEmpty()) {
+            return;
+        }
+        int id = intOr(p.get("DISK_ID"), -1);
+        List<Integer> configured = parseDiskIds(c.get("DISK_IDS"));
+        boolean joins = configured != null && !configured.isEmpty() ? configured.contains(id)
+                : eligible(p, doVolatile(c));
+        if (joins) {
             b.backups(sorted(c.with(LAST_INCREMENT_ID, "-1").with(INCREMENTAL_BACKUP_ID, "-1")), b.backupIds());
         }
     }

@@ -237,6 +237,20 @@ class VmBackupTest {
         }
         assertThat(backupIds(vm(id))).isEqualTo(kept);
 
+        // a backup stuck in its driver is recovered by hand: failure or (with nothing answered) success keep nothing
+        for (int op : new int[] {0, 1}) {
+            ok(admin.call("one.vm.backup", id, bds, false));
+            ok(admin.call("one.vm.recover", id, op));
+            assertThat(vm(id).integer("STATE", -1)).isEqualTo(POWEROFF);
+        }
+        try {
+            Thread.sleep(1800);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        assertThat(backupIds(vm(id))).isEqualTo(kept);
+        assertThat(dsQuota(aliceId, bds)).containsExactly(2, 16);
+
         // deleting a backup image: the VM forgets it, the quota goes back
         ok(a.call("one.image.delete", kept.get(0)));
         await().atMost(Duration.ofSeconds(10)).until(() -> dsQuota(aliceId, bds)[0] == 1);
