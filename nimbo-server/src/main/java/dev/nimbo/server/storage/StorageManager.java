@@ -291,8 +291,11 @@ public final class StorageManager implements AutoCloseable {
         });
     }
 
-    /** A copy that finished for an image deleted meanwhile: its bytes are removed from the datastore. */
-    private void removeOrphan(int imageId, String source) {
+    /**
+     * A copy that finished for an image deleted meanwhile (or a backup nobody waits for any more, {@code imageId}
+     * -1): its bytes are removed from the datastore that holds {@code source}.
+     */
+    public void removeOrphan(int imageId, String source) {
         // The image is gone, so the datastore is taken from the source's location among current datastores.
         for (PoolObject o : view().list(ObjectType.DATASTORE)) {
             Datastore ds = (Datastore) o;

@@ -3,9 +3,11 @@ package dev.nimbo.server.vm;
 import dev.nimbo.core.datastore.BackupDriver;
 import dev.nimbo.core.datastore.Datastore;
 import dev.nimbo.core.image.Image;
+import dev.nimbo.core.image.ImageQuotas;
 import dev.nimbo.core.image.ImageState;
 import dev.nimbo.core.image.Images;
 import dev.nimbo.core.obj.ObjectType;
+import dev.nimbo.core.quota.Usage;
 import dev.nimbo.core.state.ObjectsView;
 import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.VectorAttribute;
@@ -106,21 +108,35 @@ final class VmBackupRunner {
         return d.restore(ds, img, p.incrementId(), targets).thenApply(v -> DriverResult.OK);
     }
 
-    /** The backup a driver answered: its source and size, from {@code "<source> <size>"}. */
-    static VirtualMachine noted(VirtualMachine vm, DriverResult r) {
-        String info = r == null || r.info() == null ? "" : r.info().strip();
-        int sp = info.lastIndexOf(' ');
-        long size = 0;
-        String source = info;
-        if (sp > 0) {
-            try {
-                size = Long.parseLong(info.substring(sp + 1));
-                source = info.substring(0, sp);
-            } catch (NumberFormatException e) {
-                size = 0;
+    /** A backup as the driver answered it: {@code "<source> <size MB>"}. */
+    private record Answer(String source, long sizeMb) {
+        static Answer of(DriverResult r) {
+            String info = r == null || r.info() == null ? "" : r.info().strip();
+            int sp = info.lastIndexOf(' ');
+            if (sp > 0) {
+                try {
+                    return new Answer(info.substring(0, sp), Long.parseLong(info.substring(sp + 1)));
+                } catch (NumberFormatException e) {
+                    return new Answer(info, 0);
+                }
             }
+            return new Answer(info, 0);
         }
-        return VmBackups.noteResult(vm, source, size);
+    }
+
+    /** The VM with the backup the driver answered noted (see {@link VmBackups#noteResult}). */
+    static VirtualMachine noted(VirtualMachine vm, DriverResult r) {
+        Answer a = Answer.of(r);
+        return VmBackups.noteResult(vm, a.source(), a.sizeMb());
+    }
+
+    /** Removes the bytes of a backup whose answer came too late to be recorded (cancelled, recovered). */
+    void discard(DriverResult r) {
+        String source = Answer.of(r).source();
+        if (!source.isEmpty()) {
+            log.info("removing backup {}: its VM no longer waits for it", source);
+            StorageManager.of(ctx).removeOrphan(-1, source);
+        }
     }
 
     /** After a recorded backup: deletes the images KEEP_LAST dropped and merges the increments it asks to. */
@@ -172,11 +188,9 @@ final class VmBackupRunner {
         // the datastore quota follows the chain's size
         long delta = next.sizeMb() - before;
         if (delta < 0) {
-            dev.nimbo.core.image.ImageQuotas.release(tx, now.uid(), now.gid(),
-                    dev.nimbo.core.quota.Usage.datastore(now.dsId(), 0, -delta));
+            ImageQuotas.release(tx, now.uid(), now.gid(), Usage.datastore(now.dsId(), 0, -delta));
         } else if (delta > 0) {
-            dev.nimbo.core.image.ImageQuotas.chargeUnchecked(tx, now.uid(), now.gid(),
-                    dev.nimbo.core.quota.Usage.datastore(now.dsId(), 0, delta));
+            ImageQuotas.chargeUnchecked(tx, now.uid(), now.gid(), Usage.datastore(now.dsId(), 0, delta));
         }
     }
 

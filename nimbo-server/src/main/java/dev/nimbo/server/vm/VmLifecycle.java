@@ -257,6 +257,9 @@ public final class VmLifecycle implements AutoCloseable {
                 backups.afterBackup(droppedBackups, flatten[0]);
             } else {
                 queue.forget(t.vmId(), t.seq());
+                if (success && t.op() == DriverOp.BACKUP) {
+                    backups.discard(r); // a backup nobody records (cancelled, recovered): its bytes go
+                }
             }
         });
     }
