@@ -355,6 +355,11 @@ public final class VmBackups {
     /** Marks a backup image whose oldest increments wait to be merged (KEEP_LAST), for the storage manager. */
     public static final String FLATTEN_KEEP = "BACKUP_FLATTEN_KEEP";
 
+    /** How many increments a backup image marked for flattening keeps (0: not marked). */
+    public static int flattenKeep(Image img) {
+        return Math.max(0, intOr(img.template().get(FLATTEN_KEEP), 0));
+    }
+
     /** The backup image once its increments were merged: the chain keeps its last {@code keep}; READY again. */
     public static Image flattened(Image img, int keep, String source, long sizeMb, long now) {
         BackupIncrements incs = img.increments().keepLast(keep, source, sizeMb);

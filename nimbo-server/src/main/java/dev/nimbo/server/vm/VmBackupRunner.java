@@ -3,13 +3,8 @@ package dev.nimbo.server.vm;
 import dev.nimbo.core.datastore.BackupDriver;
 import dev.nimbo.core.datastore.Datastore;
 import dev.nimbo.core.image.Image;
-import dev.nimbo.core.image.ImageQuotas;
-import dev.nimbo.core.image.ImageState;
-import dev.nimbo.core.image.Images;
 import dev.nimbo.core.obj.ObjectType;
-import dev.nimbo.core.quota.Usage;
 import dev.nimbo.core.state.ObjectsView;
-import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.VectorAttribute;
 import dev.nimbo.core.vm.DriverException;
 import dev.nimbo.core.vm.DriverOp;
@@ -27,7 +22,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * one, otherwise the SOURCE of the disk's image (a simulated host copies no disks in); a restore always writes the
  * former. A backup's answer travels as {@code "<source> <size MB>"} in the driver result, as oned's driver message.
  * After a backup is recorded, images KEEP_LAST dropped are deleted and a chain whose oldest increments must go is
- * flattened by the driver. Thread-safe; driver work runs on driver threads.
+ * flattened, by the storage manager. Thread-safe; driver work runs on driver threads.
  */
 final class VmBackupRunner {
     private static final Logger log = LoggerFactory.getLogger(VmBackupRunner.class);
@@ -141,56 +135,12 @@ final class VmBackupRunner {
 
     /** After a recorded backup: deletes the images KEEP_LAST dropped and merges the increments it asks to. */
     void afterBackup(List<Integer> dropped, int flattenImage) {
+        StorageManager storage = StorageManager.of(ctx);
         for (int id : dropped) {
-            StorageManager.of(ctx).delete(id);
+            storage.delete(id);
         }
         if (flattenImage >= 0) {
-            flatten(flattenImage);
-        }
-    }
-
-    /** Merges the oldest increments of a LOCKED backup image (KEEP_LAST); the image is READY again, or ERROR. */
-    void flatten(int imageId) {
-        if (!(view().get(ObjectType.IMAGE, imageId) instanceof Image img) || img.state() != ImageState.LOCKED) {
-            return;
-        }
-        int keep = intOr(img.template().get(VmBackups.FLATTEN_KEEP));
-        CompletableFuture<BackupDriver.Saved> f;
-        try {
-            Datastore ds = datastore(img.dsId());
-            f = StorageManager.of(ctx).backupDriver(ds).flatten(ds, img, keep);
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        f.orTimeout(10, TimeUnit.MINUTES).whenComplete((saved, err) -> ctx.controller().submit(tx -> {
-            settleFlatten(tx, imageId, keep, saved, err);
-            return null;
-        }).whenComplete((v, e) -> {
-            if (e != null) {
-                log.warn("backup image {}: flatten result not recorded: {}", imageId, VmLifecycle.reason(e));
-            }
-        }));
-    }
-
-    private static void settleFlatten(Transaction tx, int imageId, int keep, BackupDriver.Saved saved, Throwable err) {
-        if (!(tx.get(ObjectType.IMAGE, imageId) instanceof Image now) || now.state() != ImageState.LOCKED) {
-            return;
-        }
-        if (err != null) {
-            Image failed = Images.fail(now, "Error flattening backup increments: " + VmLifecycle.reason(err),
-                    tx.now());
-            tx.put(failed.withTemplate(failed.template().without(VmBackups.FLATTEN_KEEP)));
-            return;
-        }
-        long before = now.sizeMb();
-        Image next = VmBackups.flattened(now, keep, saved.source(), saved.sizeMb(), tx.now());
-        tx.put(next);
-        // the datastore quota follows the chain's size
-        long delta = next.sizeMb() - before;
-        if (delta < 0) {
-            ImageQuotas.release(tx, now.uid(), now.gid(), Usage.datastore(now.dsId(), 0, -delta));
-        } else if (delta > 0) {
-            ImageQuotas.chargeUnchecked(tx, now.uid(), now.gid(), Usage.datastore(now.dsId(), 0, delta));
+            storage.flattenBackup(flattenImage);
         }
     }
 

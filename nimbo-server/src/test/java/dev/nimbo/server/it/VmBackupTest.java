@@ -465,4 +465,33 @@ class VmBackupTest {
         assertThat(info("one.image.info", backupIds(vm).get(0)).integer("STATE", -1)).isEqualTo(1);
         ok(admin.call("one.vm.action", "terminate-hard", id));
     }
+
+    @Test
+    void aRestartWhileIncrementsMergeMergesThemAgain() throws Exception {
+        int bds = backupDs("dummy", "DUMMY_DELAY_MS = 20");
+        int img = readyImage(imageDs, 3);
+        int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("fvm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "DISK = [ IMAGE_ID = " + img + " ]\nBACKUP_CONFIG = [ MODE = INCREMENT, KEEP_LAST = 1 ]", false))
+                .intValue();
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(id, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.backup", id, bds, false));
+        int chain = backupIds(awaitVm(id, ACTIVE, RUNNING)).get(0);
+        // the merge of the second backup takes long: nimbod dies while the image is LOCKED for it
+        ok(admin.call("one.datastore.update", bds, "DUMMY_DELAY_MS = 2000", 1));
+        ok(admin.call("one.vm.backup", id, bds, false));
+        awaitVm(id, ACTIVE, RUNNING);
+        await().atMost(Duration.ofSeconds(10)).until(() -> info("one.image.info", chain).integer("STATE", -1) == 4);
+        nimbod.kill();
+        nimbod.restart();
+        admin = nimbod.client();
+        await().atMost(Duration.ofSeconds(20)).until(() -> info("one.image.info", chain).integer("STATE", -1) == 1);
+        XmlNode image = info("one.image.info", chain);
+        assertThat(image.child("BACKUP_INCREMENTS").all("INCREMENT")).hasSize(1);
+        assertThat(image.child("BACKUP_INCREMENTS").child("INCREMENT").text("TYPE")).isEqualTo("FULL");
+        assertThat(image.longValue("SIZE", -1)).isEqualTo(6);
+        assertThat(image.child("TEMPLATE").text("BACKUP_FLATTEN_KEEP", null)).isNull();
+        ok(admin.call("one.datastore.update", bds, "DUMMY_DELAY_MS = 20", 1));
+        ok(admin.call("one.vm.action", "terminate-hard", id));
+    }
 }
