@@ -373,6 +373,9 @@ class VmBackupTest {
         fails(admin.call("one.image.restore", backup, bds, ""), ACTION, "Destination can be only an image datastore");
         fails(admin.call("one.image.restore", backup, fsDs, "DISK_ID = 5"), ACTION,
                 "Cannot restore disk 5, it is not part of the backup");
+        ok(admin.call("one.datastore.update", fsDs, "LIMIT_MB = 0", 1));
+        fails(admin.call("one.image.restore", backup, fsDs, ""), ACTION, "Not enough space in datastore");
+        ok(admin.call("one.datastore.update", fsDs, "LIMIT_MB = \"\"", 1));
         String[] restoredIds = ok(admin.call("one.image.restore", backup, fsDs, "NAME = \"web-again\""))
                 .stringValue().split(" ");
         assertThat(restoredIds).hasSize(2);
