@@ -3,13 +3,16 @@ package dev.nimbo.server.vm;
 import dev.nimbo.core.datastore.BackupDriver;
 import dev.nimbo.core.datastore.Datastore;
 import dev.nimbo.core.image.Image;
+import dev.nimbo.core.image.ImageState;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.state.ObjectsView;
+import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.VectorAttribute;
 import dev.nimbo.core.vm.DriverException;
 import dev.nimbo.core.vm.DriverOp;
 import dev.nimbo.core.vm.DriverResult;
 import dev.nimbo.core.vm.History;
+import dev.nimbo.core.vm.Phase;
 import dev.nimbo.core.vm.VirtualMachine;
 import dev.nimbo.core.vm.VmBackups;
 import dev.nimbo.server.api.ApiContext;
@@ -118,10 +121,54 @@ final class VmBackupRunner {
         }
     }
 
-    /** The VM with the backup the driver answered noted (see {@link VmBackups#noteResult}). */
-    static VirtualMachine noted(VirtualMachine vm, DriverResult r) {
-        Answer a = Answer.of(r);
-        return VmBackups.noteResult(vm, a.source(), a.sizeMb());
+    /**
+     * A backup's answer on its way into the controller: {@link #before} notes it on the VM (still in the phase it
+     * was issued in) for the step to record, {@link #after} collects what the recorded backup left for the storage
+     * side (images KEEP_LAST dropped, a chain whose oldest increments must merge). Filled on the controller thread,
+     * read once its action completed.
+     */
+    static final class Outcome {
+        private final int vmId;
+        private final Phase at;
+        private final boolean success;
+        private final DriverResult result;
+        private VirtualMachine before;
+        final List<Integer> dropped = new ArrayList<>();
+        int flatten = -1;
+
+        Outcome(int vmId, Phase at, boolean success, DriverResult result) {
+            this.vmId = vmId;
+            this.at = at;
+            this.success = success;
+            this.result = result;
+        }
+
+        void before(Transaction tx) {
+            if (tx.get(ObjectType.VM, vmId) instanceof VirtualMachine v && v.phase().equals(at)) {
+                before = v;
+                if (success) {
+                    Answer a = Answer.of(result);
+                    tx.put(VmBackups.noteResult(v, a.source(), a.sizeMb()));
+                }
+            }
+        }
+
+        void after(Transaction tx) {
+            if (before == null || !(tx.get(ObjectType.VM, vmId) instanceof VirtualMachine now)) {
+                return;
+            }
+            for (int id : before.backupIds()) {
+                if (!now.backupIds().contains(id)) {
+                    dropped.add(id);
+                }
+            }
+            for (int id : now.backupIds()) {
+                if (tx.get(ObjectType.IMAGE, id) instanceof Image img && VmBackups.flattenKeep(img) > 0
+                        && img.state() == ImageState.LOCKED) {
+                    flatten = id;
+                }
+            }
+        }
     }
 
     /** Removes the bytes of a backup whose answer came too late to be recorded (cancelled, recovered). */
@@ -134,13 +181,13 @@ final class VmBackupRunner {
     }
 
     /** After a recorded backup: deletes the images KEEP_LAST dropped and merges the increments it asks to. */
-    void afterBackup(List<Integer> dropped, int flattenImage) {
+    void afterBackup(Outcome o) {
         StorageManager storage = StorageManager.of(ctx);
-        for (int id : dropped) {
+        for (int id : o.dropped) {
             storage.delete(id);
         }
-        if (flattenImage >= 0) {
-            storage.flattenBackup(flattenImage);
+        if (o.flatten >= 0) {
+            storage.flattenBackup(o.flatten);
         }
     }
 
