@@ -248,6 +248,75 @@ public final class VmBackups {
 
     // ------------------------------------------------------------------ one backup
 
+    /**
+     * Starts a backup of VM {@code vmId} into datastore {@code dsId} (an incremental chain goes on in its image's
+     * datastore unless {@code reset}), with oned's checks, codes and messages (VirtualMachineAPI::backup and
+     * DispatchManager::backup): FILESYSTEM disks refused, NO_EXISTS for a missing VM, chain image or datastore,
+     * a BACKUP_DS with room, {@code authorize} called with the VM and the datastore, the VM owner's datastore quota
+     * charged with the reservation, INTERNAL naming the state when the VM is neither RUNNING nor POWEROFF. Shared by
+     * one.vm.backup and scheduled backups.
+     */
+    public static VmTransitions.Applied start(Transaction tx, int vmId, int dsId, boolean reset,
+                                              VmTransitions.Requester who,
+                                              java.util.function.BiConsumer<VirtualMachine, Datastore> authorize) {
+        VirtualMachine vm = tx.require(ObjectType.VM, vmId);
+        for (VectorAttribute d : vm.vmTemplate().vectors("DISK")) {
+            if (upper(d.get("TYPE")).equals("FILESYSTEM")) {
+                throw ApiException.action("Cannot backup VM with FILESYSTEM disks", vmId);
+            }
+        }
+        int chain = chainImage(vm, reset);
+        Image chainImage = null;
+        int target = dsId;
+        if (chain >= 0) {
+            if (!(tx.get(ObjectType.IMAGE, chain) instanceof Image img)) {
+                throw ApiException.noExists(ObjectType.IMAGE.humanName(), chain);
+            }
+            chainImage = img;
+            target = img.dsId();
+        }
+        if (!(tx.get(ObjectType.DATASTORE, target) instanceof Datastore ds)) {
+            throw ApiException.noExists(ObjectType.DATASTORE.humanName(), target);
+        }
+        if (ds.dsType() != Datastore.BACKUP_DS) {
+            throw ApiException.action("Datastore needs to be of type BACKUP", target);
+        }
+        if (ds.capacityCheck() && ds.availableMb() < backupSize(vm)) {
+            throw ApiException.action("Not enough free space on target datastore", target);
+        }
+        authorize.accept(vm, ds);
+        ImageQuotas.charge(tx, vm.uid(), vm.uid(), vm.gid(), reservation(vm, target, chain < 0));
+        if (chainImage != null && chainImage.state().isLocked()) {
+            throw ApiException.internal("Could not create a new backup for VM " + vmId
+                    + ", consolidating backup increments");
+        }
+        if (!VmStateMachine.allowed(vm.phase(), VmOp.BACKUP)) {
+            throw ApiException.internal(VmStateMachine.refusal(VmOp.BACKUP, vmId, vm.phase()));
+        }
+        tx.put(stage(vm, target, reset));
+        return VmTransitions.applyOp(tx, vmId, VmOp.BACKUP, who, null);
+    }
+
+    /**
+     * A scheduled backup's ARGS, "datastore-id,reset" (reset 0 or 1, left out: 0), as oned's scheduler reads them;
+     * ACTION error otherwise.
+     */
+    public static int[] scheduledArgs(String args) {
+        String[] parts = args == null ? new String[0] : args.split(",", -1);
+        try {
+            if (parts.length == 1 || parts.length == 2) {
+                int ds = Integer.parseInt(parts[0].strip());
+                int reset = parts.length == 2 ? Integer.parseInt(parts[1].strip()) : 0;
+                if (reset == 0 || reset == 1) {
+                    return new int[] {ds, reset};
+                }
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw ApiException.action("Missing or malformed ARGS for: backup. Format: datastore-id, reset");
+    }
+
     /** The chain's image when the next backup adds an increment to it, else -1 (a new image is made). */
     public static int chainImage(VirtualMachine vm, boolean reset) {
         Template c = vm.backupConfig();

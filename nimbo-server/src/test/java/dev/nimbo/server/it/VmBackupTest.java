@@ -48,7 +48,7 @@ class VmBackupTest {
     void startDaemon() throws Exception {
         Path dir = Files.createTempDirectory("nimbod-backup-");
         nimbod = NimbodProcess.start(dir, null, Map.of("NIMBO_HOST_MONITOR_INTERVAL", "1",
-                "NIMBO_VM_MONITOR_INTERVAL", "1", "NIMBO_DUMMY_LATENCY", "20"));
+                "NIMBO_VM_MONITOR_INTERVAL", "1", "NIMBO_DUMMY_LATENCY", "20", "NIMBO_VM_SCHED_INTERVAL", "1"));
         admin = nimbod.client();
         host = ok(admin.call("one.host.allocate", unique("bhost"), "dummy", "dummy", -1)).intValue();
         imageDs = ok(admin.call("one.datastore.allocate", "NAME = " + unique("ids") + "\nDS_MAD = dummy\nTM_MAD = dummy",
@@ -495,6 +495,34 @@ class VmBackupTest {
         assertThat(image.longValue("SIZE", -1)).isEqualTo(6);
         assertThat(image.child("TEMPLATE").text("BACKUP_FLATTEN_KEEP", null)).isNull();
         ok(admin.call("one.datastore.update", bds, "DUMMY_DELAY_MS = 20", 1));
+        ok(admin.call("one.vm.action", "terminate-hard", id));
+    }
+
+    @Test
+    void ownersBackUpTheirVmsThroughScheduledActions() {
+        int bds = backupDs("dummy", "DUMMY_DELAY_MS = 20");
+        int img = readyImage(imageDs, 2);
+        String carol = unique("carol");
+        int carolId = tenant(carol);
+        OneClient c = nimbod.client(carol + ":pw");
+        int id = ok(c.call("one.vm.allocate", "NAME = " + unique("svm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "DISK = [ IMAGE_ID = " + img + " ]", false)).intValue();
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(id, ACTIVE, RUNNING);
+        fails(c.call("one.vm.backup", id, bds, false), AUTHORIZATION, "");
+        long soon = System.currentTimeMillis() / 1000 + 1;
+        int bad = ok(c.call("one.vm.schedadd", id, "SCHED_ACTION = [ ACTION = backup, ARGS = \"x\", TIME = " + soon
+                + " ]")).intValue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(id).child("TEMPLATE").all("SCHED_ACTION").stream()
+                .anyMatch(a -> a.integer("ID", -1) == bad && a.text("MESSAGE").contains("malformed ARGS for: backup")));
+        int good = ok(c.call("one.vm.schedadd", id, "SCHED_ACTION = [ ACTION = backup, ARGS = \"" + bds + ",0\", TIME = "
+                + (System.currentTimeMillis() / 1000 + 1) + " ]")).intValue();
+        await().atMost(Duration.ofSeconds(15)).until(() -> !backupIds(vm(id)).isEmpty());
+        XmlNode vm = awaitVm(id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").all("SCHED_ACTION").stream().filter(a -> a.integer("ID", -1) == good)
+                .findFirst().orElseThrow().longValue("DONE", -1)).isPositive();
+        assertThat(info("one.image.info", backupIds(vm).get(0)).integer("UID", -1)).isEqualTo(carolId);
+        assertThat(dsQuota(carolId, bds)).containsExactly(1, 2);
         ok(admin.call("one.vm.action", "terminate-hard", id));
     }
 }
