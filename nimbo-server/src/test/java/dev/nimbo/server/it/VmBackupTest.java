@@ -118,6 +118,15 @@ class VmBackupTest {
         return new long[] {0, 0};
     }
 
+    /** A RUNNING VM of {@code c}'s user on the dummy host with image {@code img} as disk 0, plus {@code extra}. */
+    int runningVm(OneClient c, int img, String extra) {
+        int id = ok(c.call("one.vm.allocate", "NAME = " + unique("vm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "DISK = [ IMAGE_ID = " + img + " ]\n" + extra, false)).intValue();
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(id, ACTIVE, RUNNING);
+        return id;
+    }
+
     int tenant(String name) {
         return ok(admin.call("one.user.allocate", name, "pw", "", List.of())).intValue();
     }
@@ -271,11 +280,7 @@ class VmBackupTest {
         String bob = unique("bob");
         int bobId = tenant(bob);
         OneClient b = nimbod.client(bob + ":pw");
-        int id = ok(b.call("one.vm.allocate", "NAME = " + unique("ivm") + "\nCPU = 0.5\nMEMORY = 64\n"
-                + "DISK = [ IMAGE_ID = " + img + " ]\nBACKUP_CONFIG = [ MODE = INCREMENT, KEEP_LAST = 2 ]", false))
-                .intValue();
-        ok(admin.call("one.vm.deploy", id, host));
-        awaitVm(id, ACTIVE, RUNNING);
+        int id = runningVm(b, img, "BACKUP_CONFIG = [ MODE = INCREMENT, KEEP_LAST = 2 ]");
         XmlNode vm = vm(id);
         assertThat(config(vm, "MODE")).isEqualTo("INCREMENT");
         assertThat(config(vm, "INCREMENT_MODE")).isEqualTo("CBT");
@@ -354,10 +359,7 @@ class VmBackupTest {
         int img = readyImage(fsDs, 1);
         Path source = Path.of(info("one.image.info", img).text("SOURCE"));
         Files.writeString(source, "golden disk content", StandardCharsets.UTF_8);
-        int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("rvm") + "\nCPU = 0.5\nMEMORY = 64\n"
-                + "DISK = [ IMAGE_ID = " + img + " ]", false)).intValue();
-        ok(admin.call("one.vm.deploy", id, host));
-        awaitVm(id, ACTIVE, RUNNING);
+        int id = runningVm(admin, img, "");
 
         ok(admin.call("one.vm.backup", id, bds, false));
         XmlNode vm = awaitVm(id, ACTIVE, RUNNING);
@@ -437,10 +439,7 @@ class VmBackupTest {
     void rsyncBackupOfADiskWithoutFileFailsCleanly() {
         int bds = backupDs("rsync", "");
         int img = readyImage(imageDs, 4); // a dummy image has no bytes anywhere
-        int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("nvm") + "\nCPU = 0.5\nMEMORY = 64\n"
-                + "DISK = [ IMAGE_ID = " + img + " ]", false)).intValue();
-        ok(admin.call("one.vm.deploy", id, host));
-        awaitVm(id, ACTIVE, RUNNING);
+        int id = runningVm(admin, img, "");
         ok(admin.call("one.vm.backup", id, bds, false));
         await().atMost(Duration.ofSeconds(10)).until(() -> vm(id).child("USER_TEMPLATE").text("ERROR", "")
                 .contains("Cannot back up disk 0"));
@@ -454,10 +453,7 @@ class VmBackupTest {
     void aRestartMidBackupResumesIt() throws Exception {
         int bds = backupDs("dummy", "DUMMY_DELAY_MS = 1500");
         int img = readyImage(imageDs, 2);
-        int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("kvm") + "\nCPU = 0.5\nMEMORY = 64\n"
-                + "DISK = [ IMAGE_ID = " + img + " ]", false)).intValue();
-        ok(admin.call("one.vm.deploy", id, host));
-        awaitVm(id, ACTIVE, RUNNING);
+        int id = runningVm(admin, img, "");
         ok(admin.call("one.vm.backup", id, bds, false));
         assertThat(vm(id).integer("LCM_STATE", -1)).isEqualTo(BACKUP);
         nimbod.kill();
@@ -473,11 +469,7 @@ class VmBackupTest {
     void aRestartWhileIncrementsMergeMergesThemAgain() throws Exception {
         int bds = backupDs("dummy", "DUMMY_DELAY_MS = 20");
         int img = readyImage(imageDs, 3);
-        int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("fvm") + "\nCPU = 0.5\nMEMORY = 64\n"
-                + "DISK = [ IMAGE_ID = " + img + " ]\nBACKUP_CONFIG = [ MODE = INCREMENT, KEEP_LAST = 1 ]", false))
-                .intValue();
-        ok(admin.call("one.vm.deploy", id, host));
-        awaitVm(id, ACTIVE, RUNNING);
+        int id = runningVm(admin, img, "BACKUP_CONFIG = [ MODE = INCREMENT, KEEP_LAST = 1 ]");
         ok(admin.call("one.vm.backup", id, bds, false));
         int chain = backupIds(awaitVm(id, ACTIVE, RUNNING)).get(0);
         // the merge of the second backup takes long: nimbod dies while the image is LOCKED for it
@@ -505,10 +497,7 @@ class VmBackupTest {
         String carol = unique("carol");
         int carolId = tenant(carol);
         OneClient c = nimbod.client(carol + ":pw");
-        int id = ok(c.call("one.vm.allocate", "NAME = " + unique("svm") + "\nCPU = 0.5\nMEMORY = 64\n"
-                + "DISK = [ IMAGE_ID = " + img + " ]", false)).intValue();
-        ok(admin.call("one.vm.deploy", id, host));
-        awaitVm(id, ACTIVE, RUNNING);
+        int id = runningVm(c, img, "");
         fails(c.call("one.vm.backup", id, bds, false), AUTHORIZATION, "");
         long soon = System.currentTimeMillis() / 1000 + 1;
         int bad = ok(c.call("one.vm.schedadd", id, "SCHED_ACTION = [ ACTION = backup, ARGS = \"x\", TIME = " + soon
