@@ -133,6 +133,20 @@ class VmCommandTest {
     }
 
     @Test
+    void showHasBackups() {
+        fake.ok("one.vm.info", WEB.replace("</HISTORY_RECORDS>", "</HISTORY_RECORDS><BACKUPS><BACKUP_CONFIG>"
+                + "<KEEP_LAST><![CDATA[3]]></KEEP_LAST><MODE><![CDATA[INCREMENT]]></MODE></BACKUP_CONFIG>"
+                + "<BACKUP_IDS><ID>40</ID><ID>42</ID></BACKUP_IDS></BACKUPS>"));
+        var r = cli.run("vm", "show", "web");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("BACKUP CONFIGURATION").contains("KEEP_LAST=\"3\"").contains("MODE=\"INCREMENT\"")
+                .contains("VM BACKUPS").containsPattern("IMAGE IDS\\s+: 40,42");
+        // a VM without backups shows no backup sections
+        fake.ok("one.vm.info", WEB);
+        assertThat(cli.run("vm", "show", "web").out()).doesNotContain("BACKUP");
+    }
+
+    @Test
     void createFromOptionsResolvesImagesAndNetworks() {
         fake.ok("one.vm.allocate", 11);
         var r = cli.run("vm", "create", "--name", "web", "--cpu", "1", "--vcpu", "2", "--memory", "2g", "--disk", "ubuntu,5",

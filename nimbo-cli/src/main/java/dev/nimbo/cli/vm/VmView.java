@@ -255,6 +255,15 @@ public final class VmView {
                     "MESSAGE"), rows, 0, true));
         }
 
+        XmlNode backupConfig = v.at("BACKUPS/BACKUP_CONFIG");
+        List<String> backupIds = v.all("BACKUPS/BACKUP_IDS/ID").stream().map(XmlNode::text).toList();
+        if (backupConfig != null && !TemplateText.render(backupConfig).isEmpty()) {
+            d.section("BACKUP CONFIGURATION").block(TemplateText.render(backupConfig));
+        }
+        if (!backupIds.isEmpty()) {
+            d.section("VM BACKUPS").field("IMAGE IDS", String.join(",", backupIds));
+        }
+
         List<XmlNode> history = v.all("HISTORY_RECORDS/HISTORY");
         if (!history.isEmpty()) {
             List<List<String>> rows = new ArrayList<>();

@@ -72,17 +72,18 @@ public final class VmBackups {
     public static List<Integer> eligibleDiskIds(VirtualMachine vm, boolean doVolatile) {
         List<Integer> ids = new ArrayList<>();
         for (VectorAttribute d : vm.vmTemplate().vectors("DISK")) {
-            String type = upper(d.get("TYPE"));
-            if (type.equals("SWAP") || type.equals("CDROM") || type.equals("RBD_CDROM") || type.equals("FILESYSTEM")
-                    || (type.equals("FS") && !doVolatile)) {
-                continue;
-            }
             int id = intOr(d.get("DISK_ID"), -1);
-            if (id >= 0) {
+            if (id >= 0 && eligible(d, doVolatile)) {
                 ids.add(id);
             }
         }
         return ids;
+    }
+
+    private static boolean eligible(VectorAttribute d, boolean doVolatile) {
+        String type = upper(d.get("TYPE"));
+        return !(type.equals("SWAP") || type.equals("CDROM") || type.equals("RBD_CDROM") || type.equals("FILESYSTEM")
+                || (type.equals("FS") && !doVolatile));
     }
 
     /** The disks the next backup holds: DISK_IDS when configured, else every eligible disk. */
@@ -247,6 +248,75 @@ public final class VmBackups {
 
     // ------------------------------------------------------------------ one backup
 
+    /**
+     * Starts a backup of VM {@code vmId} into datastore {@code dsId} (an incremental chain goes on in its image's
+     * datastore unless {@code reset}), with oned's checks, codes and messages (VirtualMachineAPI::backup and
+     * DispatchManager::backup): FILESYSTEM disks refused, NO_EXISTS for a missing VM, chain image or datastore,
+     * a BACKUP_DS with room, {@code authorize} called with the VM and the datastore, the VM owner's datastore quota
+     * charged with the reservation, INTERNAL naming the state when the VM is neither RUNNING nor POWEROFF. Shared by
+     * one.vm.backup and scheduled backups.
+     */
+    public static VmTransitions.Applied start(Transaction tx, int vmId, int dsId, boolean reset,
+                                              VmTransitions.Requester who,
+                                              java.util.function.BiConsumer<VirtualMachine, Datastore> authorize) {
+        VirtualMachine vm = tx.require(ObjectType.VM, vmId);
+        for (VectorAttribute d : vm.vmTemplate().vectors("DISK")) {
+            if (upper(d.get("TYPE")).equals("FILESYSTEM")) {
+                throw ApiException.action("Cannot backup VM with FILESYSTEM disks", vmId);
+            }
+        }
+        int chain = chainImage(vm, reset);
+        Image chainImage = null;
+        int target = dsId;
+        if (chain >= 0) {
+            if (!(tx.get(ObjectType.IMAGE, chain) instanceof Image img)) {
+                throw ApiException.noExists(ObjectType.IMAGE.humanName(), chain);
+            }
+            chainImage = img;
+            target = img.dsId();
+        }
+        if (!(tx.get(ObjectType.DATASTORE, target) instanceof Datastore ds)) {
+            throw ApiException.noExists(ObjectType.DATASTORE.humanName(), target);
+        }
+        if (ds.dsType() != Datastore.BACKUP_DS) {
+            throw ApiException.action("Datastore needs to be of type BACKUP", target);
+        }
+        if (ds.capacityCheck() && ds.availableMb() < backupSize(vm)) {
+            throw ApiException.action("Not enough free space on target datastore", target);
+        }
+        authorize.accept(vm, ds);
+        ImageQuotas.charge(tx, vm.uid(), vm.uid(), vm.gid(), reservation(vm, target, chain < 0));
+        if (chainImage != null && chainImage.state().isLocked()) {
+            throw ApiException.internal("Could not create a new backup for VM " + vmId
+                    + ", consolidating backup increments");
+        }
+        if (!VmStateMachine.allowed(vm.phase(), VmOp.BACKUP)) {
+            throw ApiException.internal(VmStateMachine.refusal(VmOp.BACKUP, vmId, vm.phase()));
+        }
+        tx.put(stage(vm, target, reset));
+        return VmTransitions.applyOp(tx, vmId, VmOp.BACKUP, who, null);
+    }
+
+    /**
+     * A scheduled backup's ARGS, "datastore-id,reset" (reset 0 or 1, left out: 0), as oned's scheduler reads them;
+     * ACTION error otherwise.
+     */
+    public static int[] scheduledArgs(String args) {
+        String[] parts = args == null ? new String[0] : args.split(",", -1);
+        try {
+            if (parts.length == 1 || parts.length == 2) {
+                int ds = Integer.parseInt(parts[0].strip());
+                int reset = parts.length == 2 ? Integer.parseInt(parts[1].strip()) : 0;
+                if (reset == 0 || reset == 1) {
+                    return new int[] {ds, reset};
+                }
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw ApiException.action("Missing or malformed ARGS for: backup. Format: datastore-id, reset");
+    }
+
     /** The chain's image when the next backup adds an increment to it, else -1 (a new image is made). */
     public static int chainImage(VirtualMachine vm, boolean reset) {
         Template c = vm.backupConfig();
@@ -354,6 +424,11 @@ public final class VmBackups {
     /** Marks a backup image whose oldest increments wait to be merged (KEEP_LAST), for the storage manager. */
     public static final String FLATTEN_KEEP = "BACKUP_FLATTEN_KEEP";
 
+    /** How many increments a backup image marked for flattening keeps (0: not marked). */
+    public static int flattenKeep(Image img) {
+        return Math.max(0, intOr(img.template().get(FLATTEN_KEEP), 0));
+    }
+
     /** The backup image once its increments were merged: the chain keeps its last {@code keep}; READY again. */
     public static Image flattened(Image img, int keep, String source, long sizeMb, long now) {
         BackupIncrements incs = img.increments().keepLast(keep, source, sizeMb);
@@ -413,20 +488,52 @@ public final class VmBackups {
 
     /**
      * The VM after a restore: the disks' markers go; on success (oned's disk_restore_success) the system snapshots
-     * go too (the hypervisor's state no longer matches the disks) and the increment chain restarts.
+     * and the snapshots of non-persistent disks go too (the disks no longer match them; their SYSTEM_DISK_SIZE
+     * quota is given back) and the increment chain restarts.
      */
-    static void restored(VirtualMachine.Builder b, boolean ok) {
+    static void restored(Transaction tx, VirtualMachine vm, VirtualMachine.Builder b, boolean ok) {
         List<Attribute> out = new ArrayList<>();
+        long freed = 0;
         for (Attribute a : b.vmTemplate().attributes()) {
-            if (a instanceof VectorAttribute d && d.name().equals("DISK") && d.get(RESTORE_IMAGE) != null) {
-                out.add(d.without(RESTORE_IMAGE).without(RESTORE_INCREMENT));
+            if (a instanceof VectorAttribute d && d.name().equals("DISK")) {
+                VectorAttribute kept = d.without(RESTORE_IMAGE).without(RESTORE_INCREMENT);
+                int id = intOr(d.get("DISK_ID"), -1);
+                var snaps = b.diskSnapshots().get(id);
+                if (ok && snaps != null && !"YES".equalsIgnoreCase(d.get("PERSISTENT"))) {
+                    freed += snaps.totalSizeMb();
+                    b.diskSnapshots(id, null);
+                    kept = kept.without("DISK_SNAPSHOT_TOTAL_SIZE");
+                }
+                out.add(kept);
             } else if (!(ok && a.name().equals("SNAPSHOT"))) {
                 out.add(a);
             }
         }
         b.vmTemplate(Template.of(out));
+        if (freed > 0) {
+            VmQuotas.release(tx, vm.uid(), vm.gid(), Usage.vm(0, 0, 0, freed, false));
+        }
         Template c = b.backupConfig();
         if (ok && !c.isEmpty()) {
+            b.backups(sorted(c.with(LAST_INCREMENT_ID, "-1").with(INCREMENTAL_BACKUP_ID, "-1")), b.backupIds());
+        }
+    }
+
+    /**
+     * A disk hot-plugged into a VM whose backups it joins restarts the increment chain (oned's attach_success): the
+     * next backup is a full one.
+     */
+    static void afterAttach(VirtualMachine vm, VirtualMachine.Builder b) {
+        VectorAttribute p = VmHotplug.pending(vm.vmTemplate());
+        Template c = b.backupConfig();
+        if (p == null || !p.name().equals("DISK") || !"YES".equals(p.get(VmHotplug.ATTACH)) || c.isEmpty()) {
+            return;
+        }
+        int id = intOr(p.get("DISK_ID"), -1);
+        List<Integer> configured = parseDiskIds(c.get("DISK_IDS"));
+        boolean joins = configured != null && !configured.isEmpty() ? configured.contains(id)
+                : eligible(p, doVolatile(c));
+        if (joins) {
             b.backups(sorted(c.with(LAST_INCREMENT_ID, "-1").with(INCREMENTAL_BACKUP_ID, "-1")), b.backupIds());
         }
     }

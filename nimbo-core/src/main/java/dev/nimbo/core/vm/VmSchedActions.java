@@ -23,10 +23,10 @@ import java.util.TreeSet;
  */
 public final class VmSchedActions {
 
-    /** The actions a schedule may run: the one.vm.action words and snapshot-create. */
+    /** The actions a schedule may run: the one.vm.action words, snapshot-create and backup (ARGS "ds-id,reset"). */
     public static final Set<String> ACTIONS = Set.of("terminate", "terminate-hard", "undeploy", "undeploy-hard", "hold",
             "release", "stop", "suspend", "resume", "reboot", "reboot-hard", "poweroff", "poweroff-hard", "resched",
-            "unresched", "snapshot-create");
+            "unresched", "snapshot-create", "backup");
 
     private VmSchedActions() {
     }

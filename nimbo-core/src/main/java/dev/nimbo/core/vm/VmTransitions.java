@@ -193,6 +193,9 @@ public final class VmTransitions {
         if (s.has(Effect.SNAPSHOT_FAILED)) {
             b.vmTemplate(VmSnapshots.failed(b.vmTemplate()));
         }
+        if (s.has(Effect.HOTPLUG_SUCCEEDED)) {
+            VmBackups.afterAttach(vm, b); // before the hot-plug marks go: an attached disk restarts the chain
+        }
         if (s.has(Effect.HOTPLUG_SUCCEEDED) || s.has(Effect.HOTPLUG_FAILED)) {
             b.vmTemplate(VmHotplug.settle(tx, vm, b.vmTemplate(), s.has(Effect.HOTPLUG_SUCCEEDED), now));
         }
@@ -212,7 +215,7 @@ public final class VmTransitions {
             VmBackups.settle(tx, vm, b, s.has(Effect.BACKUP_SUCCEEDED));
         }
         if (s.has(Effect.RESTORE_SUCCEEDED) || s.has(Effect.RESTORE_FAILED)) {
-            VmBackups.restored(b, s.has(Effect.RESTORE_SUCCEEDED));
+            VmBackups.restored(tx, vm, b, s.has(Effect.RESTORE_SUCCEEDED));
         }
         if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
             VmDiskSaveas.settle(tx, b, false, "The VM saving the disk ended");

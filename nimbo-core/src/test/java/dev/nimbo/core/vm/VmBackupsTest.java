@@ -226,6 +226,14 @@ class VmBackupsTest {
         VmWorld w = world();
         w.op(0, VmOp.POWEROFF);
         w.settle(0);
+        // a snapshot of the non-persistent image disk, charged to SYSTEM_DISK_SIZE
+        w.run(tx -> {
+            tx.put(VmDiskSnapshots.stageCreate(tx, tx.require(ObjectType.VM, 0), 0, 1, "s1", new int[1]));
+            return VmTransitions.applyOp(tx, 0, VmOp.DISK_SNAPSHOT_CREATE, new VmTransitions.Requester(0, 0, 1), null);
+        });
+        w.result(0, true);
+        assertThat(w.vm(0).diskSnapshots()).containsKey(1);
+        assertThat(VmWorld.used(w.vmQuota(true), "SYSTEM_DISK_SIZE")).isEqualTo(150);
         Image backup = Image.builder(20, "b").imageType(ImageType.BACKUP).state(ImageState.READY)
                 .backupDiskIds(Set.of(1)).build();
         w.run(tx -> {
@@ -242,6 +250,10 @@ class VmBackupsTest {
         assertThat(w.vm(0).state()).isEqualTo(VmState.POWEROFF);
         assertThat(VmBackups.pendingRestore(w.vm(0))).isNull();
         assertThat(w.vm(0).vmTemplate().vectors("SNAPSHOT")).isEmpty();
+        assertThat(w.vm(0).diskSnapshots()).isEmpty();
+        assertThat(w.vm(0).vmTemplate().vectors("DISK").get(1).get("DISK_SNAPSHOT_TOTAL_SIZE")).isNull();
+        assertThat(VmWorld.used(w.vmQuota(true), "SYSTEM_DISK_SIZE")).isEqualTo(100);
+        w.checkInvariants();
         assertThatThrownBy(() -> VmBackups.markRestore(w.vm(0), backup, -1, 0)).isInstanceOf(ApiException.class)
                 .hasMessageContaining("holds none of the VM disks");
     }
@@ -300,5 +312,33 @@ class VmBackupsTest {
         assertThat(VmBackupRestore.template(vm, java.util.Map.of(0, 40), "again", false, true).vectors("NIC")).isEmpty();
         assertThat(VmBackupRestore.template(vm, java.util.Map.of(0, 40), "again", false, false).vectors("NIC").get(0)
                 .get("IP")).isEqualTo("10.0.0.2");
+    }
+
+    @Test
+    void anAttachedDiskRestartsTheIncrementChain() {
+        VmWorld w = world();
+        w.run(tx -> {
+            VirtualMachine vm = tx.require(ObjectType.VM, 0);
+            tx.put(vm.toBuilder().backups(VmBackups.configure(vm, cfg("BACKUP_CONFIG = [ MODE = INCREMENT, "
+                    + "BACKUP_VOLATILE = YES ]"), false).with("INCREMENTAL_BACKUP_ID", "9").with("LAST_INCREMENT_ID", "3"), Set.of(9)).build());
+            return null;
+        });
+        // a swap disk does not join the backups: the chain goes on; a volatile one does (BACKUP_VOLATILE)
+        w.run(tx -> {
+            tx.put(VmHotplug.stageDisk(tx, tx.require(ObjectType.VM, 0), 0, Template.parse(
+                    "DISK = [ TYPE = swap, SIZE = 8 ]").vectors("DISK").get(0), o -> { }));
+            return VmTransitions.applyOp(tx, 0, VmOp.DISK_ATTACH, new VmTransitions.Requester(0, 0, 1), null);
+        });
+        w.result(0, true);
+        assertThat(w.vm(0).backupConfig().get("INCREMENTAL_BACKUP_ID")).isEqualTo("9");
+        w.run(tx -> {
+            tx.put(VmHotplug.stageDisk(tx, tx.require(ObjectType.VM, 0), 0, Template.parse(
+                    "DISK = [ TYPE = fs, SIZE = 20 ]").vectors("DISK").get(0), o -> { }));
+            return VmTransitions.applyOp(tx, 0, VmOp.DISK_ATTACH, new VmTransitions.Requester(0, 0, 1), null);
+        });
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(w.vm(0).backupConfig().get("INCREMENTAL_BACKUP_ID")).isEqualTo("-1");
+        assertThat(w.vm(0).backupConfig().get("LAST_INCREMENT_ID")).isEqualTo("-1");
     }
 }

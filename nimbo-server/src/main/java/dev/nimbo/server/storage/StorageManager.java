@@ -17,6 +17,7 @@ import dev.nimbo.core.quota.Usage;
 import dev.nimbo.core.state.Controller;
 import dev.nimbo.core.state.ObjectsView;
 import dev.nimbo.core.state.Transaction;
+import dev.nimbo.core.vm.VmBackups;
 import dev.nimbo.drivers.ds.DummyDatastoreDriver;
 import dev.nimbo.drivers.ds.FsDatastoreDriver;
 import dev.nimbo.drivers.ds.RsyncBackupDriver;
@@ -48,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * {@code NIMBO_DS_MONITOR_INTERVAL} or system property {@code nimbo.datastore.monitorInterval}, seconds, default
  * 60) and after every operation that changes their content; capacity is written only when it changed. At start,
  * images left LOCKED by a previous run go to ERROR (their operation is lost) and images left in DELETE are
- * deleted again. One per daemon; thread-safe.
+ * deleted again, and backup images left merging their increments merge them again. One per daemon; thread-safe.
  */
 public final class StorageManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StorageManager.class);
@@ -291,8 +292,11 @@ public final class StorageManager implements AutoCloseable {
         });
     }
 
-    /** A copy that finished for an image deleted meanwhile: its bytes are removed from the datastore. */
-    private void removeOrphan(int imageId, String source) {
+    /**
+     * A copy that finished for an image deleted meanwhile (or a backup nobody waits for any more, {@code imageId}
+     * -1): its bytes are removed from the datastore that holds {@code source}.
+     */
+    public void removeOrphan(int imageId, String source) {
         // The image is gone, so the datastore is taken from the source's location among current datastores.
         for (PoolObject o : view().list(ObjectType.DATASTORE)) {
             Datastore ds = (Datastore) o;
@@ -408,6 +412,52 @@ public final class StorageManager implements AutoCloseable {
                 }));
     }
 
+    // ------------------------------------------------------------------ backup images
+
+    /**
+     * Merges the oldest increments of a LOCKED backup image marked by KEEP_LAST ({@link VmBackups#FLATTEN_KEEP})
+     * with its datastore's backup driver; the image is READY again with the folded chain (its datastore quota
+     * following the chain's size), or ERROR.
+     */
+    public void flattenBackup(int imageId) {
+        if (!(view().get(ObjectType.IMAGE, imageId) instanceof Image img) || img.state() != ImageState.LOCKED
+                || img.template().get(VmBackups.FLATTEN_KEEP) == null) {
+            return;
+        }
+        int keep = VmBackups.flattenKeep(img);
+        CompletableFuture<BackupDriver.Saved> f;
+        try {
+            Datastore ds = (Datastore) view().get(ObjectType.DATASTORE, img.dsId());
+            if (ds == null) {
+                throw new DatastoreDriverException("Datastore " + img.dsId() + " no longer exists");
+            }
+            f = backupDriver(ds).flatten(ds, img, keep);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.orTimeout(OP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((saved, err) -> submit(
+                "flatten result of backup image " + imageId, tx -> {
+                    if (!(tx.get(ObjectType.IMAGE, imageId) instanceof Image now) || now.state() != ImageState.LOCKED) {
+                        return null;
+                    }
+                    if (err != null) {
+                        Image failed = Images.fail(now, "Error flattening backup increments: " + reason(err), tx.now());
+                        tx.put(failed.withTemplate(failed.template().without(VmBackups.FLATTEN_KEEP)));
+                        return null;
+                    }
+                    Image next = VmBackups.flattened(now, keep, saved.source(), saved.sizeMb(), tx.now());
+                    tx.put(next);
+                    long delta = next.sizeMb() - now.sizeMb(); // the datastore quota follows the chain's size
+                    if (delta < 0) {
+                        ImageQuotas.release(tx, now.uid(), now.gid(), Usage.datastore(now.dsId(), 0, -delta));
+                    } else if (delta > 0) {
+                        ImageQuotas.chargeUnchecked(tx, now.uid(), now.gid(), Usage.datastore(now.dsId(), 0, delta));
+                    }
+                    int dsId = now.dsId();
+                    return (Runnable) () -> monitor(dsId);
+                }));
+    }
+
     // ------------------------------------------------------------------ monitoring
 
     /** Monitors one datastore now (no-op if a monitor of it is already running). */
@@ -457,12 +507,15 @@ public final class StorageManager implements AutoCloseable {
 
     /** Images a previous run left mid-operation: LOCKED ones fail (with their clone sources released), DELETE resumes. */
     void recover() {
+        List<Integer> flattening = new ArrayList<>();
         List<Integer> toDelete = ctx.controller().execute(tx -> {
             List<Integer> deleting = new ArrayList<>();
             for (PoolObject o : new ArrayList<>(tx.list(ObjectType.IMAGE))) {
                 Image img = (Image) tx.get(ObjectType.IMAGE, o.id());
                 if (img.state() == ImageState.DELETE) {
                     deleting.add(img.id());
+                } else if (img.state() == ImageState.LOCKED && img.template().get(VmBackups.FLATTEN_KEEP) != null) {
+                    flattening.add(img.id()); // merging backup increments again is harmless: resumed below
                 } else if (img.state().isLocked()) {
                     int cloningId = img.cloningId();
                     tx.put(Images.fail(img.toBuilder().cloningId(-1).targetSnapshot(-1).build(), RESTART_MESSAGE,
@@ -477,6 +530,9 @@ public final class StorageManager implements AutoCloseable {
         });
         for (int id : toDelete) {
             delete(id);
+        }
+        for (int id : flattening) {
+            flattenBackup(id);
         }
     }
 

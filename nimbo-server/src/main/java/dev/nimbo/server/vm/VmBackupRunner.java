@@ -4,7 +4,6 @@ import dev.nimbo.core.datastore.BackupDriver;
 import dev.nimbo.core.datastore.Datastore;
 import dev.nimbo.core.image.Image;
 import dev.nimbo.core.image.ImageState;
-import dev.nimbo.core.image.Images;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.state.ObjectsView;
 import dev.nimbo.core.state.Transaction;
@@ -13,6 +12,7 @@ import dev.nimbo.core.vm.DriverException;
 import dev.nimbo.core.vm.DriverOp;
 import dev.nimbo.core.vm.DriverResult;
 import dev.nimbo.core.vm.History;
+import dev.nimbo.core.vm.Phase;
 import dev.nimbo.core.vm.VirtualMachine;
 import dev.nimbo.core.vm.VmBackups;
 import dev.nimbo.server.api.ApiContext;
@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * one, otherwise the SOURCE of the disk's image (a simulated host copies no disks in); a restore always writes the
  * former. A backup's answer travels as {@code "<source> <size MB>"} in the driver result, as oned's driver message.
  * After a backup is recorded, images KEEP_LAST dropped are deleted and a chain whose oldest increments must go is
- * flattened by the driver. Thread-safe; driver work runs on driver threads.
+ * flattened, by the storage manager. Thread-safe; driver work runs on driver threads.
  */
 final class VmBackupRunner {
     private static final Logger log = LoggerFactory.getLogger(VmBackupRunner.class);
@@ -106,77 +105,89 @@ final class VmBackupRunner {
         return d.restore(ds, img, p.incrementId(), targets).thenApply(v -> DriverResult.OK);
     }
 
-    /** The backup a driver answered: its source and size, from {@code "<source> <size>"}. */
-    static VirtualMachine noted(VirtualMachine vm, DriverResult r) {
-        String info = r == null || r.info() == null ? "" : r.info().strip();
-        int sp = info.lastIndexOf(' ');
-        long size = 0;
-        String source = info;
-        if (sp > 0) {
-            try {
-                size = Long.parseLong(info.substring(sp + 1));
-                source = info.substring(0, sp);
-            } catch (NumberFormatException e) {
-                size = 0;
+    /** A backup as the driver answered it: {@code "<source> <size MB>"}. */
+    private record Answer(String source, long sizeMb) {
+        static Answer of(DriverResult r) {
+            String info = r == null || r.info() == null ? "" : r.info().strip();
+            int sp = info.lastIndexOf(' ');
+            if (sp > 0) {
+                try {
+                    return new Answer(info.substring(0, sp), Long.parseLong(info.substring(sp + 1)));
+                } catch (NumberFormatException e) {
+                    return new Answer(info, 0);
+                }
+            }
+            return new Answer(info, 0);
+        }
+    }
+
+    /**
+     * A backup's answer on its way into the controller: {@link #before} notes it on the VM (still in the phase it
+     * was issued in) for the step to record, {@link #after} collects what the recorded backup left for the storage
+     * side (images KEEP_LAST dropped, a chain whose oldest increments must merge). Filled on the controller thread,
+     * read once its action completed.
+     */
+    static final class Outcome {
+        private final int vmId;
+        private final Phase at;
+        private final boolean success;
+        private final DriverResult result;
+        private VirtualMachine before;
+        final List<Integer> dropped = new ArrayList<>();
+        int flatten = -1;
+
+        Outcome(int vmId, Phase at, boolean success, DriverResult result) {
+            this.vmId = vmId;
+            this.at = at;
+            this.success = success;
+            this.result = result;
+        }
+
+        void before(Transaction tx) {
+            if (tx.get(ObjectType.VM, vmId) instanceof VirtualMachine v && v.phase().equals(at)) {
+                before = v;
+                if (success) {
+                    Answer a = Answer.of(result);
+                    tx.put(VmBackups.noteResult(v, a.source(), a.sizeMb()));
+                }
             }
         }
-        return VmBackups.noteResult(vm, source, size);
+
+        void after(Transaction tx) {
+            if (before == null || !(tx.get(ObjectType.VM, vmId) instanceof VirtualMachine now)) {
+                return;
+            }
+            for (int id : before.backupIds()) {
+                if (!now.backupIds().contains(id)) {
+                    dropped.add(id);
+                }
+            }
+            for (int id : now.backupIds()) {
+                if (tx.get(ObjectType.IMAGE, id) instanceof Image img && VmBackups.flattenKeep(img) > 0
+                        && img.state() == ImageState.LOCKED) {
+                    flatten = id;
+                }
+            }
+        }
+    }
+
+    /** Removes the bytes of a backup whose answer came too late to be recorded (cancelled, recovered). */
+    void discard(DriverResult r) {
+        String source = Answer.of(r).source();
+        if (!source.isEmpty()) {
+            log.info("removing backup {}: its VM no longer waits for it", source);
+            StorageManager.of(ctx).removeOrphan(-1, source);
+        }
     }
 
     /** After a recorded backup: deletes the images KEEP_LAST dropped and merges the increments it asks to. */
-    void afterBackup(List<Integer> dropped, int flattenImage) {
-        for (int id : dropped) {
-            StorageManager.of(ctx).delete(id);
+    void afterBackup(Outcome o) {
+        StorageManager storage = StorageManager.of(ctx);
+        for (int id : o.dropped) {
+            storage.delete(id);
         }
-        if (flattenImage >= 0) {
-            flatten(flattenImage);
-        }
-    }
-
-    /** Merges the oldest increments of a LOCKED backup image (KEEP_LAST); the image is READY again, or ERROR. */
-    void flatten(int imageId) {
-        if (!(view().get(ObjectType.IMAGE, imageId) instanceof Image img) || img.state() != ImageState.LOCKED) {
-            return;
-        }
-        int keep = intOr(img.template().get(VmBackups.FLATTEN_KEEP));
-        CompletableFuture<BackupDriver.Saved> f;
-        try {
-            Datastore ds = datastore(img.dsId());
-            f = StorageManager.of(ctx).backupDriver(ds).flatten(ds, img, keep);
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        f.orTimeout(10, TimeUnit.MINUTES).whenComplete((saved, err) -> ctx.controller().submit(tx -> {
-            settleFlatten(tx, imageId, keep, saved, err);
-            return null;
-        }).whenComplete((v, e) -> {
-            if (e != null) {
-                log.warn("backup image {}: flatten result not recorded: {}", imageId, VmLifecycle.reason(e));
-            }
-        }));
-    }
-
-    private static void settleFlatten(Transaction tx, int imageId, int keep, BackupDriver.Saved saved, Throwable err) {
-        if (!(tx.get(ObjectType.IMAGE, imageId) instanceof Image now) || now.state() != ImageState.LOCKED) {
-            return;
-        }
-        if (err != null) {
-            Image failed = Images.fail(now, "Error flattening backup increments: " + VmLifecycle.reason(err),
-                    tx.now());
-            tx.put(failed.withTemplate(failed.template().without(VmBackups.FLATTEN_KEEP)));
-            return;
-        }
-        long before = now.sizeMb();
-        Image next = VmBackups.flattened(now, keep, saved.source(), saved.sizeMb(), tx.now());
-        tx.put(next);
-        // the datastore quota follows the chain's size
-        long delta = next.sizeMb() - before;
-        if (delta < 0) {
-            dev.nimbo.core.image.ImageQuotas.release(tx, now.uid(), now.gid(),
-                    dev.nimbo.core.quota.Usage.datastore(now.dsId(), 0, -delta));
-        } else if (delta > 0) {
-            dev.nimbo.core.image.ImageQuotas.chargeUnchecked(tx, now.uid(), now.gid(),
-                    dev.nimbo.core.quota.Usage.datastore(now.dsId(), 0, delta));
+        if (o.flatten >= 0) {
+            storage.flattenBackup(o.flatten);
         }
     }
 

@@ -232,22 +232,20 @@ public final class VmLifecycle implements AutoCloseable {
             savedImage = dev.nimbo.core.vm.VmDiskSaveas.pendingImage(v.vmTemplate());
         }
         int registered = savedImage;
-        List<Integer> droppedBackups = new ArrayList<>();
-        int[] flatten = {-1};
+        VmBackupRunner.Outcome backup = t.op() == DriverOp.BACKUP
+                ? new VmBackupRunner.Outcome(t.vmId(), t.at(), success, r) : null;
         ctx.controller().submit(tx -> {
             if (!queue.isCurrent(t)) {
                 return null; // superseded by a newer step for this VM
             }
-            if (t.op() == DriverOp.BACKUP && tx.get(ObjectType.VM, t.vmId()) instanceof VirtualMachine v
-                    && v.phase().equals(t.at())) {
-                if (success) {
-                    tx.put(VmBackupRunner.noted(v, r));
-                }
-                Work w = stamp(VmTransitions.applyResult(tx, t.vmId(), t.at(), t.op(), success, message, deployId));
-                afterBackup(tx, v, droppedBackups, flatten);
-                return w;
+            if (backup != null) {
+                backup.before(tx); // the driver's answer noted on the VM, for the step to record
             }
-            return stamp(VmTransitions.applyResult(tx, t.vmId(), t.at(), t.op(), success, message, deployId));
+            Work w = stamp(VmTransitions.applyResult(tx, t.vmId(), t.at(), t.op(), success, message, deployId));
+            if (backup != null && w != null) {
+                backup.after(tx);
+            }
+            return w;
         }).whenComplete((work, err) -> {
             if (err != null) {
                 log.error("VM {}: could not record the result of {}: {}", t.vmId(), t.op().text(), reason(err));
@@ -258,31 +256,16 @@ public final class VmLifecycle implements AutoCloseable {
                 if (registered >= 0) {
                     dev.nimbo.server.storage.StorageManager.of(ctx).register(registered);
                 }
-                backups.afterBackup(droppedBackups, flatten[0]);
+                if (backup != null) {
+                    backups.afterBackup(backup);
+                }
             } else {
                 queue.forget(t.vmId(), t.seq());
+                if (backup != null && success) {
+                    backups.discard(r); // a backup nobody records (cancelled, recovered): its bytes go
+                }
             }
         });
-    }
-
-    /** What a recorded backup left for the storage side: images KEEP_LAST dropped, a chain to flatten. */
-    private static void afterBackup(dev.nimbo.core.state.Transaction tx, VirtualMachine before, List<Integer> dropped,
-                                    int[] flatten) {
-        if (!(tx.get(ObjectType.VM, before.id()) instanceof VirtualMachine after)) {
-            return;
-        }
-        for (int id : before.backupIds()) {
-            if (!after.backupIds().contains(id)) {
-                dropped.add(id);
-            }
-        }
-        for (int id : after.backupIds()) {
-            if (tx.get(ObjectType.IMAGE, id) instanceof dev.nimbo.core.image.Image img
-                    && img.template().get(dev.nimbo.core.vm.VmBackups.FLATTEN_KEEP) != null
-                    && img.state() == dev.nimbo.core.image.ImageState.LOCKED) {
-                flatten[0] = id;
-            }
-        }
     }
 
     /**

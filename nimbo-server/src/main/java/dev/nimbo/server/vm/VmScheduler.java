@@ -92,6 +92,10 @@ final class VmScheduler implements AutoCloseable {
                 tx.put(vm.toBuilder().vmTemplate(VmSnapshots.create(vm.vmTemplate(), VmSnapshots.nextId(vm.vmTemplate()),
                         sa.get("ARGS"), tx.now())).build());
                 a = VmTransitions.applyOp(tx, vmId, VmOp.SNAPSHOT_CREATE, owner, null);
+            } else if (action.equals("backup")) {
+                // as oned's scheduler: run with oneadmin's rights, so owners back up their VMs this way
+                int[] args = dev.nimbo.core.vm.VmBackups.scheduledArgs(sa.get("ARGS"));
+                a = dev.nimbo.core.vm.VmBackups.start(tx, vmId, args[0], args[1] == 1, owner, (v, d) -> { });
             } else {
                 a = VmTransitions.applyOp(tx, vmId, VmOp.ofActionWord(action), owner, null);
             }

@@ -100,6 +100,13 @@ final class ImageRestoreMethods {
         Map<Integer, Long> sizes = VmBackupRestore.diskSizes(vm);
         String base = opts.get("NAME") == null || opts.get("NAME").isBlank()
                 ? VmBackupRestore.vmId(vm) + "-" + id : opts.get("NAME").strip();
+        long total = 0;
+        for (int d : disks) {
+            total += sizes.getOrDefault(d, 0L);
+        }
+        if (dst.capacityCheck() && total > dst.availableMb()) {
+            throw ApiException.action("Not enough space in datastore", dstId);
+        }
         boolean noIp = ImageMethods.isYes(opts.get("NO_IP"));
         boolean noNic = ImageMethods.isYes(opts.get("NO_NIC"));
 

@@ -1,15 +1,12 @@
 package dev.nimbo.server.api.vm;
 
 import dev.nimbo.core.auth.Right;
-import dev.nimbo.core.datastore.Datastore;
 import dev.nimbo.core.error.ApiException;
 import dev.nimbo.core.image.Image;
-import dev.nimbo.core.image.ImageQuotas;
 import dev.nimbo.core.image.ImageState;
 import dev.nimbo.core.image.ImageType;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
-import dev.nimbo.core.template.VectorAttribute;
 import dev.nimbo.core.vm.LcmState;
 import dev.nimbo.core.vm.VirtualMachine;
 import dev.nimbo.core.vm.VmAction;
@@ -21,7 +18,6 @@ import dev.nimbo.core.vm.VmTransitions;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.vm.VmLifecycle;
-import java.util.Locale;
 
 /**
  * one.vm.backup, one.vm.backupcancel and one.vm.restore, with oned's checks, codes and messages
@@ -53,61 +49,18 @@ final class VmBackupMethods {
         int id = call.params().integer(0);
         int dsParam = call.params().integer(1);
         boolean reset = call.params().bool(2, false);
-        return VmMethods.step(call, tx -> {
-            VirtualMachine vm = tx.require(ObjectType.VM, id);
-            for (VectorAttribute d : vm.vmTemplate().vectors("DISK")) {
-                String type = d.get("TYPE") == null ? "" : d.get("TYPE").strip().toUpperCase(Locale.ROOT);
-                if (type.equals("FILESYSTEM")) {
-                    throw ApiException.action("Cannot backup VM with FILESYSTEM disks", id);
-                }
-            }
-            // an incremental chain goes on in the datastore of its image, whatever the caller named
-            int chain = VmBackups.chainImage(vm, reset);
-            Image chainImage = null;
-            int dsId = dsParam;
-            if (chain >= 0) {
-                PoolObject o = tx.get(ObjectType.IMAGE, chain);
-                if (!(o instanceof Image img)) {
-                    throw ApiException.noExists(ObjectType.IMAGE.humanName(), chain);
-                }
-                chainImage = img;
-                dsId = img.dsId();
-            }
-            PoolObject o = tx.get(ObjectType.DATASTORE, dsId);
-            if (!(o instanceof Datastore ds)) {
-                throw ApiException.noExists(ObjectType.DATASTORE.humanName(), dsId);
-            }
-            if (ds.dsType() != Datastore.BACKUP_DS) {
-                throw ApiException.action("Datastore needs to be of type BACKUP", dsId);
-            }
-            long size = VmBackups.backupSize(vm);
-            if (ds.capacityCheck() && ds.availableMb() < size) {
-                throw ApiException.action("Not enough free space on target datastore", dsId);
-            }
-            call.authorize(VmAction.BACKUP.defaultRight(), vm);
-            call.authorize(Right.USE, ds);
-            // checked against the VM owner's quota, as oned does
-            ImageQuotas.charge(tx, vm.uid(), vm.uid(), vm.gid(), VmBackups.reservation(vm, dsId, chain < 0));
-            if (chainImage != null && chainImage.state().isLocked()) {
-                throw ApiException.internal("Could not create a new backup for VM " + id
-                        + ", consolidating backup increments");
-            }
-            if (!VmStateMachine.allowed(vm.phase(), VmOp.BACKUP)) {
-                throw ApiException.internal(VmStateMachine.refusal(VmOp.BACKUP, id, vm.phase()));
-            }
-            tx.put(VmBackups.stage(vm, dsId, reset));
-            return VmTransitions.applyOp(tx, id, VmOp.BACKUP, VmMethods.requester(call), null);
-        });
+        return VmMethods.step(call, tx -> VmBackups.start(tx, id, dsParam, reset, VmMethods.requester(call),
+                (vm, ds) -> {
+                    call.authorize(VmAction.BACKUP.defaultRight(), vm);
+                    call.authorize(Right.USE, ds);
+                }));
     }
 
     static Object cancel(Call call) {
         call.params().arity(1, 1);
         int id = call.params().integer(0);
-        VirtualMachine vm = call.write(tx -> {
-            VirtualMachine v = tx.require(ObjectType.VM, id);
-            call.authorize(VmAction.BACKUP_CANCEL.defaultRight(), v);
-            return v;
-        });
+        VirtualMachine vm = call.ctx().view().require(ObjectType.VM, id);
+        call.authorize(VmAction.BACKUP_CANCEL.defaultRight(), vm);
         boolean inBackup = vm.state() == VmState.ACTIVE
                 && (vm.lcmState() == LcmState.BACKUP || vm.lcmState() == LcmState.BACKUP_POWEROFF);
         if (!inBackup || !VmLifecycle.of(call.ctx()).cancel(id, vm.phase(), "Backup cancelled by user")) {
