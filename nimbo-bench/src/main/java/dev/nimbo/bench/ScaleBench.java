@@ -56,9 +56,13 @@ final class ScaleBench implements Callable<Integer> {
     @Option(names = "--scale", description = "Fraction of 1,250 hosts / 20,000 VMs. Default: ${DEFAULT-VALUE}")
     double scale = 1.0;
 
-    @Option(names = {"--rate", "--rates"}, split = ",", description = "Open-loop rates of the mix, req/s. "
-            + "Default: ${DEFAULT-VALUE}")
-    List<Integer> rates = new ArrayList<>(List.of(30, 300, 1000, 3000));
+    @Option(names = {"--rate", "--rates"}, split = ",", description = "Open-loop rates of the mix with full "
+            + "vmpool.info listings, req/s. Default: ${DEFAULT-VALUE}")
+    List<Integer> rates = new ArrayList<>(List.of(30, 100, 300));
+
+    @Option(names = "--paged-rates", split = ",", description = "Open-loop rates of the mix whose vmpool.info asks "
+            + "for --vmpool-page VMs, req/s. Default: ${DEFAULT-VALUE}")
+    List<Integer> pagedRates = new ArrayList<>(List.of(1000, 3000));
 
     @Option(names = "--seconds", description = "Measured duration of each fixed-rate run. Default: ${DEFAULT-VALUE}")
     int seconds = 20;
@@ -83,9 +87,9 @@ final class ScaleBench implements Callable<Integer> {
             + "Default: ${DEFAULT-VALUE}")
     int monitorRate = 60;
 
-    @Option(names = "--vmpool-page", description = "VMs per one.vmpool.info of the mix: 0 lists them all (as "
-            + "OpenNebula's figures), N asks for a random ID range of N VMs (a paged listing). Default: ${DEFAULT-VALUE}")
-    int vmpoolPage = 0;
+    @Option(names = "--vmpool-page", description = "VMs per one.vmpool.info in the --paged-rates runs: a random ID "
+            + "range of N VMs, as a paged listing asks. Default: ${DEFAULT-VALUE}")
+    int vmpoolPage = 100;
 
     @Option(names = "--db", description = "JDBC URL of the daemon's database (e.g. PostgreSQL); default its "
             + "embedded SQLite.")
@@ -227,7 +231,12 @@ final class ScaleBench implements Callable<Integer> {
                 new Mix.Method(HOST_INFO, 30, () -> RawRpcConnection.encode(HOST_INFO, List.of(session, random(hostIds)))),
                 new Mix.Method(HOSTPOOL_INFO, 20, () -> RawRpcConnection.encode(HOSTPOOL_INFO, List.of(session))),
                 new Mix.Method(VM_INFO, 30, () -> RawRpcConnection.encode(VM_INFO, List.of(session, random(vmIds)))),
-                new Mix.Method(VMPOOL_INFO, 20, this::vmpoolCall)), maxInFlight);
+                new Mix.Method(VMPOOL_INFO, 20, () -> vmpoolCall(0))), maxInFlight);
+        Mix paged = new Mix(endpoint, List.of(
+                new Mix.Method(HOST_INFO, 30, () -> RawRpcConnection.encode(HOST_INFO, List.of(session, random(hostIds)))),
+                new Mix.Method(HOSTPOOL_INFO, 20, () -> RawRpcConnection.encode(HOSTPOOL_INFO, List.of(session))),
+                new Mix.Method(VM_INFO, 30, () -> RawRpcConnection.encode(VM_INFO, List.of(session, random(vmIds)))),
+                new Mix.Method(VMPOOL_INFO + " (" + vmpoolPage + ")", 20, () -> vmpoolCall(vmpoolPage))), maxInFlight);
         try (RawRpcConnection c = new RawRpcConnection(endpoint)) {
             setup.put("hostpoolInfoBytes", c.callAndDiscard(RawRpcConnection.encode(HOSTPOOL_INFO, List.of(session))));
             setup.put("vmpoolInfoBytes", c.callAndDiscard(RawRpcConnection.encode(VMPOOL_INFO,
@@ -237,6 +246,11 @@ final class ScaleBench implements Callable<Integer> {
         mix.openLoop("warm-up", Math.max(1, rates.isEmpty() ? 30 : rates.get(0)), 3);
         for (int rate : rates) {
             Mix.Run r = mix.openLoop("mix " + rate + " req/s", rate, seconds);
+            runs.add(r);
+            System.out.printf(Locale.ROOT, "%s: %d requests, %d errors%n", r.name(), r.requests(), r.errors());
+        }
+        for (int rate : pagedRates) {
+            Mix.Run r = paged.openLoop("paged mix " + rate + " req/s", rate, seconds);
             runs.add(r);
             System.out.printf(Locale.ROOT, "%s: %d requests, %d errors%n", r.name(), r.requests(), r.errors());
         }
@@ -258,13 +272,13 @@ final class ScaleBench implements Callable<Integer> {
         }
     }
 
-    /** The mix's one.vmpool.info: every VM, or a random range of {@code --vmpool-page} IDs. */
-    private byte[] vmpoolCall() {
-        if (vmpoolPage <= 0) {
+    /** The mix's one.vmpool.info: every VM (page 0), or a random range of {@code page} IDs. */
+    private byte[] vmpoolCall(int page) {
+        if (page <= 0) {
             return RawRpcConnection.encode(VMPOOL_INFO, List.of(session, -2, -1, -1, -1));
         }
-        int first = vmIds[ThreadLocalRandom.current().nextInt(Math.max(1, vmIds.length - vmpoolPage))];
-        return RawRpcConnection.encode(VMPOOL_INFO, List.of(session, -2, first, first + vmpoolPage - 1, -1));
+        int first = vmIds[ThreadLocalRandom.current().nextInt(Math.max(1, vmIds.length - page))];
+        return RawRpcConnection.encode(VMPOOL_INFO, List.of(session, -2, first, first + page - 1, -1));
     }
 
     private void measureDaemon(BenchDaemon d, int vms) throws Exception {

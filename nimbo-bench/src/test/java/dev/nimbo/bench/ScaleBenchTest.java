@@ -17,6 +17,7 @@ class ScaleBenchTest {
     void onePercentRunReportsEverythingWithoutErrors() throws Exception {
         Path json = dir.resolve("scale.json");
         int rc = new CommandLine(new NimboBench()).execute("scale", "--scale", "0.01", "--rates", "20,60",
+                "--paged-rates", "80", "--vmpool-page", "10",
                 "--seconds", "2", "--saturation-seconds", "2", "--clients", "4",
                 "--data", dir.resolve("data").toString(), "--json", json.toString());
         assertThat(rc).isZero();
@@ -24,7 +25,8 @@ class ScaleBenchTest {
         assertThat(report).contains("\"hosts\": 13", "\"vms\": 200", "\"createToAllRunningSeconds\"",
                 "\"hostMonitoringRate\"", "\"liveHeapMb\"", "\"rssMb\"", "\"databaseMb\"", "\"startupFullDatabaseMs\"",
                 "\"vmsActiveAfterRestart\": 200", "\"stopExitCode\": 0", "\"mix 20 req/s\"", "\"mix 60 req/s\"",
-                "\"mix saturation 4 clients\"", "\"single-object saturation 4 clients\"");
+                "\"paged mix 80 req/s\"", "\"one.vmpool.info (10)\"", "\"mix saturation 4 clients\"",
+                "\"single-object saturation 4 clients\"");
         for (String method : new String[] {"one.host.info", "one.hostpool.info", "one.vm.info", "one.vmpool.info"}) {
             assertThat(report).contains("\"" + method + "\": {\"requests\": ");
         }
