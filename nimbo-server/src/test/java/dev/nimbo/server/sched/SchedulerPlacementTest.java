@@ -126,9 +126,8 @@ class SchedulerPlacementTest {
         String tag = tag();
         int red = host(tag, "COLOR = \"red-1\"");
         int blue = host(tag, "COLOR = \"blue\"");
-        int r1 = allocate(admin, tag, small("r1") + "\nSCHED_REQUIREMENTS_X = 1");
-        // the requirement is replaced below: TAG and COLOR together
-        ok(admin.call("one.vm.update", r1, "SCHED_REQUIREMENTS = \"TAG = \\\"" + tag + "\\\" & COLOR = \\\"red*\\\"\"", 1));
+        int r1 = ok(admin.call("one.vm.allocate", small("r1") + "\nSCHED_REQUIREMENTS = \"TAG = \\\"" + tag
+                + "\\\" & COLOR = \\\"red*\\\"\"", false)).intValue();
         assertThat(hostOf(awaitRunning(r1))).isEqualTo(red);
         // striping (the default): the next VMs go to the emptier host first
         int a = allocate(admin, tag, small("a"));
@@ -464,9 +463,13 @@ class SchedulerPlacementTest {
         int back = ok(admin.call("one.vn.allocate", "NAME = \"back-" + tag + "\"\nVN_MAD = dummy\nBRIDGE = br1\n"
                 + "TIER = \"" + tag + "-back\"\nAR = [ TYPE = IP4, IP = \"10.9.1.1\", SIZE = 5 ]", -1)).intValue();
         String nic = "NIC = [ NETWORK_MODE = auto, SCHED_REQUIREMENTS = \"TIER = \\\"" + tag + "-front\\\"\" ]";
-        int a = allocate(admin, tag, small("nic-a") + "\n" + nic);
+        // on hold first, so the scheduler cannot place it before we look
+        int a = ok(admin.call("one.vm.allocate", small("nic-a") + "\n" + nic + "\nSCHED_REQUIREMENTS = \"TAG = \\\""
+                + tag + "\\\"\"", true)).intValue();
         XmlNode na = vmXml(admin, a).child("TEMPLATE").child("NIC");
         assertThat(na.text("NETWORK_ID", null)).as("no network before placement").isNull();
+        assertThat(na.text("NIC_ID")).isEqualTo("0");
+        ok(admin.call("one.vm.action", "release", a));
         XmlNode placed = awaitRunning(a).child("TEMPLATE").child("NIC");
         assertThat(placed.integer("NETWORK_ID", -1)).isEqualTo(front);
         assertThat(placed.text("IP")).startsWith("10.9.0.");
