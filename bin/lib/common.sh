@@ -31,6 +31,8 @@ nimbo_ensure_built() {
      || [ -n "$(find "$NIMBO_ROOT" -path '*/target' -prune -o \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$jar" -print -quit)" ]; then
     echo "nimbo: building..." >&2
     (cd "$NIMBO_ROOT" && ./mvnw -q -B -DskipTests install) >&2
+    # Maven leaves a jar whose classes did not change untouched: mark it current, or every run would rebuild
+    touch "$NIMBO_ROOT/$module/target/$module-"*.jar
   fi
 }
 

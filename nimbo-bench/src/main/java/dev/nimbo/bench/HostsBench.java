@@ -3,7 +3,6 @@ package dev.nimbo.bench;
 import dev.nimbo.client.xmlrpc.XmlRpcCodec;
 import dev.nimbo.server.NimboServer;
 import dev.nimbo.server.ServerConfig;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -14,15 +13,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -73,28 +70,7 @@ final class HostsBench implements Callable<Integer> {
     @Option(names = "--session", description = "Session string for --endpoint (user:password).")
     String session;
 
-    /** Per method: latencies of the successful calls, and the failures. */
-    static final class MethodStats {
-        final Latencies latencies = new Latencies();
-        int errors;
-        String firstError;
-
-        synchronized void ok(long nanos) {
-            latencies.add(nanos);
-        }
-
-        synchronized void failed(Exception e) {
-            if (errors++ == 0) {
-                firstError = String.valueOf(e.getMessage());
-            }
-        }
-    }
-
-    record RunResult(String name, double targetRate, double seconds, Map<String, MethodStats> methods,
-                     Map<String, Latencies> sorted, int lost) {
-    }
-
-    private final List<RunResult> results = new ArrayList<>();
+    private final List<Mix.Run> results = new ArrayList<>();
     private final Map<String, Object> setup = new LinkedHashMap<>();
 
     @Override
@@ -128,21 +104,26 @@ final class HostsBench implements Callable<Integer> {
                 setup.put("hostpoolBytes", c.callAndDiscard(poolCall));
                 setup.put("hostInfoBytes", c.callAndDiscard(infoCalls[0]));
             }
+            Random random = new Random(42);
+            Mix mix = new Mix(endpoint, List.of(
+                    new Mix.Method(HOST_INFO, 60, () -> infoCalls[random.nextInt(infoCalls.length)]),
+                    new Mix.Method(POOL_INFO, 40, () -> poolCall)), maxInFlight);
             if (warmup > 0 && !rates.isEmpty()) {
-                openLoop("warm-up", rates.get(0), warmup, infoCalls, poolCall);
+                mix.openLoop("warm-up", rates.get(0), warmup);
             }
             for (int rate : rates) {
-                results.add(openLoop("mix", rate, seconds, infoCalls, poolCall));
+                results.add(mix.openLoop("mix " + rate + " req/s", rate, seconds));
             }
             if (clients > 0) {
-                results.add(saturation(infoCalls));
+                Mix info = new Mix(endpoint, List.of(new Mix.Method(HOST_INFO, 1,
+                        () -> infoCalls[ThreadLocalRandom.current().nextInt(infoCalls.length)])), maxInFlight);
+                results.add(info.closedLoop("saturation " + clients + " clients", clients, seconds));
             }
             report(System.out);
             if (json != null) {
                 Files.writeString(json, toJson());
             }
-            return results.stream().anyMatch(r -> r.lost > 0
-                    || r.methods.values().stream().anyMatch(m -> m.errors > 0)) ? 1 : 0;
+            return results.stream().anyMatch(r -> r.lost() > 0 || r.errors() > 0) ? 1 : 0;
         } finally {
             if (server != null) {
                 server.close();
@@ -251,186 +232,15 @@ final class HostsBench implements Callable<Integer> {
         return e < 0 || e > to ? null : xml.substring(s, e);
     }
 
-    // ------------------------------------------------------------------ runs
-
-    /**
-     * Fixed-rate open loop: request i is due at t0 + i/rate and runs on its own virtual thread with a pooled
-     * connection; its latency runs from when it was due until its answer is read.
-     */
-    private RunResult openLoop(String name, int rate, int secs, byte[][] infoCalls, byte[] poolCall) throws Exception {
-        Map<String, MethodStats> stats = new LinkedHashMap<>();
-        stats.put(HOST_INFO, new MethodStats());
-        stats.put(POOL_INFO, new MethodStats());
-        ConcurrentLinkedQueue<RawRpcConnection> idle = new ConcurrentLinkedQueue<>();
-        Semaphore inFlight = new Semaphore(maxInFlight);
-        Random random = new Random(42);
-        long total = (long) rate * secs;
-        long period = TimeUnit.SECONDS.toNanos(1) / rate;
-        AtomicInteger done = new AtomicInteger();
-        long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-        try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (long i = 0; i < total; i++) {
-                long due = t0 + i * period;
-                boolean pool = random.nextDouble() >= 0.6;
-                byte[] body = pool ? poolCall : infoCalls[random.nextInt(infoCalls.length)];
-                MethodStats m = stats.get(pool ? POOL_INFO : HOST_INFO);
-                long wait;
-                while ((wait = due - System.nanoTime()) > 0) {
-                    LockSupport.parkNanos(wait);
-                }
-                exec.execute(() -> {
-                    RawRpcConnection conn = null;
-                    try {
-                        inFlight.acquire();
-                        try {
-                            conn = idle.poll();
-                            if (conn == null) {
-                                conn = new RawRpcConnection(endpoint);
-                            }
-                            conn.callAndDiscard(body);
-                            m.ok(System.nanoTime() - due);
-                            idle.add(conn);
-                            conn = null;
-                        } finally {
-                            inFlight.release();
-                        }
-                    } catch (Exception e) {
-                        m.failed(e);
-                    } finally {
-                        closeQuietly(conn);
-                        done.incrementAndGet();
-                    }
-                });
-            }
-            exec.shutdown();
-            if (!exec.awaitTermination(120, TimeUnit.SECONDS)) {
-                exec.shutdownNow();
-            }
-        }
-        double elapsed = (System.nanoTime() - t0) / 1e9;
-        for (RawRpcConnection c; (c = idle.poll()) != null; ) {
-            closeQuietly(c);
-        }
-        return finish(name + " " + rate + " req/s", rate, elapsed, stats, (int) (total - done.get()));
-    }
-
-    /** one.host.info from N closed-loop clients, each on its own connection, over random hosts. */
-    private RunResult saturation(byte[][] infoCalls) throws Exception {
-        MethodStats stats = new MethodStats();
-        long t0 = System.nanoTime();
-        long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        List<Future<Latencies>> parts = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
-            int seed = c;
-            parts.add(pool.submit(() -> {
-                Latencies l = new Latencies();
-                Random random = new Random(seed);
-                try (RawRpcConnection conn = new RawRpcConnection(endpoint)) {
-                    while (System.nanoTime() < end) {
-                        long s = System.nanoTime();
-                        try {
-                            conn.callAndDiscard(infoCalls[random.nextInt(infoCalls.length)]);
-                        } catch (IOException e) {
-                            stats.failed(e);
-                            break;
-                        }
-                        l.add(System.nanoTime() - s);
-                    }
-                }
-                return l;
-            }));
-        }
-        List<Latencies> all = new ArrayList<>();
-        for (Future<Latencies> f : parts) {
-            all.add(f.get());
-        }
-        pool.shutdown();
-        double elapsed = (System.nanoTime() - t0) / 1e9;
-        Map<String, Latencies> sorted = new LinkedHashMap<>();
-        sorted.put(HOST_INFO, Latencies.merge(all));
-        Map<String, MethodStats> methods = new LinkedHashMap<>();
-        methods.put(HOST_INFO, stats);
-        return new RunResult("saturation " + clients + " clients", 0, elapsed, methods, sorted, 0);
-    }
-
-    private static RunResult finish(String name, double rate, double elapsed, Map<String, MethodStats> stats, int lost) {
-        Map<String, Latencies> sorted = new LinkedHashMap<>();
-        stats.forEach((k, v) -> sorted.put(k, Latencies.merge(List.of(v.latencies))));
-        return new RunResult(name, rate, elapsed, stats, sorted, lost);
-    }
-
-    private static void closeQuietly(RawRpcConnection c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // already failed
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ output
 
     private void report(PrintStream out) {
         out.printf(Locale.ROOT, "one.hostpool.info answer: %.1f MB; one.host.info answer: %.1f KB%n",
                 ((Number) setup.get("hostpoolBytes")).intValue() / 1e6, ((Number) setup.get("hostInfoBytes")).intValue() / 1e3);
-        out.printf(Locale.ROOT, "%-24s %-18s %9s %9s %9s %9s %9s %7s%n", "run", "method", "requests", "rate/s",
-                "p50 ms", "p99 ms", "max ms", "errors");
-        for (RunResult r : results) {
-            double all = 0;
-            for (var e : r.sorted.entrySet()) {
-                Latencies l = e.getValue();
-                MethodStats m = r.methods.get(e.getKey());
-                all += l.count() / r.seconds;
-                out.printf(Locale.ROOT, "%-24s %-18s %9d %9.1f %9.3f %9.3f %9.3f %7d%n", r.name, e.getKey(), l.count(),
-                        l.count() / r.seconds, l.percentileMs(50), l.percentileMs(99), l.percentileMs(100), m.errors);
-                if (m.firstError != null) {
-                    out.println("    first error: " + m.firstError);
-                }
-            }
-            if (r.sorted.size() > 1) {
-                out.printf(Locale.ROOT, "%-24s %-18s %9s %9.1f%s%n", r.name, "(all)", "", all,
-                        r.lost > 0 ? "  (" + r.lost + " requests never finished)" : "");
-            }
-        }
+        MixReport.table(out, results);
     }
 
     private String toJson() {
-        StringBuilder b = new StringBuilder(1024).append("{\n  \"benchmark\": \"hosts\",\n  \"setup\": {");
-        String sep = "";
-        for (var e : setup.entrySet()) {
-            b.append(sep).append("\"").append(e.getKey()).append("\": ").append(num(e.getValue()));
-            sep = ", ";
-        }
-        b.append("},\n  \"runs\": [");
-        sep = "";
-        for (RunResult r : results) {
-            b.append(sep).append("\n    {\"name\": \"").append(r.name).append("\", \"targetRate\": ").append(num(r.targetRate))
-                    .append(", \"seconds\": ").append(num(r.seconds)).append(", \"lost\": ").append(r.lost)
-                    .append(", \"methods\": {");
-            String msep = "";
-            for (var e : r.sorted.entrySet()) {
-                Latencies l = e.getValue();
-                MethodStats m = r.methods.get(e.getKey());
-                b.append(msep).append("\n      \"").append(e.getKey()).append("\": {\"requests\": ").append(l.count())
-                        .append(", \"rate\": ").append(num(l.count() / r.seconds))
-                        .append(", \"p50Ms\": ").append(num(l.percentileMs(50)))
-                        .append(", \"p99Ms\": ").append(num(l.percentileMs(99)))
-                        .append(", \"maxMs\": ").append(num(l.percentileMs(100)))
-                        .append(", \"errors\": ").append(m.errors).append("}");
-                msep = ",";
-            }
-            b.append("}}");
-            sep = ",";
-        }
-        return b.append("\n  ]\n}\n").toString();
-    }
-
-    private static String num(Object v) {
-        if (v instanceof Double d) {
-            return d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.3f", d);
-        }
-        return String.valueOf(v);
+        return MixReport.json("hosts", Map.of("setup", setup), results);
     }
 }

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** The nimbo-bench command: one subcommand per benchmark. */
 @Command(name = "nimbo-bench", mixinStandardHelpOptions = true, subcommands = {UserInfoBench.class, HostsBench.class, VmsBench.class,
-        SchedBench.class},
+        ScaleBench.class, SchedBench.class},
         description = "Nimbo benchmarks. Results go to docs/benchmarks.md.")
 public final class NimboBench {
     public static void main(String[] args) {

@@ -66,6 +66,18 @@ public final class Nimbo implements Callable<Integer> {
     @Option(scope = ScopeType.INHERIT, names = "--password", paramLabel = "P", description = "Password or login token for --user.")
     String password;
 
+    @Option(scope = ScopeType.INHERIT, names = "--ca", paramLabel = "FILE",
+            description = "PEM CA certificates to trust for an https endpoint (default: $NIMBO_CA, else the JVM's).")
+    Path caFile;
+
+    @Option(scope = ScopeType.INHERIT, names = "--cert", paramLabel = "FILE",
+            description = "PEM client certificate for an https endpoint (x509 login; default: $NIMBO_CERT).")
+    Path certFile;
+
+    @Option(scope = ScopeType.INHERIT, names = "--key", paramLabel = "FILE",
+            description = "PKCS#8 PEM key of --cert (default: $NIMBO_KEY).")
+    Path keyFile;
+
     @Option(scope = ScopeType.INHERIT, names = {"-x", "--xml"}, description = "Print the API's XML document.")
     boolean xml;
 
@@ -141,14 +153,46 @@ public final class Nimbo implements Callable<Integer> {
 
     public Api api() {
         if (api == null) {
-            api = new Api(() -> new OneClient(endpoint(), session()));
+            api = new Api(() -> client(session()));
         }
         return api;
     }
 
     /** An API using {@code session} instead of the configured credentials (login with a password). */
     public Api api(String session) {
-        return new Api(() -> new OneClient(endpoint(), session));
+        return new Api(() -> client(session));
+    }
+
+    private OneClient client(String session) {
+        URI uri = endpoint();
+        javax.net.ssl.SSLContext tls = null;
+        if ("https".equalsIgnoreCase(uri.getScheme())) {
+            Path ca = orEnv(caFile, "NIMBO_CA");
+            Path cert = orEnv(certFile, "NIMBO_CERT");
+            Path key = orEnv(keyFile, "NIMBO_KEY");
+            if ((cert == null) != (key == null)) {
+                throw CliException.usage("--cert and --key go together");
+            }
+            try {
+                tls = dev.nimbo.client.tls.PemFiles.clientContext(ca, cert, key);
+            } catch (IOException e) {
+                throw CliException.usage(e.getMessage());
+            }
+        }
+        return new OneClient(uri, session, java.time.Duration.ofSeconds(60), tls);
+    }
+
+    private Path orEnv(Path option, String env) {
+        if (option != null) {
+            return option;
+        }
+        String v = io.env().get(env);
+        return blank(v) ? null : Path.of(v.strip());
+    }
+
+    /** Whether a client certificate is configured (an x509 login needs no password). */
+    public boolean clientCertOption() {
+        return orEnv(certFile, "NIMBO_CERT") != null;
     }
 
     /** The global --user, or null (commands that authenticate differently, like login, read it). */

@@ -179,6 +179,16 @@ class DatastoreImageCommandTest {
                 "one.image.unlock", "one.image.snapshotdelete", "one.image.snapshotrevert", "one.image.snapshotflatten")) {
             fake.ok(m, 7);
         }
+        fake.ok("one.image.restore", "12 13 14");
+        assertThat(cli.run("image", "restore", "ubuntu", "-d", "default", "--name", "web again", "--no-ip").out())
+                .isEqualTo("IDS: 12 13 14\n");
+        assertThat(fake.last("one.image.restore")).containsExactly("oneadmin:secret", 7, 1,
+                "NAME=\"web again\"\nNO_IP=YES\n");
+        assertThat(cli.run("image", "restore", "7", "-d", "1", "--increment", "2", "--disk", "0", "--no-nic").exit())
+                .isZero();
+        assertThat(fake.last("one.image.restore")).containsExactly("oneadmin:secret", 7, 1,
+                "INCREMENT_ID=2\nDISK_ID=0\nNO_NIC=YES\n");
+        assertThat(cli.run("image", "restore", "7").exit()).isEqualTo(2);
         fake.ok("one.image.clone", 10);
         assertThat(cli.run("image", "clone", "ubuntu", "ubuntu-copy", "--datastore", "default").out()).isEqualTo("ID: 10\n");
         assertThat(fake.last("one.image.clone")).containsExactly("oneadmin:secret", 7, "ubuntu-copy", 1);

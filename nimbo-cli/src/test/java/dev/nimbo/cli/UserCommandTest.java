@@ -226,4 +226,45 @@ class UserCommandTest {
         assertThat(r.exit()).isEqualTo(ExitCodes.SERVER);
         assertThat(r.err()).isEqualTo("nimbo: user 'nobody' not found\n");
     }
+
+    @Test
+    void createAndPasswdReadTheKeyFromAFile() throws Exception {
+        Path pub = home.resolve("id.pub");
+        java.nio.file.Files.writeString(pub, "\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb8v1pGk1mJ0r3oXgJ3l0kq0QZ4m4V5o4r1F0pE5wqz me\n");
+        fake.ok("one.user.allocate", 9).ok("one.user.passwd", 1);
+        assertThat(cli.run("user", "create", "sshuser", "--driver", "ssh", "--read-file", pub.toString()).exit()).isZero();
+        assertThat(fake.last("one.user.allocate")).containsExactly("oneadmin:secret", "sshuser",
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb8v1pGk1mJ0r3oXgJ3l0kq0QZ4m4V5o4r1F0pE5wqz me", "ssh", List.of());
+        assertThat(cli.run("user", "passwd", "alice", "--read-file", pub.toString()).exit()).isZero();
+        assertThat(fake.last("one.user.passwd").get(2)).asString().startsWith("ssh-ed25519 ");
+        assertThat(cli.run("user", "passwd", "alice", "x", "--read-file", pub.toString()).exit()).isEqualTo(2);
+    }
+
+    @Test
+    void sshLoginSendsASignedTokenThatVerifiesWithThePublicKey() throws Exception {
+        java.security.KeyPair kp = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path key = home.resolve("id_test");
+        java.nio.file.Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        fake.ok("one.user.login", "tok-ssh");
+        var r = cli.run("user", "login", "alice", "--ssh-key", key.toString(), "--stdout");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().strip()).isEqualTo("alice:tok-ssh");
+        String session = (String) fake.last("one.user.login").get(0);
+        assertThat(session).startsWith("alice:" + dev.nimbo.client.auth.SshLoginToken.PREFIX);
+        var token = dev.nimbo.client.auth.SshLoginToken.parse(session.substring("alice:".length()));
+        var pub = dev.nimbo.client.auth.SshKeys.parsePublic(dev.nimbo.client.auth.SshKeys.openSshLine(kp.getPublic()));
+        assertThat(dev.nimbo.client.auth.SshLoginToken.verify("alice", token, pub)).isTrue();
+        assertThat(dev.nimbo.client.auth.SshLoginToken.verify("bob", token, pub)).isFalse();
+    }
+
+    @Test
+    void sshLoginWithAnUnreadableOrEncryptedKeyIsAUsageError() throws Exception {
+        Path enc = home.resolve("enc");
+        java.nio.file.Files.writeString(enc, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
+        var r = cli.run("user", "login", "alice", "--ssh-key", enc.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("Encrypted private keys are not supported");
+        assertThat(cli.run("user", "login", "alice", "--ssh-key", home.resolve("missing").toString()).exit()).isEqualTo(2);
+    }
 }

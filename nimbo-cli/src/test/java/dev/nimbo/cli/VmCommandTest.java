@@ -268,6 +268,22 @@ class VmCommandTest {
     }
 
     @Test
+    void backupRestoreAndCancel() {
+        fake.ok("one.vm.backup", 7).ok("one.vm.backupcancel", 7).ok("one.vm.restore", 7);
+        assertThat(cli.run("vm", "backup", "web", "--datastore", "system").exit()).isZero();
+        assertThat(fake.last("one.vm.backup")).containsExactly("oneadmin:secret", 7, 0, false);
+        assertThat(cli.run("vm", "backup", "web", "-d", "0", "--reset").exit()).isZero();
+        assertThat(fake.last("one.vm.backup")).containsExactly("oneadmin:secret", 7, 0, true);
+        assertThat(cli.run("vm", "backup", "web").exit()).isEqualTo(2); // the datastore is required
+        assertThat(cli.run("vm", "backup-cancel", "web").exit()).isZero();
+        assertThat(fake.last("one.vm.backupcancel")).containsExactly("oneadmin:secret", 7);
+        assertThat(cli.run("vm", "restore", "web", "data").exit()).isZero();
+        assertThat(fake.last("one.vm.restore")).containsExactly("oneadmin:secret", 7, 5, -1, -1);
+        assertThat(cli.run("vm", "restore", "web", "4", "--increment", "2", "--disk", "1").exit()).isZero();
+        assertThat(fake.last("one.vm.restore")).containsExactly("oneadmin:secret", 7, 4, 2, 1);
+    }
+
+    @Test
     void diskSnapshotsAndResize() {
         fake.ok("one.vm.disksnapshotcreate", 2);
         assertThat(cli.run("vm", "disk-snapshot-create", "web", "0", "golden").out()).isEqualTo("ID: 2\n");

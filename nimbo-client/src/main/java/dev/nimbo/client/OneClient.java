@@ -35,13 +35,24 @@ public final class OneClient implements AutoCloseable {
 
     /** {@code timeout} bounds connecting and each whole request. */
     public OneClient(URI endpoint, String session, Duration timeout) {
+        this(endpoint, session, timeout, null);
+    }
+
+    /**
+     * For https endpoints: {@code tls} says which CAs to trust and which client certificate to present
+     * (see {@link dev.nimbo.client.tls.PemFiles#clientContext}); null means the JVM's defaults.
+     */
+    public OneClient(URI endpoint, String session, Duration timeout, javax.net.ssl.SSLContext tls) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.session = Objects.requireNonNull(session, "session");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1) // the XML-RPC servers we talk to speak 1.1 only
-                .connectTimeout(timeout)
-                .build();
+                .connectTimeout(timeout);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
     }
 
     public String session() {

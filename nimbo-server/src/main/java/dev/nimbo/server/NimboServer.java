@@ -10,7 +10,7 @@ import dev.nimbo.core.user.PasswordHasher;
 import dev.nimbo.server.api.ApiContext;
 import dev.nimbo.server.api.ApiFamilies;
 import dev.nimbo.server.api.ApiRegistry;
-import dev.nimbo.server.auth.Authenticator;
+import dev.nimbo.server.auth.AuthBackends;
 import dev.nimbo.server.bootstrap.Bootstrap;
 import dev.nimbo.server.bootstrap.OneadminCredentials;
 import dev.nimbo.server.persist.ObjectDecoders;
@@ -95,7 +95,8 @@ public final class NimboServer implements AutoCloseable {
         ApiFamilies.registerAll(registry);
         hooks = dev.nimbo.server.hook.HookManager.start(controller, config.dataDir().resolve("hooks"), clock);
         dev.nimbo.server.api.hook.HookMethods.register(registry, hooks);
-        RpcPipeline pipeline = new RpcPipeline(registry, new Authenticator(published, hasher, clock), ctx, hooks);
+        RpcPipeline pipeline = new RpcPipeline(registry,
+                AuthBackends.authenticator(config.auth(), published, controller, hasher, clock, config.zoneId()), ctx, hooks);
         GracefulHandler graceful = new GracefulHandler();
         graceful.setHandler(new RpcHandler(pipeline, config.maxRequestBytes()));
         http.setHandler(graceful);
@@ -104,8 +105,8 @@ public final class NimboServer implements AutoCloseable {
         } catch (Exception e) {
             throw new StartupException("cannot start the HTTP endpoint: " + e.getMessage(), e);
         }
-        log.info("nimbod {} listening on {}:{} (database {}, data {}) in {} ms", ServerConfig.VERSION,
-                config.bindAddress(), port, store.describe(), config.dataDir(), (System.nanoTime() - t0) / 1_000_000);
+        log.info("nimbod {} listening on {}:{} ({}, auth drivers {}, database {}, data {}) in {} ms", ServerConfig.VERSION,
+                config.bindAddress(), port, config.tls() != null ? "https" : "http", config.auth().authn(), store.describe(), config.dataDir(), (System.nanoTime() - t0) / 1_000_000);
     }
 
     private void bind() {
@@ -117,7 +118,21 @@ public final class NimboServer implements AutoCloseable {
         http.setStopTimeout(15_000);
         HttpConfiguration hc = new HttpConfiguration();
         hc.setSendServerVersion(false);
-        connector = new ServerConnector(http, 1, 1, new HttpConnectionFactory(hc));
+        if (config.tls() != null) {
+            // SNI checks off: clients reach the daemon by IP as often as by name
+            hc.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false, false, -1, false));
+            org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            try {
+                ssl.setSslContext(config.tls().serverContext());
+            } catch (IOException e) {
+                throw new StartupException("TLS: " + e.getMessage(), e);
+            }
+            ssl.setWantClientAuth(true); // asked for, never required: x509 users present one, others need not
+            connector = new ServerConnector(http, 1, 1,
+                    new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(hc));
+        } else {
+            connector = new ServerConnector(http, 1, 1, new HttpConnectionFactory(hc));
+        }
         connector.setHost(config.bindAddress());
         connector.setPort(config.port());
         connector.setAcceptQueueSize(1024);

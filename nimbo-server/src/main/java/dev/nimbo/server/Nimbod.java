@@ -28,6 +28,10 @@ public final class Nimbod implements Callable<Integer> {
     @Option(names = "--max-request-bytes", description = "Largest XML-RPC request accepted. Default: ${DEFAULT-VALUE}")
     int maxRequestBytes = ServerConfig.DEFAULT_MAX_REQUEST_BYTES;
 
+    @Option(names = "--config", description = "Configuration file (YAML: auth drivers, LDAP, TLS; see docs/auth.md). "
+            + "Default: $NIMBO_CONFIG, else DATA/nimbod.yaml when it exists")
+    Path configFile;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Nimbod()).execute(args));
     }
@@ -43,7 +47,21 @@ public final class Nimbod implements Callable<Integer> {
         System.setProperty("nimbo.log.file", dataDir.resolve("nimbod.log").toString());
         java.nio.file.Files.createDirectories(dataDir);
         int iterations = Integer.parseInt(System.getenv().getOrDefault("NIMBO_KDF_ITERATIONS", "600000"));
-        ServerConfig config = new ServerConfig(dataDir, bind, port, db, 0, maxRequestBytes, iterations);
+        ServerConfig config;
+        try {
+            Path file = configFile(dataDir);
+            var root = file == null ? dev.nimbo.server.config.Section.of(java.util.Map.of())
+                    : dev.nimbo.server.config.Section.of(dev.nimbo.server.config.ConfigFile.read(file));
+            Path dir = file == null ? dataDir : file.getParent();
+            config = new ServerConfig(dataDir, bind, port, db, 0, maxRequestBytes, iterations,
+                    file == null ? dev.nimbo.server.auth.AuthConfig.defaults()
+                            : dev.nimbo.server.auth.AuthConfig.from(root.section("auth"), dir),
+                    dev.nimbo.server.tls.TlsConfig.from(root.section("tls"), dir));
+        } catch (dev.nimbo.server.config.Section.ConfigException e) {
+            org.slf4j.LoggerFactory.getLogger(Nimbod.class).error("bad configuration: {}", e.getMessage());
+            System.err.println("nimbod: bad configuration: " + e.getMessage());
+            return 2;
+        }
         NimboServer server;
         try {
             server = NimboServer.start(config);
@@ -68,5 +86,17 @@ public final class Nimbod implements Callable<Integer> {
         Runtime.getRuntime().removeShutdownHook(fallback);
         ((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory()).stop();
         return 0;
+    }
+
+    /** --config, $NIMBO_CONFIG or DATA/nimbod.yaml; null when there is none. */
+    private Path configFile(Path dataDir) {
+        Path file = configFile;
+        if (file == null && System.getenv("NIMBO_CONFIG") != null && !System.getenv("NIMBO_CONFIG").isBlank()) {
+            file = Path.of(System.getenv("NIMBO_CONFIG").strip());
+        }
+        if (file == null && java.nio.file.Files.exists(dataDir.resolve("nimbod.yaml"))) {
+            file = dataDir.resolve("nimbod.yaml");
+        }
+        return file == null ? null : file.toAbsolutePath();
     }
 }

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.function.IntPredicate;
 
 /**
- * Host monitoring history in the {@code host_monitoring} table (migration V2) of the same database as the
- * {@link JdbcStore}, through its own small connection pool: monitoring rows are written and read off the
+ * Monitoring history in the {@code host_monitoring} (migration V2) or {@code vm_monitoring} (V3) table of the same
+ * database as the {@link JdbcStore}, through its own small connection pool: monitoring rows are written and read off the
  * controller's path, so they never wait for, nor hold, the controller's connection. On SQLite the writes
  * use {@code synchronous=NORMAL} (WAL): losing the last second of history in a power cut is acceptable,
  * an fsync per batch is not needed. Open it after {@link JdbcStore#open}, which brings the schema up to date.
@@ -21,43 +21,61 @@ import java.util.function.IntPredicate;
  */
 public final class JdbcMonitoringStore implements MonitoringStore {
 
-    private static final String UPSERT = """
-            INSERT INTO host_monitoring (hid, last_mon_time, body) VALUES (?, ?, ?)
-            ON CONFLICT (hid, last_mon_time) DO UPDATE SET body = excluded.body""";
-    private static final String COLUMNS = "SELECT hid, last_mon_time, body FROM host_monitoring ";
+    /** Which history: its table, its ID and time columns (as oned names them). */
+    public enum Kind {
+        HOSTS("host_monitoring", "hid", "last_mon_time"),
+        VMS("vm_monitoring", "vmid", "last_poll");
+
+        private final String table;
+        private final String id;
+        private final String time;
+
+        Kind(String table, String id, String time) {
+            this.table = table;
+            this.id = id;
+            this.time = time;
+        }
+    }
 
     private final HikariDataSource pool;
     private final String description;
+    private final Kind kind;
+    private final String upsert;
+    private final String columns;
 
-    private JdbcMonitoringStore(HikariDataSource pool, String description) {
+    private JdbcMonitoringStore(HikariDataSource pool, String description, Kind kind) {
         this.pool = pool;
         this.description = description;
+        this.kind = kind;
+        this.upsert = "INSERT INTO " + kind.table + " (" + kind.id + ", " + kind.time + ", body) VALUES (?, ?, ?) "
+                + "ON CONFLICT (" + kind.id + ", " + kind.time + ") DO UPDATE SET body = excluded.body";
+        this.columns = "SELECT " + kind.id + ", " + kind.time + ", body FROM " + kind.table + " ";
     }
 
-    /** Connects to the database at {@code jdbcUrl} (jdbc:sqlite:FILE or jdbc:postgresql:…). */
-    public static JdbcMonitoringStore open(String jdbcUrl) {
+    /** Connects to the database at {@code jdbcUrl} (jdbc:sqlite:FILE or jdbc:postgresql:…) for one history. */
+    public static JdbcMonitoringStore open(String jdbcUrl, Kind kind) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
-        config.setPoolName("nimbo-monitoring");
+        config.setPoolName("nimbo-" + kind.table.replace('_', '-'));
         config.setAutoCommit(true);
         config.setConnectionTimeout(10_000);
         config.setMaximumPoolSize(2);
         config.setMinimumIdle(1);
         String description;
         if (jdbcUrl.startsWith("jdbc:sqlite:")) {
-            description = "sqlite host_monitoring";
+            description = "sqlite " + kind.table;
             config.addDataSourceProperty("journal_mode", "WAL");
             config.addDataSourceProperty("synchronous", "NORMAL");
             config.addDataSourceProperty("busy_timeout", "10000");
         } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
-            description = "postgresql host_monitoring";
+            description = "postgresql " + kind.table;
             config.addDataSourceProperty("reWriteBatchedInserts", "true");
             config.addDataSourceProperty("ApplicationName", "nimbo-monitoring");
         } else {
-            throw new StoreException("unsupported database for host monitoring (use jdbc:sqlite: or jdbc:postgresql:)");
+            throw new StoreException("unsupported database for " + kind.table + " (use jdbc:sqlite: or jdbc:postgresql:)");
         }
         try {
-            return new JdbcMonitoringStore(new HikariDataSource(config), description);
+            return new JdbcMonitoringStore(new HikariDataSource(config), description, kind);
         } catch (RuntimeException e) {
             throw new StoreException("cannot open " + description + ": " + JdbcStore.reason(e), e);
         }
@@ -70,9 +88,9 @@ public final class JdbcMonitoringStore implements MonitoringStore {
         }
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
+            try (PreparedStatement ps = c.prepareStatement(upsert)) {
                 for (Entry e : entries) {
-                    ps.setInt(1, e.hostId());
+                    ps.setInt(1, e.id());
                     ps.setLong(2, e.time());
                     ps.setString(3, e.body());
                     ps.addBatch();
@@ -95,26 +113,28 @@ public final class JdbcMonitoringStore implements MonitoringStore {
     }
 
     @Override
-    public List<Entry> host(int hostId) {
-        return query(COLUMNS + "WHERE hid = ? ORDER BY last_mon_time", hostId, null, id -> true);
+    public List<Entry> of(int id) {
+        return query(columns + "WHERE " + kind.id + " = ? ORDER BY " + kind.time, id, null, x -> true);
     }
 
     @Override
-    public List<Entry> latest(IntPredicate hosts) {
-        return query("SELECT m.hid, m.last_mon_time, m.body FROM host_monitoring m JOIN "
-                + "(SELECT hid, MAX(last_mon_time) AS t FROM host_monitoring GROUP BY hid) l "
-                + "ON l.hid = m.hid AND l.t = m.last_mon_time ORDER BY m.hid", null, null, hosts);
+    public List<Entry> latest(IntPredicate ids) {
+        return query("SELECT m." + kind.id + ", m." + kind.time + ", m.body FROM " + kind.table + " m JOIN "
+                + "(SELECT " + kind.id + ", MAX(" + kind.time + ") AS t FROM " + kind.table + " GROUP BY " + kind.id
+                + ") l ON l." + kind.id + " = m." + kind.id + " AND l.t = m." + kind.time + " ORDER BY m." + kind.id,
+                null, null, ids);
     }
 
     @Override
-    public List<Entry> since(long afterEpochSeconds, IntPredicate hosts) {
+    public List<Entry> since(long afterEpochSeconds, IntPredicate ids) {
         if (afterEpochSeconds < 0) {
-            return query(COLUMNS + "ORDER BY hid, last_mon_time", null, null, hosts);
+            return query(columns + "ORDER BY " + kind.id + ", " + kind.time, null, null, ids);
         }
-        return query(COLUMNS + "WHERE last_mon_time > ? ORDER BY hid, last_mon_time", null, afterEpochSeconds, hosts);
+        return query(columns + "WHERE " + kind.time + " > ? ORDER BY " + kind.id + ", " + kind.time, null,
+                afterEpochSeconds, ids);
     }
 
-    private List<Entry> query(String sql, Integer intArg, Long longArg, IntPredicate hosts) {
+    private List<Entry> query(String sql, Integer intArg, Long longArg, IntPredicate ids) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             if (intArg != null) {
                 ps.setInt(1, intArg);
@@ -125,9 +145,9 @@ public final class JdbcMonitoringStore implements MonitoringStore {
             List<Entry> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    int hid = rs.getInt(1);
-                    if (hosts.test(hid)) {
-                        out.add(new Entry(hid, rs.getLong(2), rs.getString(3)));
+                    int id = rs.getInt(1);
+                    if (ids.test(id)) {
+                        out.add(new Entry(id, rs.getLong(2), rs.getString(3)));
                     }
                 }
             }
@@ -139,12 +159,12 @@ public final class JdbcMonitoringStore implements MonitoringStore {
 
     @Override
     public int expire(long beforeEpochSeconds) {
-        return update("DELETE FROM host_monitoring WHERE last_mon_time < ?", beforeEpochSeconds);
+        return update("DELETE FROM " + kind.table + " WHERE " + kind.time + " < ?", beforeEpochSeconds);
     }
 
     @Override
-    public void deleteHost(int hostId) {
-        update("DELETE FROM host_monitoring WHERE hid = ?", hostId);
+    public void delete(int id) {
+        update("DELETE FROM " + kind.table + " WHERE " + kind.id + " = ?", id);
     }
 
     private int update(String sql, long arg) {

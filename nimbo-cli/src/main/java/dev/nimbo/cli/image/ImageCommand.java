@@ -129,6 +129,42 @@ public final class ImageCommand extends Family {
         return printId(api().id("one.image.clone", resolve(KIND, image), name, ds));
     }
 
+    @Command(name = "restore", header = "Restore a VM backup into new images and a VM template.",
+            description = {"Prints the new template's ID (-1 with --disk) and the new images' IDs.", "Example:",
+                "  nimbo image restore 42 --datastore default --name web-again --no-ip"})
+    int restore(@Parameters(paramLabel = "BACKUP_IMAGE") String image,
+            @Option(names = {"-d", "--datastore"}, required = true, paramLabel = "DATASTORE",
+                    description = "Image datastore for the restored disks.") String datastore,
+            @Option(names = "--name", paramLabel = "NAME", description = "Name of the template (images: NAME-disk-N).")
+            String name,
+            @Option(names = "--increment", paramLabel = "ID", description = "Increment to restore (default: the last).")
+            Integer increment,
+            @Option(names = "--disk", paramLabel = "DISK_ID", description = "Restore only this disk, no template.")
+            Integer disk,
+            @Option(names = "--no-ip", description = "Leave out the NICs' IP and MAC addresses.") boolean noIp,
+            @Option(names = "--no-nic", description = "Leave out the NICs.") boolean noNic) {
+        List<String> opts = new ArrayList<>();
+        if (name != null) {
+            opts.add("NAME=" + TemplateText.quote(name));
+        }
+        if (increment != null) {
+            opts.add("INCREMENT_ID=" + increment);
+        }
+        if (disk != null) {
+            opts.add("DISK_ID=" + disk);
+        }
+        if (noIp) {
+            opts.add("NO_IP=YES");
+        }
+        if (noNic) {
+            opts.add("NO_NIC=YES");
+        }
+        Object ids = api().call("one.image.restore", resolve(KIND, image), resolve(DatastoreCommand.KIND, datastore),
+                opts.isEmpty() ? "" : String.join("\n", opts) + "\n");
+        print("IDS: " + ids + "\n");
+        return ExitCodes.OK;
+    }
+
     @Command(name = "persistent", header = "Make an image persistent (VMs write to it).",
             description = {"Example:", "  nimbo image persistent data"})
     int persistent(@Parameters(paramLabel = "IMAGE") String image) {

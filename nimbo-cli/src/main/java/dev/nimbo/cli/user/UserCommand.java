@@ -15,6 +15,8 @@ import dev.nimbo.cli.quota.QuotaOptions;
 import dev.nimbo.cli.quota.QuotaView;
 import dev.nimbo.cli.xml.TemplateText;
 import dev.nimbo.cli.xml.XmlNode;
+import dev.nimbo.client.auth.SshKeys;
+import dev.nimbo.client.auth.SshLoginToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,15 +65,19 @@ public final class UserCommand extends Family {
     }
 
     @Command(name = "create", header = "Create a user.",
-            description = {"Without PASSWORD it is prompted for (no echo) when the driver is core.",
-                "Example:", "  nimbo user create alice --group devs --group ops"})
+            description = {"Without PASSWORD it is prompted for (no echo) when the driver is core. For the ssh driver "
+                    + "PASSWORD is the public key, for x509 the certificate's subject DN (--read-file reads it from a file).",
+                "Example:", "  nimbo user create alice --group devs --group ops",
+                "  nimbo user create bob --driver ssh --read-file ~/.ssh/id_ed25519.pub"})
     int create(@Parameters(index = "0", paramLabel = "NAME") String name,
             @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD") String password,
             @Option(names = "--driver", paramLabel = "D", description = "Auth driver (default: the server's, core).") String driver,
+            @Option(names = "--read-file", paramLabel = "FILE", description = "Read PASSWORD (an SSH public key, a DN) from FILE.")
+            Path readFile,
             @Option(names = "--group", paramLabel = "G", description = "Group ID or name; the first is the main group. Repeatable.")
             List<String> groups) {
         String drv = driver == null ? "" : driver;
-        String pw = password;
+        String pw = secretFrom(password, readFile);
         if (pw == null) {
             pw = drv.isEmpty() || drv.equals("core") ? io().readSecret("Password for " + name + ": ") : "";
         }
@@ -89,11 +95,15 @@ public final class UserCommand extends Family {
     }
 
     @Command(name = "passwd", header = "Change a user's password.",
-            description = {"Without PASSWORD it is prompted for, without echo.", "Example:", "  nimbo user passwd alice"})
+            description = {"Without PASSWORD it is prompted for, without echo. For ssh and x509 users it is the new public "
+                    + "key or DN.", "Example:", "  nimbo user passwd alice", "  nimbo user passwd bob --read-file new_key.pub"})
     int passwd(@Parameters(index = "0", paramLabel = "USER") String user,
-            @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD") String password) {
+            @Parameters(index = "1", arity = "0..1", paramLabel = "PASSWORD") String password,
+            @Option(names = "--read-file", paramLabel = "FILE", description = "Read PASSWORD (an SSH public key, a DN) from FILE.")
+            Path readFile) {
         int id = resolve(KIND, user);
-        String pw = password != null ? password : io().readSecret("New password: ");
+        String pw = secretFrom(password, readFile);
+        pw = pw != null ? pw : io().readSecret("New password: ");
         api().call("one.user.passwd", id, pw);
         return ExitCodes.OK;
     }
@@ -152,17 +162,30 @@ public final class UserCommand extends Family {
     }
 
     @Command(name = "login", header = "Get a login token and store it in $ONE_AUTH or ~/.one/one_auth.",
-            description = {"Authenticates as USER with --password (prompted when absent) unless --user is given, "
-                    + "in which case those credentials ask for USER's token.",
-                "Example:", "  nimbo user login alice --time 3600 && nimbo vm list"})
+            description = {"Authenticates as USER with --password (prompted when absent), with --ssh-key (a token "
+                    + "signed by the private key, for users of the ssh driver) or, unless one of those is given, with "
+                    + "--user's credentials asking for USER's token. Over https, --cert/--key present a client "
+                    + "certificate (x509 driver).",
+                "Example:", "  nimbo user login alice --time 3600 && nimbo vm list",
+                "  nimbo user login bob --ssh-key ~/.ssh/id_ed25519",
+                "  nimbo user login carol --endpoint https://cloud:2633/RPC2 --ca ca.pem --cert carol.pem --key carol.key"})
     int login(@Parameters(paramLabel = "USER") String user,
             @Option(names = "--time", paramLabel = "SECONDS", description = "Validity (default 36000; -1: no expiry).")
             Integer time,
             @Option(names = "--group", paramLabel = "G", description = "Effective group for the token (ID or name).") String group,
+            @Option(names = "--ssh-key", paramLabel = "FILE", description = "Private SSH key (OpenSSH, PKCS#8 or PKCS#1 PEM; "
+                    + "unencrypted) to sign the login with.") Path sshKey,
             @Option(names = "--stdout", description = "Print USER:TOKEN instead of storing it.") boolean stdout) {
-        Api session = nimbo.userOption() != null ? api()
-                : nimbo.api(user + ":" + (nimbo.passwordOption() != null ? nimbo.passwordOption()
-                        : io().readSecret("Password for " + user + ": ")));
+        Api session;
+        if (sshKey != null) {
+            session = nimbo.api(user + ":" + sshToken(user, sshKey));
+        } else if (nimbo.clientCertOption()) {
+            session = nimbo.api(user + ":x509"); // the certificate authenticates; the secret is not used
+        } else {
+            session = nimbo.userOption() != null ? api()
+                    : nimbo.api(user + ":" + (nimbo.passwordOption() != null ? nimbo.passwordOption()
+                            : io().readSecret("Password for " + user + ": ")));
+        }
         int egid = group == null ? -1 : GroupCommand.KIND.resolve(session, group);
         int seconds = time == null ? DEFAULT_TOKEN_SECONDS : time;
         Object token = session.call("one.user.login", user, "", seconds, egid);
@@ -197,6 +220,39 @@ public final class UserCommand extends Family {
             api().call("one.user.quota", id, template);
         }
         return ExitCodes.OK;
+    }
+
+    /** PASSWORD given on the command line or read from --read-file (first non-empty line); null when neither. */
+    private static String secretFrom(String password, Path file) {
+        if (password != null && file != null) {
+            throw CliException.usage("give PASSWORD or --read-file, not both");
+        }
+        if (file == null) {
+            return password;
+        }
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty()).findFirst()
+                    .orElseThrow(() -> CliException.usage(file + " is empty"));
+        } catch (IOException e) {
+            throw CliException.usage("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** A one-use SSH login token, valid for a minute: only the one.user.login call below uses it. */
+    private String sshToken(String user, Path keyFile) {
+        String text;
+        try {
+            text = Files.readString(keyFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw CliException.usage("cannot read SSH key " + keyFile + ": " + e.getMessage());
+        }
+        try {
+            SshKeys.Private key = SshKeys.parsePrivate(text);
+            return SshLoginToken.sign(user, key, io().clock().instant().getEpochSecond() + 60);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(keyFile + ": " + e.getMessage());
+        }
     }
 
     private Path authFile() {

@@ -413,6 +413,39 @@ public final class VmCommand extends Family {
                 snap == null ? -1 : snap));
     }
 
+    // ------------------------------------------------------------------ backups
+
+    @Command(name = "backup", header = "Back up a running or powered-off VM's disks into a backup datastore.",
+            description = {"An incremental chain (BACKUP_CONFIG MODE = INCREMENT) continues in its image's datastore",
+                "unless --reset starts a new one.", "Example:", "  nimbo vm backup web --datastore backups"})
+    int backup(@Parameters(paramLabel = "VM") String vm,
+            @Option(names = {"-d", "--datastore"}, required = true, paramLabel = "DS", description = "BACKUP_DS datastore ID or name.")
+            String ds,
+            @Option(names = "--reset", description = "Start a new incremental chain.") boolean reset) {
+        api().call(P + ".backup", vm(vm), resolve(DatastoreCommand.KIND, ds), reset);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "backupcancel", aliases = "backup-cancel", header = "Cancel the backup a VM is taking.",
+            description = {"Example:", "  nimbo vm backupcancel web"})
+    int backupCancel(@Parameters(paramLabel = "VM") String vm) {
+        api().call(P + ".backupcancel", vm(vm));
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "restore", header = "Restore a powered-off VM's disks from one of its backup images.",
+            description = {"Example:", "  nimbo vm restore web 42 --increment 3 --disk 0"})
+    int restore(@Parameters(index = "0", paramLabel = "VM") String vm,
+            @Parameters(index = "1", paramLabel = "BACKUP_IMAGE", description = "Backup image ID or name.") String image,
+            @Option(names = "--increment", paramLabel = "ID", description = "Increment to restore (default: the last).")
+            Integer increment,
+            @Option(names = "--disk", paramLabel = "DISK_ID", description = "Restore only this disk (default: all).")
+            Integer disk) {
+        api().call(P + ".restore", vm(vm), resolve(ImageCommand.KIND, image), increment == null ? -1 : increment,
+                disk == null ? -1 : disk);
+        return ExitCodes.OK;
+    }
+
     // ------------------------------------------------------------------ hot-plug
 
     @Command(name = "disk-attach", header = "Attach a disk (an image, or a volatile disk) to a running or powered-off VM.",

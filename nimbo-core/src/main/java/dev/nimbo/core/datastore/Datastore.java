@@ -13,8 +13,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A datastore (datastore.xsd). TYPE 0 IMAGE_DS, 1 SYSTEM_DS, 2 FILE_DS (3 BACKUP_DS is read but never
- * created); STATE 0 READY, 1 DISABLED; DISK_TYPE as the image disk types (0 FILE). DS_MAD names the datastore
+ * A datastore (datastore.xsd). TYPE 0 IMAGE_DS, 1 SYSTEM_DS, 2 FILE_DS, 3 BACKUP_DS (VM backups, TM_MAD "-");
+ * STATE 0 READY, 1 DISABLED; DISK_TYPE as the image disk types (0 FILE). DS_MAD names the datastore
  * driver that stores images ("-" for system datastores), TM_MAD the transfer driver that moves them to hosts.
  * Capacity in MB as last monitored; IMAGES the images registered in it. Datastores carry no object lock (the
  * XSD has none), so {@link #withLock} is the identity. Immutable.

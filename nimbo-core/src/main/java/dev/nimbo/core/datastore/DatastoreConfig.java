@@ -8,7 +8,7 @@ import java.util.Set;
  * Works out a datastore's TYPE, DS_MAD, TM_MAD, DISK_TYPE and template from what a client sent, with
  * OpenNebula's rules (Datastore::insert and post_update_template): system datastores have no DS_MAD ("-"),
  * the others need one that exists; TM_MAD must exist and adds its attributes (see {@link TmMadConf}); DISK_TYPE
- * must suit the type; a new datastore gets SAFE_DIRS/RESTRICTED_DIRS defaults. Pure; a refusal is an
+ * must suit the type; backup datastores (BACKUP_DS) have no transfer driver (TM_MAD "-"); a new datastore gets SAFE_DIRS/RESTRICTED_DIRS defaults. Pure; a refusal is an
  * {@link IllegalArgumentException} carrying oned's message.
  */
 public final class DatastoreConfig {
@@ -30,9 +30,6 @@ public final class DatastoreConfig {
     public static Resolved forCreate(Template t, Set<String> dsMads) {
         t = t.without("NAME").without("BASE_PATH");
         int type = Datastore.parseType(t.get("TYPE"));
-        if (type == Datastore.BACKUP_DS) {
-            throw new IllegalArgumentException("BACKUP_DS datastores are not supported.");
-        }
         String dsMad = trimmed(t.get("DS_MAD"));
         if (type == Datastore.SYSTEM_DS) {
             if (!dsMad.isEmpty()) {
@@ -45,12 +42,16 @@ public final class DatastoreConfig {
             checkDsMad(dsMad, dsMads);
         }
         String tmMad = trimmed(t.get("TM_MAD"));
-        t = tm(tmMad, type).applyTo(t, type);
+        if (type == Datastore.BACKUP_DS) {
+            tmMad = "-"; // backups are copied by the datastore driver itself, no transfer driver takes part
+        } else {
+            t = tm(tmMad, type).applyTo(t, type);
+        }
         t = t.with("TYPE", Datastore.typeName(type));
         String requestedDisk = t.get("DISK_TYPE");
         t = t.without("DISK_TYPE");
         int diskType = diskType(requestedDisk == null ? "" : requestedDisk, type);
-        if (type != Datastore.FILE_DS) {
+        if (type != Datastore.FILE_DS && type != Datastore.BACKUP_DS) {
             t = t.with("DISK_TYPE", DiskType.of(diskType).text());
         }
         if (blank(t.get("SAFE_DIRS")) && blank(t.get("RESTRICTED_DIRS"))) {
@@ -70,9 +71,7 @@ public final class DatastoreConfig {
         if (current.id() == Datastore.SYSTEM_DS_ID) {
             type = Datastore.SYSTEM_DS;
         } else if (current.dsType() == Datastore.BACKUP_DS) {
-            type = Datastore.BACKUP_DS;
-        } else if (type == Datastore.BACKUP_DS) {
-            throw new IllegalArgumentException("BACKUP_DS datastores are not supported.");
+            type = Datastore.BACKUP_DS; // as oned: a backup datastore stays one
         }
         t = t.with("TYPE", Datastore.typeName(type));
         int diskType = current.diskType();
@@ -80,12 +79,14 @@ public final class DatastoreConfig {
         t = t.without("DISK_TYPE");
         if (!blank(requestedDisk)) {
             diskType = diskType(requestedDisk, type);
-            if (type != Datastore.FILE_DS) {
+            if (type != Datastore.FILE_DS && type != Datastore.BACKUP_DS) {
                 t = t.with("DISK_TYPE", DiskType.of(diskType).text());
             }
         }
         String tmMad = trimmed(t.get("TM_MAD"));
-        if (tmMad.isEmpty()) {
+        if (type == Datastore.BACKUP_DS) {
+            tmMad = current.dsType() == Datastore.BACKUP_DS ? current.tmMad() : "-";
+        } else if (tmMad.isEmpty()) {
             tmMad = current.tmMad();
             t = t.with("TM_MAD", tmMad);
         } else {

@@ -1,9 +1,11 @@
 package dev.nimbo.core.hook;
 
 import dev.nimbo.core.obj.Lock;
+import dev.nimbo.core.obj.Lockable;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.Permissions;
 import dev.nimbo.core.obj.PoolObject;
+import dev.nimbo.core.obj.Renamable;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.xml.XmlNode;
 import dev.nimbo.core.xml.XmlWriter;
@@ -19,7 +21,7 @@ import java.util.function.Predicate;
  * hook manager applies ({@link #withExecution}). Owned by oneadmin. Immutable.
  */
 public record Hook(int id, String name, HookType hookType, Lock lock, Template template, List<HookExecution> log)
-        implements PoolObject {
+        implements Renamable<Hook>, Lockable<Hook> {
 
     /** OpenNebula's HOOK_LOG_CONF LOG_RETENTION default: executions kept per hook. */
     public static final int DEFAULT_LOG_RETENTION = 10;
@@ -291,10 +293,12 @@ public record Hook(int id, String name, HookType hookType, Lock lock, Template t
         return PERMISSIONS;
     }
 
+    @Override
     public Hook withName(String n) {
         return new Hook(id, n, hookType, lock, template, log);
     }
 
+    @Override
     public Hook withLock(Lock l) {
         return new Hook(id, name, hookType, l, template, log);
     }

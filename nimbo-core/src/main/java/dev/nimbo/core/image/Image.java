@@ -15,16 +15,20 @@ import java.util.Set;
  * PATH where it was copied from; SIZE in MB. VMS are the VMs using it (RUNNING_VMS is their count), CLONES the
  * images being cloned from it (CLONING_OPS counts those and APP_CLONES); CLONING_ID is the image this one is being
  * cloned from (-1 when none); TARGET_SNAPSHOT the snapshot a running driver operation works on. State changes go
- * through {@link Images}. Immutable: every change is a new version made with {@link #toBuilder()}.
+ * through {@link Images}. A BACKUP image also lists its increments (BACKUP_INCREMENTS, incremental backups only)
+ * and the VM disks it holds (BACKUP_DISK_IDS). Immutable: every change is a new version made with {@link #toBuilder()}.
  */
 public record Image(int id, String name, int uid, int gid, String uname, String gname, Lock lock,
                     Permissions permissions, ImageType imageType, int diskType, boolean persistent, long regtime,
                     long modtime, String source, String path, String format, String fs, long sizeMb,
                     ImageState state, ImageState prevState, int cloningId, int targetSnapshot, int dsId,
                     String dsName, Set<Integer> vms, Set<Integer> clones, Set<Integer> appClones, Template template,
-                    ImageSnapshots snapshots) implements SharedObject<Image> {
+                    ImageSnapshots snapshots, BackupIncrements increments, Set<Integer> backupDiskIds)
+        implements SharedObject<Image> {
 
     public Image {
+        increments = increments == null ? BackupIncrements.EMPTY : increments;
+        backupDiskIds = IdSet.of(backupDiskIds == null ? Set.of() : backupDiskIds);
         vms = IdSet.of(vms);
         clones = IdSet.of(clones);
         appClones = IdSet.of(appClones);
@@ -85,7 +89,7 @@ public record Image(int id, String name, int uid, int gid, String uname, String 
     public static Builder builder(int id, String name) {
         return new Builder(new Image(id, name, 0, 0, "", "", Lock.NONE, new Permissions(0600), ImageType.OS,
                 DiskType.FILE.code(), false, 0, 0, "", "", "", "", 0, ImageState.INIT, ImageState.INIT, -1, -1, -1, "",
-                Set.of(), Set.of(), Set.of(), Template.EMPTY, ImageSnapshots.EMPTY));
+                Set.of(), Set.of(), Set.of(), Template.EMPTY, ImageSnapshots.EMPTY, BackupIncrements.EMPTY, Set.of()));
     }
 
     @Override
@@ -106,8 +110,8 @@ public record Image(int id, String name, int uid, int gid, String uname, String 
         IdSet.write(w, "APP_CLONES", appClones);
         template.writeXml(w);
         snapshots.writeXml(w);
-        w.empty("BACKUP_INCREMENTS");
-        w.open("BACKUP_DISK_IDS").close("BACKUP_DISK_IDS");
+        increments.writeXml(w);
+        IdSet.write(w, "BACKUP_DISK_IDS", backupDiskIds);
         w.close("IMAGE");
     }
 
@@ -121,7 +125,8 @@ public record Image(int id, String name, int uid, int gid, String uname, String 
                 ImageState.of(n.integer("PREV_STATE", 0)), n.integer("CLONING_ID", -1),
                 n.integer("TARGET_SNAPSHOT", -1), n.integer("DATASTORE_ID", -1), n.text("DATASTORE"),
                 IdSet.read(n, "VMS"), IdSet.read(n, "CLONES"), IdSet.read(n, "APP_CLONES"),
-                t == null ? Template.EMPTY : Template.fromXml(t), ImageSnapshots.fromXml(n.child("SNAPSHOTS")));
+                t == null ? Template.EMPTY : Template.fromXml(t), ImageSnapshots.fromXml(n.child("SNAPSHOTS")),
+                BackupIncrements.fromXml(n.child("BACKUP_INCREMENTS")), IdSet.read(n, "BACKUP_DISK_IDS"));
     }
 
     /** Mutable copy of an image's fields for building its next version. Not thread-safe; use and drop. */
@@ -155,6 +160,8 @@ public record Image(int id, String name, int uid, int gid, String uname, String 
         private Set<Integer> appClones;
         private Template template;
         private ImageSnapshots snapshots;
+        private BackupIncrements increments;
+        private Set<Integer> backupDiskIds;
 
         private Builder(Image i) {
             id = i.id;
@@ -186,6 +193,8 @@ public record Image(int id, String name, int uid, int gid, String uname, String 
             appClones = i.appClones;
             template = i.template;
             snapshots = i.snapshots;
+            increments = i.increments;
+            backupDiskIds = i.backupDiskIds;
         }
 
         public Builder id(int v) {
@@ -314,10 +323,20 @@ public record Image(int id, String name, int uid, int gid, String uname, String 
             return this;
         }
 
+        public Builder increments(BackupIncrements v) {
+            increments = v;
+            return this;
+        }
+
+        public Builder backupDiskIds(Set<Integer> v) {
+            backupDiskIds = v;
+            return this;
+        }
+
         public Image build() {
             return new Image(id, name, uid, gid, uname, gname, lock, permissions, imageType, diskType, persistent,
                     regtime, modtime, source, path, format, fs, sizeMb, state, prevState, cloningId, targetSnapshot,
-                    dsId, dsName, vms, clones, appClones, template, snapshots);
+                    dsId, dsName, vms, clones, appClones, template, snapshots, increments, backupDiskIds);
         }
     }
 }

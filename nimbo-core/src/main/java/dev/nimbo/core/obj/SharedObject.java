@@ -5,16 +5,12 @@ package dev.nimbo.core.obj;
  * (chmod, chown, rename, update, lock/unlock) work on for every such type. Immutable; each with* returns a
  * new version.
  */
-public interface SharedObject<T extends SharedObject<T>> extends Templated<T> {
+public interface SharedObject<T extends SharedObject<T>> extends Templated<T>, Renamable<T>, Lockable<T> {
     String uname();
 
     String gname();
 
-    T withName(String name);
-
     T withOwner(int uid, String uname, int gid, String gname);
 
     T withPermissions(Permissions permissions);
-
-    T withLock(Lock lock);
 }

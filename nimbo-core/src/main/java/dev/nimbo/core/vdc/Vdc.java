@@ -3,6 +3,7 @@ package dev.nimbo.core.vdc;
 import dev.nimbo.core.obj.IdSet;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.Permissions;
+import dev.nimbo.core.obj.Renamable;
 import dev.nimbo.core.obj.Templated;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.xml.XmlNode;
@@ -21,7 +22,7 @@ import java.util.TreeSet;
  * as OpenNebula's VDCs are. Immutable; the ACL rules a VDC implies are kept in step by {@link VdcActions}.
  */
 public record Vdc(int id, String name, Set<Integer> groups, Map<VdcResource, SortedSet<ZoneResource>> resources,
-                  Template template) implements Templated<Vdc> {
+                  Template template) implements Templated<Vdc>, Renamable<Vdc> {
 
     /** OpenNebula's "all resources" ID (Vdc::ALL_RESOURCES). */
     public static final int ALL = -10;
@@ -81,6 +82,7 @@ public record Vdc(int id, String name, Set<Integer> groups, Map<VdcResource, Sor
         return resources.get(kind);
     }
 
+    @Override
     public Vdc withName(String n) {
         return new Vdc(id, n, groups, resources, template);
     }

@@ -50,7 +50,13 @@ public enum DriverOp {
     /** A running VM's new configuration (CONTEXT) given to its hypervisor. */
     UPDATE_CONF(Kind.VMM),
     /** A running VM's NIC QoS changed on its hypervisor. */
-    UPDATE_NIC(Kind.VMM);
+    UPDATE_NIC(Kind.VMM),
+    /** A running VM's CPU, VCPU and MEMORY changed by its hypervisor (hot resize). */
+    RESIZE_VM(Kind.VMM),
+    /** The VM's disks copied into a backup datastore (run by the backup datastore's driver, as oned's VMM backup). */
+    BACKUP(Kind.VMM),
+    /** A powered-off VM's disks overwritten from a backup image (run by the backup datastore's driver). */
+    DISK_RESTORE(Kind.TM);
 
     /** Which driver does it. */
     public enum Kind { TM, VMM }

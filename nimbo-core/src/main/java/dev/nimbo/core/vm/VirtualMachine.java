@@ -652,6 +652,14 @@ public final class VirtualMachine implements SharedObject<VirtualMachine> {
             return this;
         }
 
+        public Template backupConfig() {
+            return backupConfig;
+        }
+
+        public Set<Integer> backupIds() {
+            return backupIds;
+        }
+
         public java.util.SortedMap<Integer, dev.nimbo.core.image.ImageSnapshots> diskSnapshots() {
             return diskSnapshots;
         }

@@ -98,6 +98,21 @@ public final class VmDriverQueue {
         latest.remove(vmId, stamp);
     }
 
+    /**
+     * Cancels the VM's running tracked operation, if any (one.vm.backupcancel): its driver is interrupted and its
+     * outcome dropped. The caller moves the VM on under a new stamp.
+     */
+    public void cancelRunning(int vmId) {
+        CompletableFuture<DriverResult> running;
+        synchronized (lanes) {
+            Lane lane = lanes.get(vmId);
+            running = lane != null && lane.runningTracked ? lane.running : null;
+        }
+        if (running != null) {
+            running.cancel(true);
+        }
+    }
+
     /** VMs with operations queued or running. */
     public int busyVms() {
         synchronized (lanes) {

@@ -83,7 +83,8 @@ public final class VmHotplug {
                 .with("NIC_ID", Integer.toString(nextId(vm.vmTemplate(), "NIC", "NIC_ID"))).with(ATTACH, "YES");
         VmQuotas.charge(tx, requesterUid, vm.uid(), vm.gid(), Usage.network(Integer.parseInt(n.get("NETWORK_ID")), 1),
                 true);
-        return vm.toBuilder().vmTemplate(VmDefinition.sorted(vm.vmTemplate().add(n))).build();
+        return vm.toBuilder().vmTemplate(VmSecurityGroups.joinNics(tx, vm.id(), vm.vmTemplate().add(n), authorizeUse))
+                .build();
     }
 
     /**
@@ -148,6 +149,7 @@ public final class VmHotplug {
         }
         if (drop) {
             giveBack(tx, vm, v, now);
+            return VmSecurityGroups.leaveUnused(tx, vm.id(), Template.of(out));
         }
         return Template.of(out);
     }

@@ -53,6 +53,12 @@ public enum VmOp {
     UPDATECONF(VmAction.UPDATECONF),
     /** A running VM's NIC QoS given to its hypervisor, after {@link VmNicUpdate} changed the template. */
     NIC_UPDATE(VmAction.NIC_UPDATE),
+    /** A running VM's new CPU/VCPU/MEMORY given to its hypervisor, after {@link VmTransitions#resize} set them. */
+    HOT_RESIZE(VmAction.RESIZE),
+    /** A backup of the VM's disks into a backup datastore; the target is staged by {@link VmBackups}. */
+    BACKUP(VmAction.BACKUP),
+    /** The disks of a powered-off VM restored in place from a backup image. */
+    RESTORE(VmAction.RESTORE),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

@@ -61,7 +61,7 @@ public final class VmResources {
             }
         }
         VmQuotas.charge(tx, requesterUid, uid, gid, quota, true);
-        return Template.of(out);
+        return VmSecurityGroups.joinNics(tx, vmId, Template.of(out), authorizeUse);
     }
 
     static VectorAttribute disk(Transaction tx, int vmId, int uid, VectorAttribute d,
@@ -124,6 +124,18 @@ public final class VmResources {
             if (!Leases.INHERITED.contains(e.getKey()) || out.get(e.getKey()) == null) {
                 out = out.with(e.getKey(), e.getValue());
             }
+        }
+        // the NIC's own groups come on top of the network's, as in oned
+        String own = n.get("SECURITY_GROUPS");
+        if (own != null && !own.isBlank()) {
+            java.util.TreeSet<Integer> sgs = new java.util.TreeSet<>();
+            for (String s : (own + "," + out.get("SECURITY_GROUPS")).split(",")) {
+                if (!s.isBlank() && s.strip().matches("\\d+")) {
+                    sgs.add(Integer.parseInt(s.strip()));
+                }
+            }
+            out = out.with("SECURITY_GROUPS", sgs.stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(",")));
         }
         return out;
     }

@@ -15,6 +15,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Security groups on a VM's NICs (one.vm.attachsg / detachsg). A NIC lists its groups in SECURITY_GROUPS; the VM's
@@ -53,13 +54,7 @@ public final class VmSecurityGroups {
         }
         sgs.add(sg.id());
         Template t = replace(vm.vmTemplate(), nic, nic.with("SECURITY_GROUPS", text(sgs)));
-        t = withoutRules(t, sg.id());
-        for (VectorAttribute rule : sg.template().vectors("RULE")) {
-            List<SingleAttribute> values = new ArrayList<>(rule.values());
-            values.add(new SingleAttribute("SECURITY_GROUP_ID", Integer.toString(sg.id())));
-            values.add(new SingleAttribute("SECURITY_GROUP_NAME", sg.name()));
-            t = t.add(new VectorAttribute("SECURITY_GROUP_RULE", values));
-        }
+        t = withRules(withoutRules(t, sg.id()), sg);
         tx.put(join(sg, vm.id()));
         return vm.toBuilder().vmTemplate(VmDefinition.sorted(t)).build();
     }
@@ -85,6 +80,47 @@ public final class VmSecurityGroups {
             }
         }
         return vm.toBuilder().vmTemplate(t).build();
+    }
+
+    /**
+     * The VM template {@code t} with the rules of every group its NICs list (each group once) and each group
+     * listing VM {@code vmId}: how NICs made at creation or by a hot-plug get their groups applied. Each group must
+     * exist and pass {@code authorizeUse}.
+     */
+    public static Template joinNics(Transaction tx, int vmId, Template t, Consumer<PoolObject> authorizeUse) {
+        Set<Integer> all = new TreeSet<>();
+        for (VectorAttribute n : t.vectors("NIC")) {
+            all.addAll(ids(n.get("SECURITY_GROUPS")));
+        }
+        for (int id : all) {
+            if (!(tx.get(ObjectType.SECGROUP, id) instanceof SecurityGroup sg)) {
+                throw ApiException.allocate("virtual machine", "Security group " + id + " does not exist.");
+            }
+            authorizeUse.accept(sg);
+            t = withRules(withoutRules(t, id), sg);
+            tx.put(join(sg, vmId));
+        }
+        return VmDefinition.sorted(t);
+    }
+
+    /** The VM template {@code t} without the rules of groups no NIC lists any more, and those groups leaving it. */
+    public static Template leaveUnused(Transaction tx, int vmId, Template t) {
+        Set<Integer> used = new TreeSet<>();
+        for (VectorAttribute n : t.vectors("NIC")) {
+            used.addAll(ids(n.get("SECURITY_GROUPS")));
+        }
+        Set<Integer> ruled = new TreeSet<>();
+        for (VectorAttribute r : t.vectors("SECURITY_GROUP_RULE")) {
+            ruled.add(VmResources.intOr(r.get("SECURITY_GROUP_ID"), -1));
+        }
+        ruled.removeAll(used);
+        for (int id : ruled) {
+            t = withoutRules(t, id);
+            if (tx.get(ObjectType.SECGROUP, id) instanceof SecurityGroup sg) {
+                tx.put(leave(sg, vmId));
+            }
+        }
+        return t;
     }
 
     /** A VM that ends leaves every group its NICs use. */
@@ -146,6 +182,17 @@ public final class VmSecurityGroups {
             b.append(b.isEmpty() ? "" : ",").append(id);
         }
         return b.toString();
+    }
+
+    /** {@code t} with one SECURITY_GROUP_RULE per RULE of {@code sg}, naming the group. */
+    private static Template withRules(Template t, SecurityGroup sg) {
+        for (VectorAttribute rule : sg.template().vectors("RULE")) {
+            List<SingleAttribute> values = new ArrayList<>(rule.values());
+            values.add(new SingleAttribute("SECURITY_GROUP_ID", Integer.toString(sg.id())));
+            values.add(new SingleAttribute("SECURITY_GROUP_NAME", sg.name()));
+            t = t.add(new VectorAttribute("SECURITY_GROUP_RULE", values));
+        }
+        return t;
     }
 
     private static Template withoutRules(Template t, int sgId) {

@@ -59,7 +59,8 @@ import java.util.Set;
  * bookkeeping cannot drift from the states. Disk operations (snapshots, resize, save-as) and live updates
  * (updateconf, updatenic) end where they started whatever the driver answers, as in oned; what they keep or undo
  * is in the VM's template ({@link VmDiskSnapshots}, {@link VmDiskResize}, {@link VmDiskSaveas}, {@link VmHotplug}).
- * Hot resize, save-as of undeployed or stopped VMs, backup and restore are not in the tables yet: ops in those
+ * Backups (BACKUP, BACKUP_POWEROFF) and in-place restores (RESTORE) end where they started too
+ * ({@link VmBackups}). Hot resize and save-as of undeployed or stopped VMs are not in the tables yet: ops in those
  * phases are refused. Thread-safe (immutable tables).
  */
 public final class VmStateMachine {
@@ -95,6 +96,10 @@ public final class VmStateMachine {
          * operations on a placed VM that do not move it.
          */
         CLOSE_COPY_RECORD,
+        /** A hot resize succeeded: the old size kept in RESIZE is forgotten. */
+        HOT_RESIZE_SUCCEEDED,
+        /** A hot resize failed: the VM, its quotas and its host go back to the size kept in RESIZE. */
+        HOT_RESIZE_FAILED,
         /** The pending disk resize succeeded (see {@link VmDiskResize}). */
         DISK_RESIZE_SUCCEEDED,
         /** The pending disk resize failed: the disk has its previous size again. */
@@ -102,7 +107,15 @@ public final class VmStateMachine {
         /** The pending disk save succeeded (see {@link VmDiskSaveas}). */
         SAVEAS_SUCCEEDED,
         /** The pending disk save failed: its image goes to ERROR. */
-        SAVEAS_FAILED
+        SAVEAS_FAILED,
+        /** The backup succeeded: its image is created or grows an increment (see {@link VmBackups}). */
+        BACKUP_SUCCEEDED,
+        /** The backup failed or was cancelled: the quota it reserved is given back. */
+        BACKUP_FAILED,
+        /** The disks were restored from a backup: snapshots are gone and the increment chain restarts. */
+        RESTORE_SUCCEEDED,
+        /** The restore failed: the disks' restore markers go, nothing else changes. */
+        RESTORE_FAILED
     }
 
     /**
@@ -144,14 +157,15 @@ public final class VmStateMachine {
             LcmState.DISK_SNAPSHOT_DELETE_POWEROFF, LcmState.DISK_SNAPSHOT_SUSPENDED,
             LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, LcmState.DISK_RESIZE_POWEROFF, LcmState.DISK_RESIZE_UNDEPLOYED,
             LcmState.HOTPLUG_NIC_POWEROFF, LcmState.HOTPLUG_SAVEAS_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS_STOPPED,
-            LcmState.HOTPLUG_PROLOG_POWEROFF, LcmState.HOTPLUG_EPILOG_POWEROFF);
+            LcmState.HOTPLUG_PROLOG_POWEROFF, LcmState.HOTPLUG_EPILOG_POWEROFF, LcmState.BACKUP_POWEROFF,
+            LcmState.RESTORE);
 
     private static final Set<LcmState> DISK_OP_PHASES = EnumSet.of(LcmState.DISK_SNAPSHOT,
             LcmState.DISK_SNAPSHOT_POWEROFF, LcmState.DISK_SNAPSHOT_SUSPENDED, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF,
             LcmState.DISK_SNAPSHOT_DELETE, LcmState.DISK_SNAPSHOT_DELETE_POWEROFF,
             LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, LcmState.DISK_RESIZE, LcmState.DISK_RESIZE_POWEROFF,
             LcmState.DISK_RESIZE_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS, LcmState.HOTPLUG_SAVEAS_POWEROFF,
-            LcmState.HOTPLUG_SAVEAS_SUSPENDED);
+            LcmState.HOTPLUG_SAVEAS_SUSPENDED, LcmState.BACKUP, LcmState.BACKUP_POWEROFF, LcmState.RESTORE);
     /** ACTIVE phases of a VM that has no host: it works on the disks an undeploy or a stop left. */
     private static final Set<LcmState> HOSTLESS = EnumSet.of(LcmState.DISK_RESIZE_UNDEPLOYED,
             LcmState.HOTPLUG_SAVEAS_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS_STOPPED);
@@ -322,10 +336,22 @@ public final class VmStateMachine {
         rule(VmOp.NIC_UPDATE, go(Phase.active(LcmState.HOTPLUG_NIC), DriverOp.UPDATE_NIC, Effect.CLOSE_COPY_RECORD)
                 .withRecord(VmAction.NIC_UPDATE), running);
 
+        // hot resize of a running VM: the hypervisor changes CPU/VCPU/MEMORY through HOTPLUG_RESIZE
+        rule(VmOp.HOT_RESIZE, go(Phase.active(LcmState.HOTPLUG_RESIZE), DriverOp.RESIZE_VM, Effect.CLOSE_COPY_RECORD,
+                Effect.RESCHED_OFF).withRecord(VmAction.RESIZE), running);
+
         // disk save-as: the transfer driver copies the disk out, the VM stays as it was underneath
         rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS), DriverOp.CPDS, Effect.RESCHED_OFF), running);
         rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS_POWEROFF), DriverOp.CPDS), poweroff);
         rule(VmOp.DISK_SAVEAS, go(Phase.active(LcmState.HOTPLUG_SAVEAS_SUSPENDED), DriverOp.CPDS), suspended);
+
+        // backups: the disks are copied out while the VM runs or stays off; restore overwrites them while off
+        rule(VmOp.BACKUP, go(Phase.active(LcmState.BACKUP), DriverOp.BACKUP, Effect.CLOSE_COPY_RECORD,
+                Effect.RESCHED_OFF).withRecord(VmAction.BACKUP), running);
+        rule(VmOp.BACKUP, go(Phase.active(LcmState.BACKUP_POWEROFF), DriverOp.BACKUP, Effect.CLOSE_COPY_RECORD)
+                .withRecord(VmAction.BACKUP), poweroff);
+        rule(VmOp.RESTORE, go(Phase.active(LcmState.RESTORE), DriverOp.DISK_RESTORE, Effect.CLOSE_COPY_RECORD)
+                .withRecord(VmAction.RESTORE), poweroff);
 
         // ---------------------------------------------------------------- driver results
         result(PROLOG, go(Phase.active(BOOT), DriverOp.DEPLOY), go(Phase.active(PROLOG_FAILURE), null));
@@ -397,6 +423,17 @@ public final class VmStateMachine {
                 go(poweroff, null, Effect.SAVEAS_FAILED));
         result(LcmState.HOTPLUG_SAVEAS_SUSPENDED, go(suspended, null, Effect.SAVEAS_SUCCEEDED),
                 go(suspended, null, Effect.SAVEAS_FAILED));
+        result(LcmState.HOTPLUG_RESIZE, go(running, null, Effect.HOT_RESIZE_SUCCEEDED),
+                go(running, null, Effect.HOT_RESIZE_FAILED));
+        IN_FLIGHT.put(LcmState.HOTPLUG_RESIZE, DriverOp.RESIZE_VM);
+        result(LcmState.BACKUP, go(running, null, Effect.BACKUP_SUCCEEDED), go(running, null, Effect.BACKUP_FAILED));
+        result(LcmState.BACKUP_POWEROFF, go(poweroff, null, Effect.BACKUP_SUCCEEDED),
+                go(poweroff, null, Effect.BACKUP_FAILED));
+        result(LcmState.RESTORE, go(poweroff, null, Effect.RESTORE_SUCCEEDED),
+                go(poweroff, null, Effect.RESTORE_FAILED));
+        IN_FLIGHT.put(LcmState.BACKUP, DriverOp.BACKUP);
+        IN_FLIGHT.put(LcmState.BACKUP_POWEROFF, DriverOp.BACKUP);
+        IN_FLIGHT.put(LcmState.RESTORE, DriverOp.DISK_RESTORE);
         IN_FLIGHT.put(LcmState.HOTPLUG_SAVEAS, DriverOp.CPDS);
         IN_FLIGHT.put(LcmState.HOTPLUG_SAVEAS_POWEROFF, DriverOp.CPDS);
         IN_FLIGHT.put(LcmState.HOTPLUG_SAVEAS_SUSPENDED, DriverOp.CPDS);
@@ -497,7 +534,7 @@ public final class VmStateMachine {
                 failure = stay(p);
                 retry = null;
             } else {
-                continue; // hot resize, save-as of undeployed/stopped VMs, backup and restore: not yet supported
+                continue; // hot resize, save-as of undeployed/stopped VMs: not yet supported
             }
             rule(VmOp.RECOVER_SUCCESS, success, p);
             rule(VmOp.RECOVER_FAILURE, failure, p);
@@ -683,6 +720,9 @@ public final class VmStateMachine {
             case DISK_SAVEAS -> "VM has to be RUNNING, POWEROFF or SUSPENDED to save disks. Current state: " + state
                     + ".";
             case DISK_RESIZE -> "Could not resize disk for VM " + vmId + ", wrong state " + state + ".";
+            case HOT_RESIZE -> "Cannot resize a VM in state " + state;
+            case BACKUP -> "Could not create a new backup for VM " + vmId + ", wrong state " + state + ".";
+            case RESTORE -> "Could not restore VM, it must be in poweroff (state " + state + ").";
             case DISK_SNAPSHOT_CREATE -> "Could not create a new snapshot for VM " + vmId + ", wrong state " + state
                     + ".";
             case DISK_SNAPSHOT_REVERT -> "Could not revert to disk snapshot for VM " + vmId + ", wrong state "

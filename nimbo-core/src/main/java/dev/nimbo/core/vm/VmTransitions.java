@@ -4,7 +4,9 @@ import dev.nimbo.core.error.ApiException;
 import dev.nimbo.core.host.Host;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.state.Transaction;
+import dev.nimbo.core.template.SingleAttribute;
 import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
 import dev.nimbo.core.vm.VmStateMachine.Effect;
 import dev.nimbo.core.vm.VmStateMachine.Step;
 import java.time.Instant;
@@ -126,6 +128,7 @@ public final class VmTransitions {
             b.addHistory(History.start(vm.id(), vm.history().size(), h.id(), h.name(), h.clusterId(), h.vmMad(),
                     placement.tmMad(), placement.dsId(), now));
             b.vmTemplate(VmDefinition.sorted(b.vmTemplate().with("TM_MAD_SYSTEM", placement.tmMad())));
+            b.vmTemplate(graphicsPort(tx, vm, h.clusterId(), b.vmTemplate(), migration, s.record()));
         }
         if (s.has(Effect.REVERT_PLACEMENT) && b.history().size() >= 2) {
             List<History> hs = new ArrayList<>(b.history());
@@ -180,6 +183,10 @@ public final class VmTransitions {
         if (s.has(Effect.RESUBMIT)) {
             b.deployId("");
         }
+        boolean leavesCluster = (after.is(VmState.DONE) || after.is(VmState.UNDEPLOYED)) && !after.equals(before);
+        if (s.has(Effect.RESUBMIT) || leavesCluster) {
+            b.vmTemplate(VncPorts.release(b.vmTemplate()));
+        }
         if (s.has(Effect.SNAPSHOT_SUCCEEDED)) {
             b.vmTemplate(VmSnapshots.succeeded(b.vmTemplate()));
         }
@@ -195,11 +202,23 @@ public final class VmTransitions {
         if (s.has(Effect.DISK_RESIZE_SUCCEEDED) || s.has(Effect.DISK_RESIZE_FAILED)) {
             VmDiskResize.settle(tx, vm, b, s.has(Effect.DISK_RESIZE_SUCCEEDED));
         }
+        if (s.has(Effect.HOT_RESIZE_SUCCEEDED) || s.has(Effect.HOT_RESIZE_FAILED)) {
+            settleHotResize(tx, vm, b, s.has(Effect.HOT_RESIZE_SUCCEEDED));
+        }
         if (s.has(Effect.SAVEAS_SUCCEEDED) || s.has(Effect.SAVEAS_FAILED)) {
             VmDiskSaveas.settle(tx, b, s.has(Effect.SAVEAS_SUCCEEDED), error);
         }
+        if (s.has(Effect.BACKUP_SUCCEEDED) || s.has(Effect.BACKUP_FAILED)) {
+            VmBackups.settle(tx, vm, b, s.has(Effect.BACKUP_SUCCEEDED));
+        }
+        if (s.has(Effect.RESTORE_SUCCEEDED) || s.has(Effect.RESTORE_FAILED)) {
+            VmBackups.restored(b, s.has(Effect.RESTORE_SUCCEEDED));
+        }
         if (after.is(VmState.DONE) && !before.is(VmState.DONE)) {
             VmDiskSaveas.settle(tx, b, false, "The VM saving the disk ended");
+            if (before.isActive(LcmState.BACKUP) || before.isActive(LcmState.BACKUP_POWEROFF)) {
+                VmBackups.settle(tx, vm, b, false); // the reservation of a backup cut short goes back
+            }
             VmSecurityGroups.release(tx, vm);
             b.etime(now);
         }
@@ -277,31 +296,70 @@ public final class VmTransitions {
     }
 
     /**
-     * Resizes a VM that is not running (INIT, PENDING, HOLD, UNDEPLOYED, CLONING*, POWEROFF): CPU, VCPU and MEMORY
-     * (0 or negative keeps the current value). Quotas move by the difference (increases checked against the
-     * owner's limits); a powered-off VM's host usage moves too (refused when {@code enforce} and the host has no
-     * room) and its placement gets a new history record with action RESIZE, as oned's close_cp_history does.
-     * Running VMs are refused (hot resize is not supported by the dummy driver yet).
+     * The template with the VNC port the VM has in cluster {@code clusterId} (see {@link VncPorts}): a deploy takes
+     * one (a STOPPED VM coming back keeps its own when it is still free); a migration within the cluster keeps it;
+     * one to another cluster keeps it when free there, else a cold migration takes a new one and a live one is
+     * refused.
      */
-    public static VirtualMachine resize(Transaction tx, int vmId, float cpu, int vcpu, long memoryMb, boolean enforce,
-                                        Requester who, String vmMad) {
+    private static Template graphicsPort(Transaction tx, VirtualMachine vm, int clusterId, Template t,
+                                         boolean migration, VmAction action) {
+        if (!migration) {
+            return VncPorts.assign(tx, vm.id(), clusterId, t);
+        }
+        if (vm.lastHistory() == null || vm.lastHistory().cid() == clusterId) {
+            return t;
+        }
+        try {
+            return VncPorts.assign(tx, vm.id(), clusterId, t);
+        } catch (ApiException taken) {
+            if (action == VmAction.LIVE_MIGRATE) {
+                throw taken;
+            }
+            return VncPorts.assign(tx, vm.id(), clusterId, VncPorts.release(t));
+        }
+    }
+
+    /**
+     * Resizes a VM: CPU, VCPU and MEMORY (0 or negative keeps the current value). Quotas move by the difference
+     * (increases checked against the owner's limits) and a placed VM's host usage too (refused when
+     * {@code enforce} and the host has no room). A VM that is not running (INIT, PENDING, HOLD, UNDEPLOYED,
+     * CLONING*, POWEROFF) just takes the new size, a powered-off one with a new history record (action RESIZE,
+     * as oned's close_cp_history). A RUNNING VM is resized by its hypervisor: it keeps the old size in RESIZE and
+     * goes to HOTPLUG_RESIZE until the driver answers (a failure puts everything back); pinned VMs are refused,
+     * and asking for the size it has changes nothing. Other states get ACTION naming the state.
+     */
+    public static Applied resize(Transaction tx, int vmId, float cpu, int vcpu, long memoryMb, boolean enforce,
+                                 Requester who) {
         VirtualMachine vm = tx.require(ObjectType.VM, vmId);
         Phase p = vm.phase();
         boolean cold = switch (p.state()) {
             case INIT, PENDING, HOLD, UNDEPLOYED, CLONING, CLONING_FAILURE, POWEROFF -> true;
             default -> false;
         };
-        if (!cold) {
-            throw ApiException.action(p.isActive(LcmState.RUNNING)
-                    ? "Hotplug resize not supported by driver " + (vmMad == null ? "" : vmMad)
-                    : "Cannot resize a VM in state " + p.text(), vmId);
+        boolean live = p.isActive(LcmState.RUNNING);
+        if (!cold && !live) {
+            throw ApiException.action("Cannot resize a VM in state " + p.text(), vmId);
         }
-        float ncpu = cpu > 0 ? cpu : vm.cpu();
+        if (live && pinned(vm)) {
+            throw ApiException.action("Cannot resize a pinned VM", vmId);
+        }
+        String oldVcpu = vm.vmTemplate().get("VCPU");
+        String vcpuText = vcpu > 0 ? Integer.toString(vcpu) : oldVcpu;
+        // a pinned VM has a whole physical CPU per virtual one
+        float ncpu = pinned(vm) && vcpuText != null ? Float.parseFloat(vcpuText) : cpu > 0 ? cpu : vm.cpu();
         long nmem = memoryMb > 0 ? memoryMb : vm.memoryMb();
-        String vcpuText = vcpu > 0 ? Integer.toString(vcpu) : vm.vmTemplate().get("VCPU");
+        if (live && ncpu == vm.cpu() && nmem == vm.memoryMb() && java.util.Objects.equals(vcpuText, oldVcpu)) {
+            return new Applied(vm, p, null, null, false); // nothing to resize
+        }
         Template t = vm.vmTemplate().with("CPU", formatCpu(ncpu)).with("MEMORY", Long.toString(nmem));
         if (vcpuText != null) {
             t = t.with("VCPU", vcpuText);
+        }
+        if (live) {
+            t = t.without("RESIZE").add(new VectorAttribute("RESIZE", List.of(
+                    new SingleAttribute("CPU", formatCpu(vm.cpu())),
+                    new SingleAttribute("MEMORY", Long.toString(vm.memoryMb())),
+                    new SingleAttribute("VCPU", oldVcpu == null ? "1" : oldVcpu))));
         }
         VirtualMachine.Builder b = vm.toBuilder().vmTemplate(VmDefinition.sorted(t));
         long now = tx.now();
@@ -312,25 +370,59 @@ public final class VmTransitions {
         }
         VirtualMachine next = b.build();
         // quotas: base always, running when the phase counts as running
-        quotaDelta(tx, who, vm, next, false);
+        quotaDelta(tx, who, vm, next, false, true);
         if (VmStateMachine.runningQuota(p)) {
-            quotaDelta(tx, who, vm, next, true);
+            quotaDelta(tx, who, vm, next, true, true);
         }
+        moveHostUsage(tx, vm, next, enforce);
+        tx.put(next);
+        if (live) {
+            return applyOp(tx, vmId, VmOp.HOT_RESIZE, who, null);
+        }
+        return new Applied(next, p, null, null, true);
+    }
+
+    /** A placed VM's host usage moved from {@code vm}'s size to {@code next}'s; ACTION when enforced and full. */
+    private static void moveHostUsage(Transaction tx, VirtualMachine vm, VirtualMachine next, boolean enforce) {
         for (int hid : heldHosts(vm)) {
             Host h = (Host) tx.get(ObjectType.HOST, hid);
             if (h == null) {
                 continue;
             }
-            Host freed = HostCapacity.remove(h, vmId, HostCapacity.Demand.of(vm));
+            Host freed = HostCapacity.remove(h, vm.id(), HostCapacity.Demand.of(vm));
             HostCapacity.Demand d = HostCapacity.Demand.of(next);
             String misfit = enforce ? HostCapacity.misfit(freed, d) : null;
             if (misfit != null) {
-                throw ApiException.action("VM [" + vmId + "] does not fit in HOST [" + hid + "]. " + misfit, vmId);
+                throw ApiException.action("VM [" + vm.id() + "] does not fit in HOST [" + hid + "]. " + misfit,
+                        vm.id());
             }
-            tx.put(HostCapacity.add(freed, vmId, d));
+            tx.put(HostCapacity.add(freed, vm.id(), d));
         }
-        tx.put(next);
-        return next;
+    }
+
+    /**
+     * The hot resize's answer: a success forgets the old size; a failure gives the VM back the size kept in
+     * RESIZE, with its quotas and host usage (no limit checked: that usage existed before).
+     */
+    private static void settleHotResize(Transaction tx, VirtualMachine vm, VirtualMachine.Builder b, boolean ok) {
+        List<VectorAttribute> kept = b.vmTemplate().vectors("RESIZE");
+        Template t = b.vmTemplate().without("RESIZE");
+        if (!ok && !kept.isEmpty()) {
+            VectorAttribute old = kept.get(0);
+            t = t.with("CPU", old.get("CPU")).with("MEMORY", old.get("MEMORY")).with("VCPU", old.get("VCPU"));
+            VirtualMachine reverted = vm.toBuilder().vmTemplate(t).build();
+            quotaDelta(tx, Requester.SYSTEM, vm, reverted, false, false);
+            quotaDelta(tx, Requester.SYSTEM, vm, reverted, true, false);
+            moveHostUsage(tx, vm, reverted, false);
+        }
+        b.vmTemplate(VmDefinition.sorted(t));
+    }
+
+    /** Whether the VM's virtual CPUs are pinned to physical ones (TOPOLOGY PIN_POLICY other than NONE). */
+    static boolean pinned(VirtualMachine vm) {
+        List<VectorAttribute> topo = vm.vmTemplate().vectors("TOPOLOGY");
+        String policy = topo.isEmpty() ? null : topo.get(0).get("PIN_POLICY");
+        return policy != null && !policy.isBlank() && !policy.strip().equalsIgnoreCase("NONE");
     }
 
     private static String formatCpu(float cpu) {
@@ -339,7 +431,7 @@ public final class VmTransitions {
 
     /** Charges what grows (checked) and releases what shrinks, of the CPU/MEMORY or RUNNING_CPU/RUNNING_MEMORY quotas. */
     private static void quotaDelta(Transaction tx, Requester who, VirtualMachine vm, VirtualMachine next,
-                                   boolean running) {
+                                   boolean running, boolean check) {
         float dcpu = next.cpu() - vm.cpu();
         long dmem = next.memoryMb() - vm.memoryMb();
         dev.nimbo.core.quota.Usage up = running
@@ -349,7 +441,7 @@ public final class VmTransitions {
                 ? dev.nimbo.core.quota.Usage.vmRunning(0, Math.max(0, -dcpu), Math.max(0, -dmem))
                 : dev.nimbo.core.quota.Usage.vm(0, Math.max(0, -dcpu), Math.max(0, -dmem), 0, false);
         VmQuotas.release(tx, vm.uid(), vm.gid(), down);
-        VmQuotas.charge(tx, who.uid() < 0 ? vm.uid() : who.uid(), vm.uid(), vm.gid(), up, true);
+        VmQuotas.charge(tx, who.uid() < 0 ? vm.uid() : who.uid(), vm.uid(), vm.gid(), up, check);
     }
 
     /**

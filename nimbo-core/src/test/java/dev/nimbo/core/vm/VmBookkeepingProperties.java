@@ -58,7 +58,7 @@ class VmBookkeepingProperties {
                     w.result(e.vm(), e.success());
                 } else if (e.resize()) {
                     w.run(tx -> VmTransitions.resize(tx, e.vm(), e.host() + 1, 0, 128L * (e.host() + 1), e.host() % 2 == 0,
-                            VmTransitions.Requester.SYSTEM, "dummy"));
+                            VmTransitions.Requester.SYSTEM));
                 } else if (e.op() == VmOp.DISK_ATTACH) {
                     // a volatile disk: SYSTEM_DISK_SIZE must follow it in and out
                     w.run(tx -> {

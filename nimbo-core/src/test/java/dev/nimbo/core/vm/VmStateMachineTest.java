@@ -34,7 +34,7 @@ class VmStateMachineTest {
             PROLOG_MIGRATE_POWEROFF_FAILURE, PROLOG_MIGRATE_SUSPEND_FAILURE, BOOT_UNDEPLOY_FAILURE,
             BOOT_STOPPED_FAILURE, PROLOG_RESUME_FAILURE, PROLOG_UNDEPLOY_FAILURE, PROLOG_MIGRATE_UNKNOWN_FAILURE);
 
-    /** The ACTIVE phases recover and retry handle today (hot resize, save-as from undeployed/stopped, backups and restores come later). */
+    /** The ACTIVE phases recover and retry handle today (hot resize and save-as from undeployed/stopped come later). */
     private static final Set<LcmState> RECOVERABLE = EnumSet.of(LCM_INIT, RUNNING, UNKNOWN, CLEANUP_DELETE,
             CLEANUP_RESUBMIT, PROLOG, PROLOG_RESUME, PROLOG_UNDEPLOY, BOOT, BOOT_UNKNOWN, BOOT_POWEROFF,
             BOOT_SUSPENDED, BOOT_STOPPED, BOOT_UNDEPLOY, SHUTDOWN, SHUTDOWN_POWEROFF, SHUTDOWN_UNDEPLOY, SAVE_STOP,
@@ -47,8 +47,9 @@ class VmStateMachineTest {
             HOTPLUG_EPILOG_POWEROFF, LcmState.DISK_SNAPSHOT, LcmState.DISK_SNAPSHOT_POWEROFF,
             LcmState.DISK_SNAPSHOT_SUSPENDED, LcmState.DISK_SNAPSHOT_REVERT_POWEROFF, LcmState.DISK_SNAPSHOT_DELETE,
             LcmState.DISK_SNAPSHOT_DELETE_POWEROFF, LcmState.DISK_SNAPSHOT_DELETE_SUSPENDED, LcmState.DISK_RESIZE,
-            LcmState.DISK_RESIZE_POWEROFF, LcmState.DISK_RESIZE_UNDEPLOYED, LcmState.HOTPLUG_SAVEAS,
-            LcmState.HOTPLUG_SAVEAS_POWEROFF, LcmState.HOTPLUG_SAVEAS_SUSPENDED);
+            LcmState.DISK_RESIZE_POWEROFF, LcmState.DISK_RESIZE_UNDEPLOYED, LcmState.HOTPLUG_RESIZE, LcmState.HOTPLUG_SAVEAS,
+            LcmState.HOTPLUG_SAVEAS_POWEROFF, LcmState.HOTPLUG_SAVEAS_SUSPENDED, LcmState.BACKUP,
+            LcmState.BACKUP_POWEROFF, LcmState.RESTORE);
 
     private static boolean active(Phase p, LcmState... ls) {
         return p.state() == VmState.ACTIVE && Set.of(ls).contains(p.lcm());
@@ -83,9 +84,11 @@ class VmStateMachineTest {
             case DISK_SNAPSHOT_CREATE, DISK_SNAPSHOT_DELETE -> in(p, VmState.POWEROFF, VmState.SUSPENDED)
                     || active(p, RUNNING);
             case DISK_SNAPSHOT_REVERT -> in(p, VmState.POWEROFF);
-            case UPDATECONF, NIC_UPDATE -> active(p, RUNNING);
+            case UPDATECONF, NIC_UPDATE, HOT_RESIZE -> active(p, RUNNING);
             case DISK_SAVEAS -> in(p, VmState.POWEROFF, VmState.SUSPENDED) || active(p, RUNNING);
             case DISK_RESIZE -> in(p, VmState.POWEROFF, VmState.UNDEPLOYED) || active(p, RUNNING);
+            case BACKUP -> in(p, VmState.POWEROFF) || active(p, RUNNING);
+            case RESTORE -> in(p, VmState.POWEROFF);
             case RECOVER_SUCCESS, RECOVER_FAILURE -> in(p, VmState.CLONING_FAILURE)
                     || (p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm()));
             case RECOVER_RETRY -> p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm());
@@ -302,9 +305,14 @@ class VmStateMachineTest {
                 new R(LcmState.DISK_RESIZE, a(RUNNING), null, a(RUNNING)),
                 new R(LcmState.DISK_RESIZE_POWEROFF, POWEROFF_P, null, POWEROFF_P),
                 new R(LcmState.DISK_RESIZE_UNDEPLOYED, UNDEPLOYED_P, null, UNDEPLOYED_P),
+                new R(LcmState.HOTPLUG_RESIZE, a(RUNNING), null, a(RUNNING)),
                 new R(LcmState.HOTPLUG_SAVEAS, a(RUNNING), null, a(RUNNING)),
                 new R(LcmState.HOTPLUG_SAVEAS_POWEROFF, POWEROFF_P, null, POWEROFF_P),
-                new R(LcmState.HOTPLUG_SAVEAS_SUSPENDED, SUSPENDED_P, null, SUSPENDED_P));
+                new R(LcmState.HOTPLUG_SAVEAS_SUSPENDED, SUSPENDED_P, null, SUSPENDED_P),
+                // backups and restores: back where they started (LifeCycleManager::trigger_backup_*, disk_restore_*)
+                new R(LcmState.BACKUP, a(RUNNING), null, a(RUNNING)),
+                new R(LcmState.BACKUP_POWEROFF, POWEROFF_P, null, POWEROFF_P),
+                new R(LcmState.RESTORE, POWEROFF_P, null, POWEROFF_P));
         Set<LcmState> covered = EnumSet.noneOf(LcmState.class);
         for (R r : table) {
             Step ok = VmStateMachine.onResult(a(r.at()), true).orElseThrow();

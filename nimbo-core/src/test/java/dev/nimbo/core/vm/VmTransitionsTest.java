@@ -637,26 +637,48 @@ class VmTransitionsTest {
     void resizeMovesQuotasAndHostUsage() {
         VmWorld w = new VmWorld(dev.nimbo.core.quota.QuotaSet.EMPTY.update(Template.parse("VM = [ CPU = 6 ]")));
         w.newVm(0, 1, 512, VmState.PENDING);
-        w.run(tx -> VmTransitions.resize(tx, 0, 2, 2, 1024, true, VmTransitions.Requester.SYSTEM, "dummy"));
+        w.run(tx -> VmTransitions.resize(tx, 0, 2, 2, 1024, true, VmTransitions.Requester.SYSTEM));
         assertThat(w.vm(0).cpu()).isEqualTo(2f);
         assertThat(w.vm(0).vcpu()).isEqualTo(2);
         w.checkInvariants();
-        assertThatThrownBy(() -> w.run(tx -> VmTransitions.resize(tx, 0, 7, 0, 0, true, VmTransitions.Requester.SYSTEM,
-                "dummy"))).hasMessageContaining("CPU quota");
+        assertThatThrownBy(() -> w.run(tx -> VmTransitions.resize(tx, 0, 7, 0, 0, true, VmTransitions.Requester.SYSTEM))).hasMessageContaining("CPU quota");
         w.op(0, VmOp.DEPLOY, 1);
         w.settle(0);
-        assertThatThrownBy(() -> w.run(tx -> VmTransitions.resize(tx, 0, 1, 0, 0, true, VmTransitions.Requester.SYSTEM,
-                "dummy"))).hasMessageContaining("Hotplug resize not supported by driver dummy");
+        // a running VM: resized by its hypervisor through HOTPLUG_RESIZE; a failure puts everything back
+        VmTransitions.Applied hot = w.run(tx -> VmTransitions.resize(tx, 0, 3, 3, 2048, true,
+                VmTransitions.Requester.SYSTEM));
+        assertThat(hot.driver()).isEqualTo(DriverOp.RESIZE_VM);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.HOTPLUG_RESIZE);
+        assertThat(w.host(1).share().cpuUsage()).isEqualTo(300);
+        w.checkInvariants();
+        w.result(0, false);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(w.vm(0).cpu()).isEqualTo(2f);
+        assertThat(w.vm(0).memoryMb()).isEqualTo(1024);
+        assertThat(w.vm(0).vmTemplate().vectors("RESIZE")).isEmpty();
+        assertThat(w.host(1).share().cpuUsage()).isEqualTo(200);
+        w.checkInvariants();
+        w.run(tx -> VmTransitions.resize(tx, 0, 1, 1, 768, true, VmTransitions.Requester.SYSTEM));
+        w.result(0, true);
+        assertThat(w.vm(0).lcmState()).isEqualTo(LcmState.RUNNING);
+        assertThat(w.vm(0).cpu()).isEqualTo(1f);
+        assertThat(w.vm(0).vmTemplate().vectors("RESIZE")).isEmpty();
+        assertThat(w.host(1).share().cpuUsage()).isEqualTo(100);
+        w.checkInvariants();
+        // the size it has: nothing to do
+        assertThat(w.run(tx -> VmTransitions.resize(tx, 0, 1, 1, 768, true, VmTransitions.Requester.SYSTEM))
+                .driver()).isNull();
         w.op(0, VmOp.POWEROFF);
         w.settle(0);
-        w.run(tx -> VmTransitions.resize(tx, 0, 0.5f, 0, 256, true, VmTransitions.Requester.SYSTEM, "dummy"));
+        w.run(tx -> VmTransitions.resize(tx, 0, 0.5f, 0, 256, true, VmTransitions.Requester.SYSTEM));
         assertThat(w.host(1).share().cpuUsage()).isEqualTo(50);
-        assertThat(w.vm(0).history()).hasSize(2);
-        assertThat(w.vm(0).history().get(0).action()).isEqualTo(VmAction.RESIZE);
+        // one record per resize (two hot ones, one powered off), each closed with action RESIZE
+        assertThat(w.vm(0).history()).hasSize(4);
+        assertThat(w.vm(0).history().subList(0, 3)).extracting(History::action).containsOnly(VmAction.RESIZE);
         w.checkInvariants();
         // the host is full: an enforced resize is refused, nothing changes
-        assertThatThrownBy(() -> w.run(tx -> VmTransitions.resize(tx, 0, 4.5f, 0, 0, true, VmTransitions.Requester.SYSTEM,
-                "dummy"))).hasMessageContaining("does not fit in HOST [1]");
+        assertThatThrownBy(() -> w.run(tx -> VmTransitions.resize(tx, 0, 4.5f, 0, 0, true,
+                VmTransitions.Requester.SYSTEM))).hasMessageContaining("does not fit in HOST [1]");
         assertThat(w.vm(0).cpu()).isEqualTo(0.5f);
         w.checkInvariants();
     }

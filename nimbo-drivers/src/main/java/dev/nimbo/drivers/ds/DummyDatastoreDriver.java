@@ -1,9 +1,11 @@
 package dev.nimbo.drivers.ds;
 
+import dev.nimbo.core.datastore.BackupDriver;
 import dev.nimbo.core.datastore.Datastore;
 import dev.nimbo.core.datastore.DatastoreDriver;
 import dev.nimbo.core.datastore.DatastoreDriverException;
 import dev.nimbo.core.image.Image;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -11,23 +13,28 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
  * The {@code dummy} datastore driver: stores nothing, answers after a simulated latency, and keeps a per-datastore
  * count of the MB its images would take so monitoring moves with them. Behaviour comes from the datastore's
  * template: {@code DUMMY_DELAY_MS} (latency of every operation, default 50), {@code DUMMY_FAIL} (comma-separated
- * operations to fail: stat, cp, mkfs, clone, rm, monitor, snap_delete, snap_revert, snap_flatten),
+ * operations to fail: stat, cp, mkfs, clone, rm, monitor, snap_delete, snap_revert, snap_flatten, and for backup
+ * datastores backup, restore, increment_flatten),
  * {@code DUMMY_TOTAL_MB} (capacity, default 1 TiB) and {@code DUMMY_IMAGE_SIZE_MB} (what stat reports, default
  * 1024 as OpenNebula's dummy). Holds no threads; thread-safe.
  */
-public final class DummyDatastoreDriver implements DatastoreDriver {
+public final class DummyDatastoreDriver implements DatastoreDriver, BackupDriver {
     public static final String NAME = "dummy";
     static final long DEFAULT_DELAY_MS = 50;
     static final long DEFAULT_TOTAL_MB = 1024L * 1024;
     static final long DEFAULT_STAT_MB = 1024;
 
     private final Map<Integer, Long> usedMb = new ConcurrentHashMap<>();
+    private final AtomicLong backups = new AtomicLong();
+    /** The VM documents of the backups taken by this driver instance (a dummy keeps nothing across restarts). */
+    private final Map<String, String> vmXmls = new ConcurrentHashMap<>();
 
     @Override
     public String name() {
@@ -86,6 +93,59 @@ public final class DummyDatastoreDriver implements DatastoreDriver {
         return later(ds, "snap_flatten", () -> null);
     }
 
+    // ------------------------------------------------------------------ backups: sizes add up, nothing is copied
+
+    @Override
+    public CompletableFuture<BackupDriver.Saved> backup(Datastore ds, int vmId, List<Disk> disks, String parentSource,
+                                                        String vmXml) {
+        return later(ds, "backup", () -> {
+            long size = 0;
+            for (Disk d : disks) {
+                size += d.sizeMb();
+            }
+            usedMb.merge(ds.id(), size, Long::sum);
+            String source = ds.basePath() + "/backup-" + vmId + "-" + backups.incrementAndGet();
+            vmXmls.put(source, vmXml);
+            return new BackupDriver.Saved(source, size);
+        });
+    }
+
+    @Override
+    public CompletableFuture<String> vmXml(Datastore ds, Image backup, int incrementId) {
+        return later(ds, "restore", () -> {
+            String xml = vmXmls.get(sourceOf(backup, incrementId));
+            if (xml == null) {
+                throw new DatastoreDriverException("dummy driver: no VM document for backup " + backup.id()
+                        + " (dummy backups live in memory only)");
+            }
+            return xml;
+        });
+    }
+
+    @Override
+    public String diskSource(Datastore ds, Image backup, int incrementId, int diskId) {
+        return sourceOf(backup, incrementId) + "/disk." + diskId;
+    }
+
+    private static String sourceOf(Image backup, int incrementId) {
+        var incs = backup.increments();
+        if (incs.isEmpty()) {
+            return backup.source();
+        }
+        var i = incs.get(incrementId < 0 ? incs.lastId() : incrementId);
+        return i == null ? backup.source() : i.source();
+    }
+
+    @Override
+    public CompletableFuture<Void> restore(Datastore ds, Image backup, int incrementId, List<Disk> targets) {
+        return later(ds, "restore", () -> null);
+    }
+
+    @Override
+    public CompletableFuture<BackupDriver.Saved> flatten(Datastore ds, Image backup, int keep) {
+        return later(ds, "increment_flatten", () -> new BackupDriver.Saved(null, -1));
+    }
+
     private Stored store(Datastore ds, Image image) {
         usedMb.merge(ds.id(), image.sizeMb(), Long::sum);
         return new Stored(ds.basePath() + "/dummy-" + image.id(), image.format().isEmpty() ? "raw" : image.format());
@@ -97,6 +157,9 @@ public final class DummyDatastoreDriver implements DatastoreDriver {
         boolean fail = failing(ds).contains(op);
         CompletableFuture<T> f = new CompletableFuture<>();
         Runnable finish = () -> {
+            if (f.isDone()) {
+                return; // cancelled or timed out: no effect
+            }
             if (fail) {
                 f.completeExceptionally(new DatastoreDriverException("dummy driver: " + op
                         + " failed as the datastore's DUMMY_FAIL asks"));

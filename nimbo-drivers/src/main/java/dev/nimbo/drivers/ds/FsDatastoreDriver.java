@@ -307,7 +307,7 @@ public final class FsDatastoreDriver implements DatastoreDriver {
         }
     }
 
-    private static void copyFile(Path from, Path to) throws IOException {
+    static void copyFile(Path from, Path to) throws IOException {
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
              FileChannel out = FileChannel.open(to, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
                      StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -362,7 +362,7 @@ public final class FsDatastoreDriver implements DatastoreDriver {
         return "raw";
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -87,7 +87,8 @@ public final class HostMonitor implements AutoCloseable {
      */
     public static HostMonitor start(ApiContext ctx) {
         return RUNNING.computeIfAbsent(ctx.controller(), c -> {
-            HostMonitor m = new HostMonitor(c, ctx.view(), JdbcMonitoringStore.open(ctx.config().effectiveDbUrl()),
+            HostMonitor m = new HostMonitor(c, ctx.view(), JdbcMonitoringStore.open(ctx.config().effectiveDbUrl(),
+                            JdbcMonitoringStore.Kind.HOSTS),
                     HostDrivers.informationDrivers(), MonitorSettings.fromEnvironment(), ctx.clock());
             m.begin();
             return m;
@@ -252,7 +253,7 @@ public final class HostMonitor implements AutoCloseable {
             List<MonitoringStore.Entry> batch = new ArrayList<>();
             MonitoringStore.Entry e;
             while (batch.size() < MAX_HISTORY_BATCH && (e = pending.poll()) != null) {
-                if (view.get(ObjectType.HOST, e.hostId()) != null) {
+                if (view.get(ObjectType.HOST, e.id()) != null) {
                     batch.add(e);
                 }
             }
@@ -262,7 +263,7 @@ public final class HostMonitor implements AutoCloseable {
             Integer id;
             while ((id = deleted.poll()) != null) {
                 lastStart.remove(id);
-                history.deleteHost(id);
+                history.delete(id);
             }
         } catch (RuntimeException e) {
             log.warn("could not write host monitoring history: {}", e.getMessage());

@@ -46,12 +46,29 @@ public final class RpcHandler extends Handler.Abstract {
             }
             out = body.length > maxBytes
                     ? XmlRpcCodec.encodeFault(ErrorCode.XML_RPC_API.code(), "Request body exceeds the limit of " + maxBytes + " bytes")
-                    : pipeline.handle(body);
+                    : pipeline.handle(body, remoteAddress(request), peerChain(request));
         }
         response.setStatus(HttpStatus.OK_200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/xml; charset=utf-8");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, out.length);
         response.write(true, ByteBuffer.wrap(out), callback);
         return true;
+    }
+
+    private static String remoteAddress(Request request) {
+        java.net.SocketAddress a = request.getConnectionMetaData().getRemoteSocketAddress();
+        if (a instanceof java.net.InetSocketAddress i && i.getAddress() != null) {
+            return i.getAddress().getHostAddress();
+        }
+        return a == null ? "-" : a.toString();
+    }
+
+    /** The client certificates of an HTTPS request (Jetty's SecureRequestCustomizer sets this attribute). */
+    private static java.util.List<java.security.cert.X509Certificate> peerChain(Request request) {
+        if (request.getAttribute(org.eclipse.jetty.io.EndPoint.SslSessionData.ATTRIBUTE)
+                instanceof org.eclipse.jetty.io.EndPoint.SslSessionData ssl && ssl.peerCertificates() != null) {
+            return java.util.List.of(ssl.peerCertificates());
+        }
+        return java.util.List.of();
     }
 }

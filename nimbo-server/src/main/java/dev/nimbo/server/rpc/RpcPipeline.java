@@ -45,6 +45,14 @@ public final class RpcPipeline {
     }
 
     public byte[] handle(byte[] body) {
+        return handle(body, "-", List.of());
+    }
+
+    /**
+     * One request from {@code remoteAddress} (for the login throttle and the log); {@code peerChain} is the
+     * client certificate chain of an HTTPS connection (X.509 authentication), empty otherwise.
+     */
+    public byte[] handle(byte[] body, String remoteAddress, List<java.security.cert.X509Certificate> peerChain) {
         XmlRpcRequest request;
         try {
             request = XmlRpcCodec.decodeRequest(body, ctx.config().maxRequestBytes());
@@ -62,7 +70,7 @@ public final class RpcPipeline {
             if (params.isEmpty() || !(params.get(0) instanceof String session)) {
                 throw ApiException.api("The first parameter must be the session string.");
             }
-            Subject subject = authenticator.authenticate(session);
+            Subject subject = authenticator.authenticate(session, remoteAddress, peerChain);
             observed = begin(method, params);
             Object value = m.invoke(new Call(method, subject, new Params(method, params.subList(1, params.size())), ctx));
             CallListener.Observation done = observed;

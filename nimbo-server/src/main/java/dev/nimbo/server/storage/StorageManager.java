@@ -2,6 +2,7 @@ package dev.nimbo.server.storage;
 
 import dev.nimbo.core.auth.AclCleanup;
 import dev.nimbo.core.auth.AclRule;
+import dev.nimbo.core.datastore.BackupDriver;
 import dev.nimbo.core.datastore.Datastore;
 import dev.nimbo.core.datastore.DatastoreDriver;
 import dev.nimbo.core.datastore.DatastoreDriverException;
@@ -18,6 +19,7 @@ import dev.nimbo.core.state.ObjectsView;
 import dev.nimbo.core.state.Transaction;
 import dev.nimbo.drivers.ds.DummyDatastoreDriver;
 import dev.nimbo.drivers.ds.FsDatastoreDriver;
+import dev.nimbo.drivers.ds.RsyncBackupDriver;
 import dev.nimbo.server.api.ApiContext;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,7 +88,8 @@ public final class StorageManager implements AutoCloseable {
      */
     public static StorageManager start(ApiContext ctx) {
         return RUNNING.computeIfAbsent(ctx.controller(), c -> {
-            StorageManager m = new StorageManager(ctx, List.of(new DummyDatastoreDriver(), new FsDatastoreDriver()),
+            StorageManager m = new StorageManager(ctx, List.of(new DummyDatastoreDriver(), new FsDatastoreDriver(),
+                    new RsyncBackupDriver()),
                     configuredInterval());
             m.begin();
             return m;
@@ -149,6 +152,17 @@ public final class StorageManager implements AutoCloseable {
         return d;
     }
 
+    /** The backup side of a BACKUP_DS datastore's driver; refused when its DS_MAD cannot store backups. */
+    public BackupDriver backupDriver(Datastore ds) {
+        if (ds.dsType() != Datastore.BACKUP_DS) {
+            throw new DatastoreDriverException("Datastore " + ds.id() + " is not a BACKUP_DS datastore");
+        }
+        if (!(driverFor(ds) instanceof BackupDriver b)) {
+            throw new DatastoreDriverException("The datastore driver " + ds.dsMad() + " cannot store backups");
+        }
+        return b;
+    }
+
     private ObjectsView view() {
         return ctx.view();
     }
@@ -203,6 +217,20 @@ public final class StorageManager implements AutoCloseable {
         }
         run(img, COPY_TIMEOUT, (d, ds) -> d.clone(ds, img, sourceDs, source),
                 "Error cloning from Image " + img.cloningId());
+    }
+
+    /**
+     * Copies a disk kept in a backup ({@code diskSource}, a SOURCE of backup datastore {@code backupDs}) into the
+     * just-allocated image (one.image.restore); ends READY or ERROR.
+     */
+    public void restoreFromBackup(int imageId, Datastore backupDs, String diskSource) {
+        Image img = (Image) view().get(ObjectType.IMAGE, imageId);
+        if (img == null || img.state() != ImageState.LOCKED) {
+            return;
+        }
+        Image kept = Image.builder(-1, "backup").datastore(backupDs.id(), backupDs.name()).source(diskSource)
+                .format("raw").build();
+        run(img, COPY_TIMEOUT, (d, ds) -> d.clone(ds, img, backupDs, kept), "Error restoring disk from backup");
     }
 
     private interface Op {

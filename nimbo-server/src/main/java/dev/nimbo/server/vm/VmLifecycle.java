@@ -1,6 +1,7 @@
 package dev.nimbo.server.vm;
 
 import dev.nimbo.core.host.Host;
+import dev.nimbo.core.host.MonitoringStore;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.state.Controller;
@@ -19,6 +20,7 @@ import dev.nimbo.core.vm.VmmDriver;
 import dev.nimbo.drivers.tm.DummyTm;
 import dev.nimbo.drivers.vmm.DummyVmm;
 import dev.nimbo.server.api.ApiContext;
+import dev.nimbo.store.JdbcMonitoringStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,9 +62,11 @@ public final class VmLifecycle implements AutoCloseable {
     private final VmSettings settings;
     private final VmMonitor monitor;
     private final VmScheduler scheduler;
+    private final VmBackupRunner backups;
     private volatile boolean closed;
 
-    VmLifecycle(ApiContext ctx, List<VmmDriver> vmmList, List<TransferDriver> tmList, VmSettings settings) {
+    VmLifecycle(ApiContext ctx, List<VmmDriver> vmmList, List<TransferDriver> tmList, VmSettings settings,
+                MonitoringStore monitoringHistory) {
         this.ctx = ctx;
         Map<String, VmmDriver> v = new TreeMap<>();
         vmmList.forEach(d -> v.put(d.name(), d));
@@ -72,15 +76,17 @@ public final class VmLifecycle implements AutoCloseable {
         this.tms = Map.copyOf(t);
         this.settings = settings;
         this.queue = new VmDriverQueue(settings.driverTimeout());
-        this.monitor = new VmMonitor(ctx, this.vmms, settings);
+        this.monitor = new VmMonitor(ctx, this.vmms, settings, monitoringHistory);
         this.scheduler = new VmScheduler(ctx, this, settings);
+        this.backups = new VmBackupRunner(ctx);
     }
 
     /** Starts the life cycle of a daemon: resumes or fails interrupted operations, then monitors VMs. */
     public static VmLifecycle start(ApiContext ctx) {
         return RUNNING.computeIfAbsent(ctx.controller(), c -> {
             VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm()), List.of(new DummyTm()),
-                    VmSettings.fromEnvironment());
+                    VmSettings.fromEnvironment(), JdbcMonitoringStore.open(ctx.config().effectiveDbUrl(),
+                    JdbcMonitoringStore.Kind.VMS));
             l.recover();
             l.monitor.start();
             l.scheduler.start();
@@ -169,6 +175,9 @@ public final class VmLifecycle implements AutoCloseable {
         if (vm == null) {
             vm = version;
         }
+        if (VmBackupRunner.handles(op)) {
+            return backups.call(vm, op); // the backup datastore's driver does it, wherever the VM runs
+        }
         History h = vm.lastHistory();
         if (h == null) {
             return CompletableFuture.failedFuture(new dev.nimbo.core.vm.DriverException("the VM has no placement"));
@@ -223,9 +232,20 @@ public final class VmLifecycle implements AutoCloseable {
             savedImage = dev.nimbo.core.vm.VmDiskSaveas.pendingImage(v.vmTemplate());
         }
         int registered = savedImage;
+        List<Integer> droppedBackups = new ArrayList<>();
+        int[] flatten = {-1};
         ctx.controller().submit(tx -> {
             if (!queue.isCurrent(t)) {
                 return null; // superseded by a newer step for this VM
+            }
+            if (t.op() == DriverOp.BACKUP && tx.get(ObjectType.VM, t.vmId()) instanceof VirtualMachine v
+                    && v.phase().equals(t.at())) {
+                if (success) {
+                    tx.put(VmBackupRunner.noted(v, r));
+                }
+                Work w = stamp(VmTransitions.applyResult(tx, t.vmId(), t.at(), t.op(), success, message, deployId));
+                afterBackup(tx, v, droppedBackups, flatten);
+                return w;
             }
             return stamp(VmTransitions.applyResult(tx, t.vmId(), t.at(), t.op(), success, message, deployId));
         }).whenComplete((work, err) -> {
@@ -238,10 +258,51 @@ public final class VmLifecycle implements AutoCloseable {
                 if (registered >= 0) {
                     dev.nimbo.server.storage.StorageManager.of(ctx).register(registered);
                 }
+                backups.afterBackup(droppedBackups, flatten[0]);
             } else {
                 queue.forget(t.vmId(), t.seq());
             }
         });
+    }
+
+    /** What a recorded backup left for the storage side: images KEEP_LAST dropped, a chain to flatten. */
+    private static void afterBackup(dev.nimbo.core.state.Transaction tx, VirtualMachine before, List<Integer> dropped,
+                                    int[] flatten) {
+        if (!(tx.get(ObjectType.VM, before.id()) instanceof VirtualMachine after)) {
+            return;
+        }
+        for (int id : before.backupIds()) {
+            if (!after.backupIds().contains(id)) {
+                dropped.add(id);
+            }
+        }
+        for (int id : after.backupIds()) {
+            if (tx.get(ObjectType.IMAGE, id) instanceof dev.nimbo.core.image.Image img
+                    && img.template().get(dev.nimbo.core.vm.VmBackups.FLATTEN_KEEP) != null
+                    && img.state() == dev.nimbo.core.image.ImageState.LOCKED) {
+                flatten[0] = id;
+            }
+        }
+    }
+
+    /**
+     * Stops the driver operation of a VM in {@code at} and fails it with {@code message} (one.vm.backupcancel):
+     * the VM goes where a failure leads, and the operation's late answer is dropped. False when the VM is no
+     * longer in that phase.
+     */
+    public boolean cancel(int vmId, Phase at, String message) {
+        VirtualMachine vm = (VirtualMachine) view().get(ObjectType.VM, vmId);
+        if (vm == null || !vm.phase().equals(at)) {
+            return false;
+        }
+        DriverOp op = VmTransitions.driverFor(vm);
+        Work w = ctx.controller().execute(tx -> stamp(VmTransitions.applyResult(tx, vmId, at, op, false, message)));
+        if (w == null) {
+            return false;
+        }
+        queue.cancelRunning(vmId);
+        dispatch(w);
+        return true;
     }
 
     static String reason(Throwable e) {

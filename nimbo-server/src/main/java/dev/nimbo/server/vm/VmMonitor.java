@@ -1,6 +1,7 @@
 package dev.nimbo.server.vm;
 
 import dev.nimbo.core.host.Host;
+import dev.nimbo.core.host.MonitoringStore;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.vm.LcmState;
@@ -8,27 +9,28 @@ import dev.nimbo.core.vm.VirtualMachine;
 import dev.nimbo.core.vm.VmMonitoring;
 import dev.nimbo.core.vm.VmState;
 import dev.nimbo.core.vm.VmmDriver;
+import dev.nimbo.core.xml.XmlNode;
+import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiContext;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Monitors running VMs through their hosts' virtualization drivers once per interval: one poll per host for
  * all its RUNNING VMs, then one controller action per round that sets each VM's MONITORING and LAST_POLL
- * (VMs that stopped running meanwhile are skipped). The last {@code monitorKeep} records of each VM are kept in
- * memory for {@code one.vm.monitoring} and {@code one.vmpool.monitoring}; they do not survive a restart.
- * Thread-safe; its timer thread only reads published state and submits actions.
+ * (VMs that stopped running meanwhile are skipped). Every record also goes to the VM monitoring history (the
+ * {@code vm_monitoring} table) for {@code one.vm.monitoring} and {@code one.vmpool.monitoring}, expired after
+ * {@code monitorExpiration} and dropped when the VM is done. Thread-safe; its timer thread only reads published
+ * state, writes the history and submits actions.
  */
 public final class VmMonitor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(VmMonitor.class);
@@ -36,15 +38,16 @@ public final class VmMonitor implements AutoCloseable {
     private final ApiContext ctx;
     private final Map<String, VmmDriver> vmms;
     private final VmSettings settings;
-    private final Map<Integer, Deque<VmMonitoring>> history = new ConcurrentHashMap<>();
+    private final MonitoringStore history;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon(true).name("nimbo-vm-monitor").unstarted(r));
     private volatile boolean closed;
 
-    VmMonitor(ApiContext ctx, Map<String, VmmDriver> vmms, VmSettings settings) {
+    VmMonitor(ApiContext ctx, Map<String, VmmDriver> vmms, VmSettings settings, MonitoringStore history) {
         this.ctx = ctx;
         this.vmms = vmms;
         this.settings = settings;
+        this.history = history;
     }
 
     void start() {
@@ -52,12 +55,33 @@ public final class VmMonitor implements AutoCloseable {
         if (ms > 0) {
             timer.scheduleWithFixedDelay(this::safeRound, ms, ms, TimeUnit.MILLISECONDS);
         }
+        long expiry = Math.max(1000, Math.min(settings.monitorExpiration().toMillis() / 10, 600_000));
+        timer.scheduleWithFixedDelay(this::expire, expiry, expiry, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void close() {
         closed = true;
         timer.shutdownNow();
+        try {
+            if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("VM monitoring did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        history.close();
+    }
+
+    private void expire() {
+        try {
+            int n = history.expire(ctx.now() - settings.monitorExpiration().toSeconds());
+            if (n > 0) {
+                log.debug("expired {} VM monitoring records", n);
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not expire VM monitoring history: {}", e.getMessage());
+        }
     }
 
     private void safeRound() {
@@ -109,7 +133,7 @@ public final class VmMonitor implements AutoCloseable {
             if (samples.isEmpty() || closed) {
                 return CompletableFuture.completedFuture(null);
             }
-            samples.forEach(this::remember);
+            record(samples);
             return ctx.controller().submit(tx -> {
                 for (Map.Entry<Integer, VmMonitoring> e : samples.entrySet()) {
                     VirtualMachine vm = (VirtualMachine) tx.get(ObjectType.VM, e.getKey());
@@ -122,29 +146,53 @@ public final class VmMonitor implements AutoCloseable {
         });
     }
 
-    private void remember(int vmId, VmMonitoring m) {
-        Deque<VmMonitoring> d = history.computeIfAbsent(vmId, id -> new ArrayDeque<>());
-        synchronized (d) {
-            d.addLast(m);
-            while (d.size() > Math.max(1, settings.monitorKeep())) {
-                d.removeFirst();
-            }
+    private void record(Map<Integer, VmMonitoring> samples) {
+        List<MonitoringStore.Entry> entries = new ArrayList<>(samples.size());
+        samples.forEach((id, m) -> {
+            XmlWriter w = new XmlWriter();
+            m.writeXml(w);
+            entries.add(new MonitoringStore.Entry(id, m.timestamp(), w.toString()));
+        });
+        try {
+            history.append(entries);
+        } catch (RuntimeException e) {
+            log.warn("could not write VM monitoring history: {}", e.getMessage());
         }
     }
 
-    /** The VM's kept records, oldest first (its last MONITORING when none were kept in this run). */
+    /** The VM's stored records, oldest first (its last MONITORING when none are stored). */
     public List<VmMonitoring> records(VirtualMachine vm) {
-        Deque<VmMonitoring> d = history.get(vm.id());
-        if (d == null) {
-            return vm.monitoring().isEmpty() ? List.of() : List.of(vm.monitoring());
+        List<VmMonitoring> out = new ArrayList<>();
+        for (MonitoringStore.Entry e : history.of(vm.id())) {
+            out.add(VmMonitoring.fromXml(XmlNode.parse(e.body())));
         }
-        synchronized (d) {
-            return List.copyOf(d);
+        if (out.isEmpty() && !vm.monitoring().isEmpty()) {
+            out.add(vm.monitoring());
         }
+        return out;
     }
 
-    /** Drops a VM's records (it is DONE). */
+    /** The MONITORING_DATA of the VMs {@code ids} accepts: 0 seconds the newest record each, -1 all, N the last N. */
+    public String document(int seconds, IntPredicate ids) {
+        return MonitoringStore.document(seconds == 0 ? history.latest(ids)
+                : history.since(seconds < 0 ? -1 : ctx.now() - seconds, ids));
+    }
+
+    /** Drops a VM's records (it is done), on the monitor's thread: callers may be on the controller's path. */
     public void forget(int vmId) {
-        history.remove(vmId);
+        if (closed) {
+            return;
+        }
+        try {
+            timer.execute(() -> {
+                try {
+                    history.delete(vmId);
+                } catch (RuntimeException e) {
+                    log.warn("could not drop the monitoring history of VM {}: {}", vmId, e.getMessage());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the daemon is stopping: the records expire with age
+        }
     }
 }

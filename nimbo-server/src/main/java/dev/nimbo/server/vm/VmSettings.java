@@ -8,19 +8,19 @@ import java.time.Duration;
  * NIMBO_VM_DRIVER_TIMEOUT   (nimbo.vm.driverTimeout)   seconds a driver operation may take, default 300
  * NIMBO_VM_RESTART_POLICY   (nimbo.vm.restartPolicy)   resume | fail: operations a restart interrupted, default resume
  * NIMBO_VM_MONITOR_INTERVAL (nimbo.vm.monitorInterval) seconds between VM monitorings, default 60 (0 disables)
- * NIMBO_VM_MONITOR_KEEP     (nimbo.vm.monitorKeep)     monitoring records kept per VM for one.vm.monitoring, default 120
+ * NIMBO_VM_MONITOR_EXPIRATION (nimbo.vm.monitorExpiration) seconds VM monitoring records are kept, default 43200
  * NIMBO_VM_SCHED_INTERVAL   (nimbo.vm.schedInterval)   seconds between looks for due scheduled actions, default 5
  * </pre>
  * Immutable.
  */
-public record VmSettings(Duration driverTimeout, boolean failOnRestart, Duration monitorInterval, int monitorKeep,
+public record VmSettings(Duration driverTimeout, boolean failOnRestart, Duration monitorInterval, Duration monitorExpiration,
                          Duration schedInterval) {
 
     public static VmSettings fromEnvironment() {
         return new VmSettings(Duration.ofMillis((long) (seconds("nimbo.vm.driverTimeout", "NIMBO_VM_DRIVER_TIMEOUT", 300) * 1000)),
                 "fail".equalsIgnoreCase(setting("nimbo.vm.restartPolicy", "NIMBO_VM_RESTART_POLICY")),
                 Duration.ofMillis((long) (seconds("nimbo.vm.monitorInterval", "NIMBO_VM_MONITOR_INTERVAL", 60) * 1000)),
-                (int) seconds("nimbo.vm.monitorKeep", "NIMBO_VM_MONITOR_KEEP", 120),
+                Duration.ofSeconds((long) seconds("nimbo.vm.monitorExpiration", "NIMBO_VM_MONITOR_EXPIRATION", 43200)),
                 Duration.ofMillis((long) (seconds("nimbo.vm.schedInterval", "NIMBO_VM_SCHED_INTERVAL", 5) * 1000)));
     }
 

@@ -286,8 +286,8 @@ class VmDiskAndNicOpsTest {
         ok(e.call("one.vm.attachsg", id, 0, sg));
         XmlNode vm = vm(e, id);
         assertThat(vm.child("TEMPLATE").child("NIC").text("SECURITY_GROUPS")).isEqualTo("0," + sg);
-        XmlNode rule = vm.child("TEMPLATE").child("SECURITY_GROUP_RULE");
-        assertThat(rule.text("SECURITY_GROUP_ID")).isEqualTo(String.valueOf(sg));
+        XmlNode rule = vm.child("TEMPLATE").all("SECURITY_GROUP_RULE").stream()
+                .filter(r -> r.text("SECURITY_GROUP_ID").equals(String.valueOf(sg))).findFirst().orElseThrow();
         assertThat(rule.text("RANGE")).isEqualTo("80,443");
         XmlNode group = XmlNode.parse(ok(admin.call("one.secgroup.info", sg)).stringValue());
         assertThat(group.child("UPDATED_VMS").text("ID")).isEqualTo(String.valueOf(id));
@@ -296,7 +296,8 @@ class VmDiskAndNicOpsTest {
         ok(admin.call("one.vm.deploy", id, host));
         awaitVm(e, id, ACTIVE, RUNNING);
         ok(e.call("one.vm.detachsg", id, 0, sg));
-        assertThat(vm(e, id).child("TEMPLATE").child("SECURITY_GROUP_RULE")).isNull();
+        assertThat(vm(e, id).child("TEMPLATE").all("SECURITY_GROUP_RULE"))
+                .extracting(r -> r.text("SECURITY_GROUP_ID")).containsOnly("0");
         fails(e.call("one.vm.detachsg", id, 0, sg), ACTION, "doesn't contain SG " + sg);
         // NIC QoS (restricted to administrators): the running VM's hypervisor applies it through HOTPLUG_NIC
         fails(e.call("one.vm.updatenic", id, 0, "NIC = [ INBOUND_AVG_BW = 1000 ]", 1), AUTHORIZATION,
@@ -315,6 +316,110 @@ class VmDiskAndNicOpsTest {
         awaitVm(e, id, DONE, 0);
         group = XmlNode.parse(ok(admin.call("one.secgroup.info", sg)).stringValue());
         assertThat(group.child("UPDATED_VMS").text("ID", null)).isNull();
+    }
+
+    @Test
+    void nicsBringTheirSecurityGroupsFromCreationToDetach() {
+        int sg = ok(admin.call("one.secgroup.allocate", "NAME = " + unique("ssh") + "\n"
+                + "RULE = [ PROTOCOL = TCP, RULE_TYPE = inbound, RANGE = 22 ]")).intValue();
+        int vn = ok(admin.call("one.vn.allocate", "NAME = " + unique("sgnet") + "\nVN_MAD = dummy\nBRIDGE = br0\n"
+                + "SECURITY_GROUPS = " + sg + "\nAR = [ TYPE = IP4, IP = 10.9.1.1, SIZE = 8 ]", -1)).intValue();
+        int other = ok(admin.call("one.secgroup.allocate", "NAME = " + unique("dns") + "\n"
+                + "RULE = [ PROTOCOL = UDP, RULE_TYPE = outbound, RANGE = 53 ]")).intValue();
+        String fay = unique("fay");
+        ok(admin.call("one.user.allocate", fay, "pw", "", List.of()));
+        OneClient f = nimbod.client(fay + ":pw");
+        ok(admin.call("one.vn.chmod", vn, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        String nicOwnGroup = "NIC = [ NETWORK_ID = " + vn + ", SECURITY_GROUPS = " + other + " ]";
+        // the network's group is not the tenant's to use yet: nothing is taken
+        fails(f.call("one.vm.allocate", "NAME = x\nCPU = 0.1\nMEMORY = 32\n" + nicOwnGroup, true), AUTHORIZATION, "");
+        ok(admin.call("one.secgroup.chmod", sg, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        ok(admin.call("one.secgroup.chmod", other, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        fails(f.call("one.vm.allocate", "NAME = x\nCPU = 0.1\nMEMORY = 32\nNIC = [ NETWORK_ID = " + vn
+                + ", SECURITY_GROUPS = 99999 ]", true), Rpc.ALLOCATE, "Security group 99999");
+        XmlNode net = XmlNode.parse(ok(admin.call("one.vn.info", vn)).stringValue());
+        assertThat(net.integer("USED_LEASES", -1)).isZero();
+
+        int id = ok(f.call("one.vm.allocate", "NAME = " + unique("sgvm") + "\nCPU = 0.1\nMEMORY = 32\n"
+                + nicOwnGroup, false)).intValue();
+        XmlNode vm = vm(f, id);
+        assertThat(vm.child("TEMPLATE").child("NIC").text("SECURITY_GROUPS")).isEqualTo("0," + sg + "," + other);
+        assertThat(vm.child("TEMPLATE").all("SECURITY_GROUP_RULE"))
+                .extracting(r -> r.text("SECURITY_GROUP_ID")).contains(String.valueOf(sg), String.valueOf(other));
+        for (int g : new int[] {sg, other}) {
+            XmlNode group = XmlNode.parse(ok(admin.call("one.secgroup.info", g)).stringValue());
+            assertThat(group.child("UPDATED_VMS").all("ID").stream().map(XmlNode::text).toList()).contains(String.valueOf(id));
+        }
+        // a hot-plugged NIC brings its groups too; detaching the only NIC with a group lets the group go
+        ok(admin.call("one.vm.deploy", id, host));
+        awaitVm(f, id, ACTIVE, RUNNING);
+        int plain = ok(admin.call("one.vn.allocate", "NAME = " + unique("plain") + "\nVN_MAD = dummy\nBRIDGE = br1\n"
+                + "AR = [ TYPE = IP4, IP = 10.9.2.1, SIZE = 8 ]", -1)).intValue();
+        ok(admin.call("one.vn.chmod", plain, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        int third = ok(admin.call("one.secgroup.allocate", "NAME = " + unique("icmp") + "\n"
+                + "RULE = [ PROTOCOL = ICMP, RULE_TYPE = inbound ]")).intValue();
+        ok(admin.call("one.secgroup.chmod", third, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        ok(f.call("one.vm.attachnic", id, "NIC = [ NETWORK_ID = " + plain + ", SECURITY_GROUPS = " + third + " ]"));
+        vm = awaitVm(f, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").all("SECURITY_GROUP_RULE"))
+                .extracting(r -> r.text("SECURITY_GROUP_ID")).contains(String.valueOf(third));
+        XmlNode group = XmlNode.parse(ok(admin.call("one.secgroup.info", third)).stringValue());
+        assertThat(group.child("UPDATED_VMS").all("ID").stream().map(XmlNode::text).toList()).contains(String.valueOf(id));
+        ok(f.call("one.vm.detachnic", id, 1));
+        vm = awaitVm(f, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").all("SECURITY_GROUP_RULE"))
+                .extracting(r -> r.text("SECURITY_GROUP_ID")).doesNotContain(String.valueOf(third))
+                .contains(String.valueOf(sg));
+        group = XmlNode.parse(ok(admin.call("one.secgroup.info", third)).stringValue());
+        assertThat(group.child("UPDATED_VMS").text("ID", null)).isNull();
+        ok(f.call("one.vm.action", "terminate", id));
+        awaitVm(f, id, DONE, 0);
+        group = XmlNode.parse(ok(admin.call("one.secgroup.info", sg)).stringValue());
+        assertThat(group.child("UPDATED_VMS").all("ID").stream().map(XmlNode::text).toList()).doesNotContain(String.valueOf(id));
+    }
+
+    @Test
+    void vncPortsAreUniqueInTheClusterAndGoBackWhenTheVmLeaves() {
+        String graphics = "\nCPU = 0.1\nMEMORY = 32\nGRAPHICS = [ TYPE = VNC, LISTEN = 0.0.0.0 ]";
+        int a = ok(admin.call("one.vm.allocate", "NAME = " + unique("vnc") + graphics, false)).intValue();
+        int b = ok(admin.call("one.vm.allocate", "NAME = " + unique("vnc") + graphics, false)).intValue();
+        assertThat(vm(admin, a).child("TEMPLATE").child("GRAPHICS").text("PORT", null)).isNull();
+        ok(admin.call("one.vm.deploy", a, host));
+        ok(admin.call("one.vm.deploy", b, host));
+        int portA = awaitVm(admin, a, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1);
+        int portB = awaitVm(admin, b, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1);
+        assertThat(portA).isEqualTo(5900 + a);
+        assertThat(portB).isEqualTo(5900 + b);
+
+        // a VM asking for a port another VM of the cluster has is refused and stays where it was
+        int c = ok(admin.call("one.vm.allocate", "NAME = " + unique("vnc") + "\nCPU = 0.1\nMEMORY = 32\n"
+                + "GRAPHICS = [ TYPE = VNC, PORT = " + portA + " ]", false)).intValue();
+        fails(admin.call("one.vm.deploy", c, host), ACTION, "Requested VNC port already assigned to a VM");
+        assertThat(vm(admin, c).integer("STATE", -1)).isEqualTo(1);
+        ok(admin.call("one.vm.action", "terminate", a));
+        assertThat(awaitVm(admin, a, DONE, 0).child("TEMPLATE").child("GRAPHICS").text("PORT", null)).isNull();
+        ok(admin.call("one.vm.deploy", c, host));
+        assertThat(awaitVm(admin, c, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1))
+                .isEqualTo(portA);
+
+        // undeploying gives the port back; the next deploy takes one again
+        ok(admin.call("one.vm.action", "undeploy", b));
+        assertThat(awaitVm(admin, b, 9, 0).child("TEMPLATE").child("GRAPHICS").text("PORT", null)).isNull();
+        ok(admin.call("one.vm.deploy", b, host));
+        assertThat(awaitVm(admin, b, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1))
+                .isEqualTo(portB);
+
+        // GRAPHICS added to a running VM by updateconf gets a port of the cluster at once
+        int d = ok(admin.call("one.vm.allocate", "NAME = " + unique("vnc") + "\nCPU = 0.1\nMEMORY = 32", false))
+                .intValue();
+        ok(admin.call("one.vm.deploy", d, host));
+        awaitVm(admin, d, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.updateconf", d, "GRAPHICS = [ TYPE = VNC ]", 1));
+        assertThat(awaitVm(admin, d, ACTIVE, RUNNING).child("TEMPLATE").child("GRAPHICS").integer("PORT", -1))
+                .isEqualTo(5900 + d);
+        for (int id : new int[] {b, c, d}) {
+            ok(admin.call("one.vm.action", "terminate-hard", id));
+        }
     }
 
     @Test

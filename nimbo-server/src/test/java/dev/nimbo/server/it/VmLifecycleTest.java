@@ -469,6 +469,20 @@ class VmLifecycleTest {
         fails(a.call("one.vm.resize", id, "CPU_COST = 3", false), AUTHORIZATION, "restricted attribute CPU_COST");
         ok(a.call("one.vm.action", "resume", id));
         awaitVm(a, id, ACTIVE, RUNNING);
+        // hot resize: the hypervisor takes the new size; when it fails, size, host usage and quotas go back
+        ok(a.call("one.vm.resize", id, "MEMORY = 320", false));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(a, id).child("TEMPLATE").text("MEMORY").equals("320")
+                && vm(a, id).integer("LCM_STATE", -1) == RUNNING);
+        assertThat(host(h).child("HOST_SHARE").longValue("MEM_USAGE", -1)).isEqualTo(320 * 1024);
+        ok(admin.call("one.host.update", h, "DUMMY_FAIL = resize_vm", 1));
+        ok(a.call("one.vm.resize", id, "MEMORY = 384", false));
+        XmlNode failed = awaitVm(a, id, ACTIVE, RUNNING);
+        assertThat(failed.child("TEMPLATE").text("MEMORY")).isEqualTo("320");
+        assertThat(failed.child("TEMPLATE").child("RESIZE")).isNull();
+        assertThat(failed.child("USER_TEMPLATE").text("ERROR")).contains("resize_vm");
+        assertThat(host(h).child("HOST_SHARE").longValue("MEM_USAGE", -1)).isEqualTo(320 * 1024);
+        assertThat(ok(admin.call("one.user.info", aliceId)).stringValue()).contains("<MEMORY_USED>320</MEMORY_USED>");
+        ok(admin.call("one.host.update", h, "DUMMY_FAIL = \"\"", 1));
         ok(a.call("one.vm.rename", id, "renamed-by-alice"));
         ok(a.call("one.vm.update", id, "NOTE = mine", 1));
 
@@ -698,8 +712,30 @@ class VmLifecycleTest {
         assertThat(running.child("HISTORY_RECORDS").all("HISTORY")).hasSize(1);
         assertThat(host(h).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isEqualTo(1);
         ok(admin.call("one.host.update", h, "DUMMY_LATENCY = 10ms", 1));
+
+        // the VM's monitoring history is kept in the database: a restart keeps every record
+        await().atMost(Duration.ofSeconds(15)).until(() -> monitoringRecords(ok(admin.call("one.vm.monitoring", id))
+                .stringValue()) >= 2);
+        int before = monitoringRecords(ok(admin.call("one.vm.monitoring", id)).stringValue());
+        nimbod.stop();
+        nimbod.restart();
+        admin = nimbod.client();
+        assertThat(monitoringRecords(ok(admin.call("one.vm.monitoring", id)).stringValue()))
+                .isGreaterThanOrEqualTo(before);
+        String latest = ok(admin.call("one.vmpool.monitoring", -2, 0)).stringValue();
+        assertThat(latest).contains("<ID>" + id + "</ID>");
+        assertThat(monitoringRecords(latest)).isEqualTo(XmlNode.parse(latest).all("MONITORING").stream()
+                .map(m -> m.text("ID")).distinct().count());
+
         ok(admin.call("one.vm.action", "terminate-hard", id));
         awaitVm(admin, id, DONE, 0);
         assertThat(host(h).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isZero();
+        // a VM that is done leaves no history behind
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ok(admin.call("one.vmpool.monitoring", -2, -1))
+                .stringValue().contains("<ID>" + id + "</ID>"));
+    }
+
+    private static int monitoringRecords(String data) {
+        return XmlNode.parse(data).all("MONITORING").size();
     }
 }

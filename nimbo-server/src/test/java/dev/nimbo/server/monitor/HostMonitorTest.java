@@ -52,50 +52,6 @@ class HostMonitorTest {
     }
 
     /** History in a list; counts what the monitor asks of it. */
-    static final class MemoryHistory implements MonitoringStore {
-        final List<Entry> entries = new CopyOnWriteArrayList<>();
-        final List<Integer> deletedHosts = new CopyOnWriteArrayList<>();
-        final AtomicInteger expiries = new AtomicInteger();
-
-        @Override
-        public void append(List<Entry> batch) {
-            entries.addAll(batch);
-        }
-
-        @Override
-        public List<Entry> host(int hostId) {
-            return entries.stream().filter(e -> e.hostId() == hostId).toList();
-        }
-
-        @Override
-        public List<Entry> latest(IntPredicate hosts) {
-            return List.of();
-        }
-
-        @Override
-        public List<Entry> since(long after, IntPredicate hosts) {
-            return entries.stream().filter(e -> e.time() > after && hosts.test(e.hostId())).toList();
-        }
-
-        @Override
-        public int expire(long before) {
-            expiries.incrementAndGet();
-            List<Entry> old = entries.stream().filter(e -> e.time() < before).toList();
-            entries.removeAll(old);
-            return old.size();
-        }
-
-        @Override
-        public void deleteHost(int hostId) {
-            deletedHosts.add(hostId);
-            entries.removeIf(e -> e.hostId() == hostId);
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     /** A driver that never answers. */
     static final class StuckDriver implements InformationDriver {
         final AtomicInteger calls = new AtomicInteger();
@@ -114,7 +70,7 @@ class HostMonitorTest {
 
     Controller controller;
     ObjectTable published;
-    MemoryHistory history = new MemoryHistory();
+    MemoryMonitoringStore history = new MemoryMonitoringStore();
     StuckDriver stuck = new StuckDriver();
     HostMonitor monitor;
 
@@ -169,8 +125,8 @@ class HostMonitorTest {
         assertThat(host(ghost).template().get("ERROR")).contains("Cannot find IM driver 'nope'");
 
         // periodic: several records for the good host, none for the offline one
-        await().atMost(Duration.ofSeconds(5)).until(() -> history.host(ok).size() >= 2);
-        assertThat(history.host(off)).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> history.of(ok).size() >= 2);
+        assertThat(history.of(off)).isEmpty();
         assertThat(host(off).state()).isEqualTo(HostState.OFFLINE);
         // one monitoring at a time: a call that never answers is retried only after its timeout
         assertThat(stuck.calls.get()).isPositive();
@@ -184,7 +140,7 @@ class HostMonitorTest {
             return null;
         });
         await().atMost(Duration.ofSeconds(5)).until(() -> history.deletedHosts.contains(ok));
-        assertThat(history.host(ok)).isEmpty();
+        assertThat(history.of(ok)).isEmpty();
     }
 
     @Test

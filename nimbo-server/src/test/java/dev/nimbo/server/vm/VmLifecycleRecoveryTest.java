@@ -182,7 +182,8 @@ class VmLifecycleRecoveryTest {
         DummyBehaviour instant = new DummyBehaviour(Set.of(), -1, 0);
         List<VmmDriver> vmms = List.of(new DummyVmm(instant));
         List<TransferDriver> tms = List.of(new DummyTm(instant));
-        VmLifecycle l = new VmLifecycle(ctx, vmms, tms, new VmSettings(Duration.ofSeconds(5), fail, Duration.ZERO, 10, Duration.ZERO));
+        VmLifecycle l = new VmLifecycle(ctx, vmms, tms, new VmSettings(Duration.ofSeconds(5), fail, Duration.ZERO,
+                Duration.ofHours(1), Duration.ZERO), new dev.nimbo.server.monitor.MemoryMonitoringStore());
         open.add(l);
         return l;
     }

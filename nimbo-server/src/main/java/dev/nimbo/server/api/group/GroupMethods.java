@@ -2,7 +2,6 @@ package dev.nimbo.server.api.group;
 
 import dev.nimbo.core.auth.AclCleanup;
 import dev.nimbo.core.auth.AclRule;
-import dev.nimbo.core.auth.GroupAdminAcls;
 import dev.nimbo.core.auth.Right;
 import dev.nimbo.core.error.ApiException;
 import dev.nimbo.core.error.ErrorCode;
@@ -11,7 +10,6 @@ import dev.nimbo.core.obj.NameRules;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.quota.QuotaSet;
-import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.user.User;
 import dev.nimbo.core.xml.XmlWriter;
@@ -121,13 +119,7 @@ public final class GroupMethods {
             if (g.admins().contains(uid)) {
                 throw internal(call, "User " + uid + " is already an administrator of Group " + gid + ".", gid);
             }
-            tx.put(g.withAdmin(uid));
-            for (AclRule template : GroupAdminAcls.forAdmin(uid, gid, call.ctx().config().zoneId())) {
-                if (!hasRule(tx, template)) {
-                    int id = tx.nextId(ObjectType.ACL);
-                    tx.put(new AclRule(id, template.user(), template.resource(), template.rights(), template.zone()));
-                }
-            }
+            GroupAdmins.add(tx, g, uid, call.ctx().config().zoneId());
             return gid;
         });
     }
@@ -144,25 +136,9 @@ public final class GroupMethods {
             if (!g.admins().contains(uid)) {
                 throw internal(call, "User " + uid + " is not an administrator of Group " + gid + ".", gid);
             }
-            tx.put(g.withoutAdmin(uid));
-            List<AclRule> adminRules = GroupAdminAcls.forAdmin(uid, gid, call.ctx().config().zoneId());
-            for (PoolObject o : new ArrayList<>(tx.list(ObjectType.ACL))) {
-                AclRule rule = (AclRule) o;
-                if (adminRules.stream().anyMatch(rule::sameRuleAs)) {
-                    tx.delete(ObjectType.ACL, rule.id());
-                }
-            }
+            GroupAdmins.remove(tx, g, uid, call.ctx().config().zoneId());
             return gid;
         });
-    }
-
-    private static boolean hasRule(Transaction tx, AclRule wanted) {
-        for (PoolObject o : tx.list(ObjectType.ACL)) {
-            if (((AclRule) o).sameRuleAs(wanted)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static ApiException internal(Call call, String message, int id) {

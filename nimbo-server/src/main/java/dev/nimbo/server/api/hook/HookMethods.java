@@ -7,7 +7,6 @@ import dev.nimbo.core.hook.Hook;
 import dev.nimbo.core.hook.HookException;
 import dev.nimbo.core.hook.HookExecution;
 import dev.nimbo.core.hook.HookType;
-import dev.nimbo.core.obj.Lock;
 import dev.nimbo.core.obj.NameRules;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
@@ -57,10 +56,10 @@ public final class HookMethods {
         r.register(PREFIX + ".allocate", c -> allocate(c, callExists));
         r.register(PREFIX + ".delete", HookMethods::delete);
         r.register(PREFIX + ".update", c -> update(c, callExists));
-        r.register(PREFIX + ".rename", HookMethods::rename);
+        r.register(PREFIX + ".rename", c -> SharedMethods.rename(c, ObjectType.HOOK));
         r.register(PREFIX + ".info", HookMethods::info);
-        r.register(PREFIX + ".lock", HookMethods::lock);
-        r.register(PREFIX + ".unlock", HookMethods::unlock);
+        r.register(PREFIX + ".lock", c -> SharedMethods.lock(c, ObjectType.HOOK));
+        r.register(PREFIX + ".unlock", c -> SharedMethods.unlock(c, ObjectType.HOOK));
         r.register(PREFIX + ".retry", c -> retry(c, manager));
         r.register("one.hookpool.info", HookMethods::poolInfo);
         r.register("one.hooklog.info", HookMethods::logInfo);
@@ -129,71 +128,11 @@ public final class HookMethods {
         });
     }
 
-    static Object rename(Call call) {
-        call.params().arity(2, 2);
-        int id = call.params().integer(0);
-        String name = call.params().string(1);
-        String problem = NameRules.problem(name, "");
-        if (problem != null) {
-            throw ApiException.action("[" + call.method() + "] " + problem + ".", id);
-        }
-        return call.write(tx -> {
-            Hook h = tx.require(ObjectType.HOOK, id);
-            call.authorize(Right.MANAGE, h);
-            PoolObject clash = tx.byName(ObjectType.HOOK, 0, name);
-            if (clash != null && clash.id() != id) {
-                throw ApiException.action("[" + call.method() + "] NAME is already taken by HOOK " + clash.id() + ".", id);
-            }
-            tx.put(h.withName(name));
-            return id;
-        });
-    }
-
     static Object info(Call call) {
         call.params().arity(1, 2);
         Hook h = call.ctx().view().require(ObjectType.HOOK, call.params().integer(0));
         call.authorizeIgnoringLock(Right.USE, h);
         return call.ctx().renders().object(h);
-    }
-
-    static Object lock(Call call) {
-        call.params().arity(2, 3);
-        int id = call.params().integer(0);
-        int level = call.params().integer(1);
-        boolean test = call.params().bool(2, false);
-        if (level < Lock.USE || level > Lock.ALL) {
-            throw ApiException.action("[" + call.method() + "] Wrong lock level specified", id);
-        }
-        int stored = level == Lock.ALL ? Lock.USE : level;
-        return call.write(tx -> {
-            Hook h = tx.require(ObjectType.HOOK, id);
-            call.authorizeIgnoringLock(Right.MANAGE, h);
-            Lock current = h.lock();
-            if (current.isLocked() && test) {
-                throw ApiException.action("[" + call.method() + "] Object is already locked since " + current.time()
-                        + ".", id);
-            }
-            if (current.isLocked() && current.owner() != call.subject().uid() && !call.subject().isOneadmin()) {
-                throw ApiException.action("[" + call.method() + "] Error trying to lock the resource.", id);
-            }
-            tx.put(h.withLock(new Lock(stored, call.subject().uid(), tx.now(), -1)));
-            return id;
-        });
-    }
-
-    static Object unlock(Call call) {
-        call.params().arity(1, 1);
-        int id = call.params().integer(0);
-        return call.write(tx -> {
-            Hook h = tx.require(ObjectType.HOOK, id);
-            call.authorizeIgnoringLock(Right.MANAGE, h);
-            Lock current = h.lock();
-            if (current.isLocked() && current.owner() != call.subject().uid() && !call.subject().isOneadmin()) {
-                throw ApiException.action("[" + call.method() + "] Cannot unlock: Lock is owned by another user", id);
-            }
-            tx.put(h.withLock(Lock.NONE));
-            return id;
-        });
     }
 
     /** Runs a logged execution again, asynchronously: the new record appears in the log when it finishes. */

@@ -277,7 +277,7 @@ public final class HostMethods {
         HostAccess.authorize(call, Right.USE, h);
         HostMonitor monitor = HostMonitor.of(call.ctx());
         monitor.flushNow();
-        return monitoringData(monitor.history().host(id));
+        return MonitoringStore.document(monitor.history().of(id));
     }
 
     /** one.hostpool.monitoring(seconds): 0 the newest record of each host, -1 all, N those of the last N seconds. */
@@ -292,16 +292,7 @@ public final class HostMethods {
         monitor.flushNow();
         List<MonitoringStore.Entry> entries = seconds == 0 ? monitor.history().latest(visible::contains)
                 : monitor.history().since(seconds < 0 ? -1 : call.ctx().now() - seconds, visible::contains);
-        return monitoringData(entries);
+        return MonitoringStore.document(entries);
     }
 
-    static String monitoringData(List<MonitoringStore.Entry> entries) {
-        StringBuilder b = new StringBuilder(64 + entries.size() * 600);
-        b.append("<MONITORING_DATA>");
-        for (MonitoringStore.Entry e : entries) {
-            b.append(e.body());
-        }
-        b.append("</MONITORING_DATA>");
-        return b.toString();
-    }
 }

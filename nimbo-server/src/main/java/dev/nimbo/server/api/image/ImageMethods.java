@@ -51,6 +51,7 @@ public final class ImageMethods {
         r.register("one.image.delete", ImageMethods::delete);
         r.register("one.imagepool.info", ImageMethods::poolInfo);
         ImageActions.register(r);
+        ImageRestoreMethods.register(r);
     }
 
     // ------------------------------------------------------------------ allocate
@@ -390,6 +391,9 @@ public final class ImageMethods {
                 tx.put(Images.endClone(source, id));
             }
             StorageManager.dropAcls(tx, ObjectType.IMAGE, id);
+            if (img.imageType() == ImageType.BACKUP) {
+                dev.nimbo.core.vm.VmBackups.imageDeleted(tx, img); // out of its VM's BACKUP_IDS, as oned
+            }
             if (img.source().isEmpty()) {
                 StorageManager.drop(tx, img);
                 return false;

@@ -8,7 +8,9 @@ import dev.nimbo.core.obj.Lock;
 import dev.nimbo.core.obj.NameRules;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.Permissions;
+import dev.nimbo.core.obj.Lockable;
 import dev.nimbo.core.obj.PoolObject;
+import dev.nimbo.core.obj.Renamable;
 import dev.nimbo.core.obj.SharedObject;
 import dev.nimbo.core.obj.Templated;
 import dev.nimbo.core.state.Transaction;
@@ -170,7 +172,8 @@ public final class SharedMethods {
         });
     }
 
-    static Object rename(Call call, ObjectType type) {
+    /** one.*.rename(id, name): MANAGE on the object; the name must be valid and free among its owner's. */
+    public static Object rename(Call call, ObjectType type) {
         call.params().arity(2, 2);
         int id = call.params().integer(0);
         String name = call.params().string(1);
@@ -179,7 +182,7 @@ public final class SharedMethods {
             throw ApiException.action("[" + call.method() + "] " + problem + ".", id);
         }
         return call.write(tx -> {
-            SharedObject<?> o = require(tx, type, id);
+            Renamable<?> o = (Renamable<?>) tx.<PoolObject>require(type, id);
             call.authorize(Right.MANAGE, o);
             PoolObject clash = tx.byName(type, o.uid(), name);
             if (clash != null && clash.id() != id) {
@@ -191,7 +194,8 @@ public final class SharedMethods {
         });
     }
 
-    static Object lock(Call call, ObjectType type) {
+    /** one.*.lock(id, level, test): MANAGE; another user's lock only an administrator may take over. */
+    public static Object lock(Call call, ObjectType type) {
         call.params().arity(2, 3);
         int id = call.params().integer(0);
         int level = call.params().integer(1);
@@ -201,7 +205,7 @@ public final class SharedMethods {
         }
         int stored = level == Lock.ALL ? Lock.USE : level;
         return call.write(tx -> {
-            SharedObject<?> o = require(tx, type, id);
+            Lockable<?> o = (Lockable<?>) tx.<PoolObject>require(type, id);
             call.authorizeIgnoringLock(Right.MANAGE, o);
             Lock current = o.lock();
             if (current.isLocked() && test) {
@@ -216,15 +220,16 @@ public final class SharedMethods {
         });
     }
 
-    static Object unlock(Call call, ObjectType type) {
+    /** one.*.unlock(id): MANAGE; only the lock's owner or an administrator. */
+    public static Object unlock(Call call, ObjectType type) {
         call.params().arity(1, 1);
         int id = call.params().integer(0);
         return call.write(tx -> {
-            SharedObject<?> o = require(tx, type, id);
+            Lockable<?> o = (Lockable<?>) tx.<PoolObject>require(type, id);
             call.authorizeIgnoringLock(Right.MANAGE, o);
             Lock current = o.lock();
             if (current.isLocked() && current.owner() != call.subject().uid() && !call.subject().isOneadmin()) {
-                throw ApiException.action("[" + call.method() + "] Error trying to unlock the resource.", id);
+                throw ApiException.action("[" + call.method() + "] Cannot unlock: Lock is owned by another user", id);
             }
             tx.put(o.withLock(Lock.NONE));
             return id;

@@ -9,8 +9,6 @@ import dev.nimbo.core.group.Group;
 import dev.nimbo.core.obj.NameRules;
 import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.obj.PoolObject;
-import dev.nimbo.core.quota.QuotaSet;
-import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.user.LoginToken;
 import dev.nimbo.core.user.PasswordHasher;
@@ -22,6 +20,7 @@ import dev.nimbo.server.api.QuotaPools;
 import dev.nimbo.server.api.PoolQuery;
 import dev.nimbo.server.api.Templates;
 import dev.nimbo.server.api.shared.SharedMethods;
+import dev.nimbo.server.auth.DriverSecrets;
 import dev.nimbo.server.bootstrap.Bootstrap;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -68,6 +67,14 @@ public final class UserMethods {
         if (problem == null && isPasswordDriver(driver)) {
             problem = passwordProblem(password);
         }
+        String external = null;
+        if (problem == null && !isPasswordDriver(driver)) {
+            try {
+                external = DriverSecrets.stored(driver, password);
+            } catch (IllegalArgumentException e) {
+                problem = e.getMessage();
+            }
+        }
         if (problem != null) {
             throw ApiException.allocate("user", problem + ".");
         }
@@ -85,39 +92,23 @@ public final class UserMethods {
             }
         }
         // The KDF is slow: run it on the request thread, never on the single writer.
-        String stored = isPasswordDriver(driver) ? call.ctx().hasher().hash(password) : password;
+        String stored = isPasswordDriver(driver) ? call.ctx().hasher().hash(password) : external;
         String finalDriver = driver;
-        return call.write(tx -> {
-            PoolObject clash = tx.byName(ObjectType.USER, -1, name);
-            if (clash != null) {
-                throw ApiException.allocate("user", "NAME is already taken by USER " + clash.id() + ".");
-            }
-            Group primary = requireGroup(tx, groups.get(0));
-            int id = tx.nextId(ObjectType.USER);
-            TreeSet<Integer> set = new TreeSet<>();
-            for (int gid : groups) {
-                Group g = requireGroup(tx, gid);
-                set.add(gid);
-                tx.put(g.withUser(id));
-            }
-            tx.put(new User(id, name, primary.id(), primary.name(), set, stored, finalDriver, true, List.of(),
-                    Template.EMPTY.with("TOKEN_PASSWORD", Bootstrap.randomSecret()), QuotaSet.EMPTY));
-            return id;
-        });
-    }
-
-    private static Group requireGroup(Transaction tx, int gid) {
-        Group g = (Group) tx.get(ObjectType.GROUP, gid);
-        if (g == null) {
-            throw new ApiException(ErrorCode.ALLOCATE,
-                    "Error allocating a new user. The array of groups needs to have at least a valid Group ID.", gid);
-        }
-        return g;
+        return call.write(tx -> UserWrites.insert(tx, name, stored, finalDriver, groups));
     }
 
     /** Drivers whose secret is a password Nimbo verifies itself, so it must be valid and is stored hashed. */
     static boolean isPasswordDriver(String driver) {
         return driver.equals(User.CORE_DRIVER) || driver.equals(User.SERVER_CIPHER_DRIVER);
+    }
+
+    /** An external driver's secret, validated and normalised; invalid ones are an ACTION error. */
+    private static String externalSecret(Call call, String driver, String secret, int id) {
+        try {
+            return DriverSecrets.stored(driver, secret);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.action("[" + call.method() + "] " + e.getMessage() + ".", id);
+        }
     }
 
     static String passwordProblem(String password) {
@@ -165,18 +156,23 @@ public final class UserMethods {
         String password = call.params().string(1);
         User current = call.ctx().view().require(ObjectType.USER, id);
         call.authorize(Right.MANAGE, current);
-        if (!isPasswordDriver(current.authDriver())) {
+        boolean external = DriverSecrets.changeable(current.authDriver());
+        if (!isPasswordDriver(current.authDriver()) && !external) {
             throw ApiException.action("[" + call.method() + "] Password for driver " + current.authDriver()
                     + " cannot be changed.", id);
         }
-        String problem = passwordProblem(password);
-        if (problem != null) {
-            throw ApiException.action("[" + call.method() + "] " + problem + ".", id);
+        String stored = external ? externalSecret(call, current.authDriver(), password, id) : null;
+        if (!external) {
+            String problem = passwordProblem(password);
+            if (problem != null) {
+                throw ApiException.action("[" + call.method() + "] " + problem + ".", id);
+            }
+            stored = call.ctx().hasher().hash(password);
         }
-        String stored = call.ctx().hasher().hash(password);
+        String finalStored = stored;
         return call.write(tx -> {
             User u = tx.require(ObjectType.USER, id);
-            tx.put(u.withPassword(stored));
+            tx.put(u.withPassword(finalStored));
             return id;
         });
     }
@@ -200,7 +196,7 @@ public final class UserMethods {
                 }
                 stored = call.ctx().hasher().hash(password);
             } else {
-                stored = password;
+                stored = externalSecret(call, driver, password, id);
             }
         }
         String newSecret = stored;

@@ -38,7 +38,7 @@ public final class VdcMethods {
         r.register(PREFIX + ".allocate", VdcMethods::allocate);
         r.register(PREFIX + ".delete", VdcMethods::delete);
         r.register(PREFIX + ".update", c -> SharedMethods.updateTemplate(c, ObjectType.VDC, Right.MANAGE));
-        r.register(PREFIX + ".rename", VdcMethods::rename);
+        r.register(PREFIX + ".rename", c -> SharedMethods.rename(c, ObjectType.VDC));
         r.register(PREFIX + ".info", VdcMethods::info);
         r.register(PREFIX + ".addgroup", c -> editGroup(c, true));
         r.register(PREFIX + ".delgroup", c -> editGroup(c, false));
@@ -82,26 +82,6 @@ public final class VdcMethods {
                         + "deleted.", id);
             }
             VdcActions.delete(tx, v);
-            return id;
-        });
-    }
-
-    static Object rename(Call call) {
-        call.params().arity(2, 2);
-        int id = call.params().integer(0);
-        String name = call.params().string(1);
-        String problem = NameRules.problem(name, "");
-        if (problem != null) {
-            throw ApiException.action("[" + call.method() + "] " + problem + ".", id);
-        }
-        return call.write(tx -> {
-            Vdc v = tx.require(ObjectType.VDC, id);
-            call.authorize(Right.MANAGE, v);
-            PoolObject clash = tx.byName(ObjectType.VDC, 0, name);
-            if (clash != null && clash.id() != id) {
-                throw ApiException.action("[" + call.method() + "] NAME is already taken by VDC " + clash.id() + ".", id);
-            }
-            tx.put(v.withName(name));
             return id;
         });
     }

@@ -39,6 +39,7 @@ final class VmDiskSnapshotMethods {
         VmMethods.step(call, tx -> {
             VirtualMachine vm = tx.require(ObjectType.VM, id);
             call.authorize(VmOp.DISK_SNAPSHOT_CREATE.action().defaultRight(), vm);
+            dev.nimbo.core.vm.VmBackups.checkSnapshotAllowed(vm, "disk-snapshot-create");
             tx.put(VmDiskSnapshots.stageCreate(tx, vm, call.subject().uid(), diskId, name, snapId));
             return VmTransitions.applyOp(tx, id, VmOp.DISK_SNAPSHOT_CREATE, VmMethods.requester(call), null);
         });

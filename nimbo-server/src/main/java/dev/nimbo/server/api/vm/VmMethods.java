@@ -73,6 +73,7 @@ public final class VmMethods {
         VmPciMethods.register(r);
         VmHotplugMethods.register(r);
         VmSchedMethods.register(r);
+        VmBackupMethods.register(r);
         r.register("one.template.instantiate", c -> VmInstantiate.instantiate(c, r));
     }
 
@@ -131,6 +132,11 @@ public final class VmMethods {
                 .owner(uid, uname, gid, gname).permissions(DEFAULT_PERMISSIONS).stime(tx.now())
                 .vmTemplate(VmDefinition.sorted(vmTemplate)).userTemplate(p.userTemplate())
                 .schedActions(dev.nimbo.core.vm.VmSchedActions.ids(vmTemplate)).build();
+        try {
+            vm = dev.nimbo.core.vm.VmBackups.atCreate(vm); // BACKUP_CONFIG moves into BACKUPS
+        } catch (ApiException e) {
+            throw ApiException.allocate("virtual machine", e.getMessage());
+        }
         VmTransitions.create(tx, vm, call.subject().uid());
         return id;
     }
@@ -341,8 +347,8 @@ public final class VmMethods {
     // ------------------------------------------------------------------ resize
 
     /**
-     * one.vm.resize(id, template with CPU/VCPU/MEMORY, enforce): quotas move with the new size, and a powered-off
-     * VM's host capacity too (only administrators may overcommit it).
+     * one.vm.resize(id, template with CPU/VCPU/MEMORY, enforce): quotas move with the new size, and a placed
+     * VM's host capacity too (only administrators may overcommit it); a running VM is resized by its hypervisor.
      */
     static Object resize(Call call) {
         call.params().arity(2, 3);
@@ -358,12 +364,10 @@ public final class VmMethods {
         float cpu = number(t.get("CPU"), "CPU must be a positive float or integer value.");
         int vcpu = (int) number(t.get("VCPU"), "VCPU must be a positive integer value.");
         long memory = (long) number(t.get("MEMORY"), "MEMORY must be a positive integer value.");
-        return call.write(tx -> {
+        return step(call, tx -> {
             VirtualMachine vm = tx.require(ObjectType.VM, id);
             call.authorize(VmAction.RESIZE.defaultRight(), vm);
-            History h = vm.lastHistory();
-            VmTransitions.resize(tx, id, cpu, vcpu, memory, enforce, requester(call), h == null ? "" : h.vmMad());
-            return id;
+            return VmTransitions.resize(tx, id, cpu, vcpu, memory, enforce, requester(call));
         });
     }
 

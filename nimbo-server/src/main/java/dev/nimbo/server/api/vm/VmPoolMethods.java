@@ -6,7 +6,6 @@ import dev.nimbo.core.obj.PoolObject;
 import dev.nimbo.core.template.VectorAttribute;
 import dev.nimbo.core.vm.History;
 import dev.nimbo.core.vm.VirtualMachine;
-import dev.nimbo.core.vm.VmMonitoring;
 import dev.nimbo.core.vm.VmState;
 import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
@@ -139,28 +138,16 @@ final class VmPoolMethods {
                 dev.nimbo.core.auth.Right.USE, dev.nimbo.core.auth.ObjectAuth.of(o));
     }
 
+    /** one.vmpool.monitoring(filter, seconds): 0 the newest record of each VM, -1 all, N those of the last N s. */
     static Object monitoring(Call call) {
         call.params().arity(1, 2);
         int filter = call.params().integer(0);
         int seconds = call.params().integer(1, -1);
-        long since = seconds > 0 ? call.ctx().now() - seconds : Long.MIN_VALUE;
-        VmLifecycle l = VmLifecycle.of(call.ctx());
-        XmlWriter w = new XmlWriter();
-        w.open("MONITORING_DATA");
+        java.util.Set<Integer> visible = new java.util.HashSet<>();
         for (PoolObject o : PoolQuery.select(call, ObjectType.VM, filter, -1, -1)) {
-            VirtualMachine vm = (VirtualMachine) o;
-            List<VmMonitoring> records = l.monitor().records(vm);
-            if (seconds == 0 && !records.isEmpty()) {
-                records = List.of(records.get(records.size() - 1));
-            }
-            for (VmMonitoring m : records) {
-                if (m.timestamp() >= since) {
-                    m.writeXml(w);
-                }
-            }
+            visible.add(o.id());
         }
-        w.close("MONITORING_DATA");
-        return w.toString();
+        return VmLifecycle.of(call.ctx()).monitor().document(seconds, visible::contains);
     }
 
     // ------------------------------------------------------------------ accounting

@@ -33,6 +33,7 @@ final class VmSnapshotMethods {
         VmMethods.step(call, tx -> {
             VirtualMachine vm = tx.require(ObjectType.VM, id);
             call.authorize(VmOp.SNAPSHOT_CREATE.action().defaultRight(), vm);
+            dev.nimbo.core.vm.VmBackups.checkSnapshotAllowed(vm, "snapshot-create");
             if (!VmStateMachine.allowed(vm.phase(), VmOp.SNAPSHOT_CREATE)) {
                 throw dev.nimbo.core.error.ApiException.action(
                         VmStateMachine.refusal(VmOp.SNAPSHOT_CREATE, id, vm.phase()), id);
