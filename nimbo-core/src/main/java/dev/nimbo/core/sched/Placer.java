@@ -41,7 +41,15 @@ public final class Placer {
     public sealed interface Outcome permits Placed, Unplaced {
     }
 
-    public record Placed(int hostId, int dsId, String tmMad) implements Outcome {
+    /** {@code nics}: the network chosen for each NIC in automatic mode, by NIC_ID. */
+    public record Placed(int hostId, int dsId, String tmMad, Map<Integer, Integer> nics) implements Outcome {
+        public Placed {
+            nics = Map.copyOf(nics);
+        }
+
+        public Placed(int hostId, int dsId, String tmMad) {
+            this(hostId, dsId, tmMad, Map.of());
+        }
     }
 
     public record Unplaced(String message) implements Outcome {
@@ -135,9 +143,62 @@ public final class Placer {
                     }
                 }
             }
+            for (int net : p.nics().values()) {
+                for (NetworkSlot n : networks.getOrDefault(h.host().clusterId(), List.of())) {
+                    if (n.network().id() == net) {
+                        n.take();
+                        break;
+                    }
+                }
+            }
             vmHost.put(r.id(), h.id());
             return;
         }
+    }
+
+    private static final Rank NIC_STRIPING = Rank.compile("- USED_LEASES");
+    private final Map<Integer, List<NetworkSlot>> networks = new HashMap<>();
+
+    /** The networks NICs in automatic mode may get, by cluster (see {@link NetworkSlot}). */
+    public Placer withNetworks(Collection<NetworkSlot> nets) {
+        for (NetworkSlot n : nets) {
+            for (int c : n.network().clusters()) {
+                networks.computeIfAbsent(c, k -> new ArrayList<>()).add(n);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * A network of the host's cluster for each automatic NIC (its requirement met, a free lease left after this
+     * cycle's plans, usable by the VM's owner), best rank first (default: fewest used leases); null when a NIC has
+     * none. {@code taken} gets the slots to charge.
+     */
+    private Map<Integer, Integer> nics(VmRequest r, HostSlot h, List<NetworkSlot> taken) {
+        Map<Integer, Integer> out = new HashMap<>();
+        for (VmRequest.AutoNic nic : r.autoNics()) {
+            Rank rank = nic.rank() != null ? nic.rank() : NIC_STRIPING;
+            NetworkSlot best = null;
+            double bestScore = 0;
+            for (NetworkSlot n : networks.getOrDefault(h.host().clusterId(), List.of())) {
+                long already = taken.stream().filter(x -> x == n).count();
+                if (n.freeLeases() - already <= 0 || !nic.requirement().test(n)
+                        || !dev.nimbo.core.vm.VmNicAuto.mayUse(n.network(), r.vm().uid(), r.vm().gid())) {
+                    continue;
+                }
+                double score = rank.score(n);
+                if (best == null || score > bestScore) {
+                    best = n;
+                    bestScore = score;
+                }
+            }
+            if (best == null) {
+                return null;
+            }
+            taken.add(best);
+            out.put(nic.nicId(), best.network().id());
+        }
+        return out;
     }
 
     /** Lets {@code c} pick among the candidates of each VM (null: the built-in rank decides). */
@@ -201,6 +262,12 @@ public final class Placer {
                         + r.diskMb() + " MB free", k -> new Tally()).add(h.id());
                 continue;
             }
+            List<NetworkSlot> leases = new ArrayList<>();
+            Map<Integer, Integer> nics = r.autoNics().isEmpty() ? Map.of() : nics(r, h, leases);
+            if (nics == null) {
+                rejected.computeIfAbsent(NO_NETWORK, k -> new Tally()).add(h.id());
+                continue;
+            }
             List<PciDevice> devicesAfter = null;
             if (r.needsEpa()) {
                 try {
@@ -212,8 +279,9 @@ public final class Placer {
             }
             h.take(r.id(), r.cpu(), r.memKb(), devicesAfter);
             ds.take(r.diskMb());
+            leases.forEach(NetworkSlot::take);
             vmHost.put(r.id(), h.id());
-            return new Placed(h.id(), ds.datastore().id(), ds.datastore().tmMad());
+            return new Placed(h.id(), ds.datastore().id(), ds.datastore().tmMad(), nics);
         }
         Map<String, Tally> all = new LinkedHashMap<>(pre.rejected());
         all.putAll(rejected);
@@ -238,6 +306,8 @@ public final class Placer {
     private static final String NO_CPU = "not enough CPU";
     private static final String NO_MEMORY = "not enough memory";
     private static final String NO_SYSTEM_DS = "no system datastore in its cluster";
+    private static final String NO_NETWORK = "no network of its cluster with a free lease passes the SCHED_REQUIREMENTS "
+            + "of a NIC in NETWORK_MODE = auto";
 
     /**
      * The hosts that pass the filters that do not change within a cycle (state, AUTOMATIC_REQUIREMENTS, and

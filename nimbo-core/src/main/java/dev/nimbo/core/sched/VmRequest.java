@@ -32,7 +32,11 @@ import java.util.TreeSet;
 public record VmRequest(VirtualMachine vm, long cpu, long memKb, long diskMb, Requirement automatic,
                         Requirement requirement, Rank rank, Requirement dsRequirement, Rank dsRank,
                         Set<Integer> clusters, Topology topology, List<VectorAttribute> pci, RoleConstraints role,
-                        String problem) {
+                        List<AutoNic> autoNics, String problem) {
+
+    /** A NIC in automatic mode: its NIC_ID and its SCHED_REQUIREMENTS / SCHED_RANK (null: the default policy). */
+    public record AutoNic(int nicId, Requirement requirement, Rank rank) {
+    }
 
     public int id() {
         return vm.id();
@@ -72,6 +76,19 @@ public record VmRequest(VirtualMachine vm, long cpu, long memKb, long diskMb, Re
         } catch (ExprException e) {
             problem = at + ": " + e.getMessage();
         }
+        List<AutoNic> autoNics = new java.util.ArrayList<>();
+        for (VectorAttribute nic : dev.nimbo.core.vm.VmNicAuto.pending(t)) {
+            try {
+                int nicId = Integer.parseInt(nic.get("NIC_ID").strip());
+                autoNics.add(new AutoNic(nicId, cache.requirement(nic.get(SchedExpressions.REQUIREMENTS)),
+                        cache.rank(nic.get(SchedExpressions.RANK))));
+            } catch (ExprException e) {
+                problem = problem != null ? problem : "NIC " + SchedExpressions.REQUIREMENTS + "/" + SchedExpressions.RANK
+                        + ": " + e.getMessage();
+            } catch (RuntimeException e) {
+                problem = problem != null ? problem : "NIC in NETWORK_MODE = auto without a NIC_ID";
+            }
+        }
         Topology topology = null;
         try {
             topology = Topology.of(t);
@@ -79,7 +96,7 @@ public record VmRequest(VirtualMachine vm, long cpu, long memKb, long diskMb, Re
             problem = problem != null ? problem : "Impossible topology: " + e.getMessage();
         }
         return new VmRequest(vm, d.cpu(), d.memKb(), vm.systemDiskMb(), automatic, req, rank, dsReq, dsRank,
-                clusters(t, view), topology, Epa.pciRequests(t), role(t, view), problem);
+                clusters(t, view), topology, Epa.pciRequests(t), role(t, view), List.copyOf(autoNics), problem);
     }
 
     /**

@@ -49,6 +49,9 @@ public final class VmResources {
                     quota = quota.plus(Usage.image(Integer.parseInt(d.get("IMAGE_ID")), 1));
                 }
                 out.add(d);
+            } else if (a instanceof VectorAttribute v && v.name().equals("NIC") && VmNicAuto.isAuto(v)) {
+                // NETWORK_MODE = auto: the network (and its lease) is chosen when the VM is placed
+                out.add(v.with("NIC_ID", Integer.toString(nicId++)));
             } else if (a instanceof VectorAttribute v && v.name().equals("NIC")) {
                 VectorAttribute n = nic(tx, vmId, uid, v, authorizeUse).with("NIC_ID", Integer.toString(nicId++));
                 quota = quota.plus(Usage.network(Integer.parseInt(n.get("NETWORK_ID")), 1));
@@ -107,6 +110,7 @@ public final class VmResources {
         return out;
     }
 
+    /** Resolves a NIC's network (NETWORK_ID, or NETWORK with NETWORK_UNAME/UID) and takes a lease on it. */
     static VectorAttribute nic(Transaction tx, int vmId, int uid, VectorAttribute n,
                                        Consumer<PoolObject> authorizeUse) {
         VirtualNetwork vn = resolve(tx, ObjectType.NET, n.get("NETWORK_ID"), n.get("NETWORK"),

@@ -90,6 +90,7 @@ public final class SchedulerLoop implements AutoCloseable {
     }
 
     private final Map<Integer, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final Set<Integer> refusedBefore = ConcurrentHashMap.newKeySet();
     private List<CompletableFuture<?>> previousSteps = List.of();
 
     private SchedulerLoop(ApiContext ctx, SchedSettings settings) {
@@ -270,6 +271,11 @@ public final class SchedulerLoop implements AutoCloseable {
         if (external != null) {
             placer.withChooser(external);
         }
+        List<dev.nimbo.core.sched.NetworkSlot> nets = new ArrayList<>();
+        for (PoolObject o : view.list(ObjectType.NET)) {
+            nets.add(new dev.nimbo.core.sched.NetworkSlot((dev.nimbo.core.vnet.VirtualNetwork) o));
+        }
+        placer.withNetworks(nets);
         for (InFlight f : flying) {
             placer.replay(f.request(), f.placed());
         }
@@ -295,10 +301,9 @@ public final class SchedulerLoop implements AutoCloseable {
                         : deploy(tx, vm.id(), p))).whenComplete((work, err) -> {
                             inFlight.remove(vm.id());
                             if (err != null) {
-                                log.debug("VM {}: scheduled {} to host {} refused: {}", vm.id(),
-                                        resched ? "migration" : "deploy", p.hostId(), err.getMessage());
-                                wake(); // the state moved under the decision: look again with the new one
+                                refused(vm.id(), resched, p, err);
                             } else {
+                                refusedBefore.remove(vm.id());
                                 lifecycle.dispatch(work);
                             }
                         }));
@@ -331,6 +336,33 @@ public final class SchedulerLoop implements AutoCloseable {
         return more;
     }
 
+    /**
+     * A decision the controller refused. The first time the state has most likely moved under it (another
+     * placement took the room): look again at once. Again: something the snapshot cannot show (a quota, a lease)
+     * stands in the way; it goes to SCHED_MESSAGE and the VM waits for the next regular cycle, so a VM that can
+     * never be deployed does not keep the scheduler busy.
+     */
+    private void refused(int vmId, boolean resched, Placer.Placed p, Throwable err) {
+        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                ? err.getCause() : err;
+        log.debug("VM {}: scheduled {} to host {} refused: {}", vmId, resched ? "migration" : "deploy", p.hostId(),
+                cause.getMessage());
+        if (refusedBefore.add(vmId)) {
+            wake();
+            return;
+        }
+        String message = "Cannot dispatch VM: " + (resched ? "migration" : "deploy") + " to host " + p.hostId()
+                + " refused: " + cause.getMessage();
+        ctx.controller().submit(tx -> {
+            if (tx.get(ObjectType.VM, vmId) instanceof VirtualMachine vm && vm.state() == VmState.PENDING
+                    && !message.equals(messageText(vm.userTemplate().get("SCHED_MESSAGE")))) {
+                String stamp = MESSAGE_TIME.format(Instant.ofEpochSecond(tx.now()).atZone(ZoneId.systemDefault()));
+                tx.put(vm.withTemplate(vm.userTemplate().with("SCHED_MESSAGE", stamp + " : " + message)));
+            }
+            return null;
+        });
+    }
+
     private static void awaitSteps(List<CompletableFuture<?>> steps) {
         for (CompletableFuture<?> f : steps) {
             try {
@@ -347,7 +379,7 @@ public final class SchedulerLoop implements AutoCloseable {
             return null;
         }
         VmTransitions.Applied a = VmMethods.stageDeploy(tx, vmId, p.hostId(), p.dsId(), true,
-                VmTransitions.Requester.SYSTEM, null);
+                VmTransitions.Requester.SYSTEM, null, p.nics());
         VirtualMachine placed = (VirtualMachine) tx.get(ObjectType.VM, vmId);
         if (placed.userTemplate().get("SCHED_MESSAGE") != null) {
             tx.put(placed.withTemplate(placed.userTemplate().without("SCHED_MESSAGE")));

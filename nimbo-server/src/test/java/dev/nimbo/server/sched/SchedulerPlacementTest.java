@@ -126,9 +126,8 @@ class SchedulerPlacementTest {
         String tag = tag();
         int red = host(tag, "COLOR = \"red-1\"");
         int blue = host(tag, "COLOR = \"blue\"");
-        int r1 = allocate(admin, tag, small("r1") + "\nSCHED_REQUIREMENTS_X = 1");
-        // the requirement is replaced below: TAG and COLOR together
-        ok(admin.call("one.vm.update", r1, "SCHED_REQUIREMENTS = \"TAG = \\\"" + tag + "\\\" & COLOR = \\\"red*\\\"\"", 1));
+        int r1 = ok(admin.call("one.vm.allocate", small("r1") + "\nSCHED_REQUIREMENTS = \"TAG = \\\"" + tag
+                + "\\\" & COLOR = \\\"red*\\\"\"", false)).intValue();
         assertThat(hostOf(awaitRunning(r1))).isEqualTo(red);
         // striping (the default): the next VMs go to the emptier host first
         int a = allocate(admin, tag, small("a"));
@@ -453,5 +452,42 @@ class SchedulerPlacementTest {
         assertThat(x.text("RESCHED")).isEqualTo("0");
         assertThat(x.child("HISTORY_RECORDS").all("HISTORY")).hasSize(2);
         await().atMost(Duration.ofSeconds(10)).until(() -> hostXml(h1).child("HOST_SHARE").integer("RUNNING_VMS", -1) == 0);
+    }
+
+    @Test
+    void nicsInAutomaticModeGetANetworkByTheirRequirements() {
+        String tag = tag();
+        int h = host(tag, "");
+        int front = ok(admin.call("one.vn.allocate", "NAME = \"front-" + tag + "\"\nVN_MAD = dummy\nBRIDGE = br0\n"
+                + "TIER = \"" + tag + "-front\"\nAR = [ TYPE = IP4, IP = \"10.9.0.1\", SIZE = 2 ]", -1)).intValue();
+        int back = ok(admin.call("one.vn.allocate", "NAME = \"back-" + tag + "\"\nVN_MAD = dummy\nBRIDGE = br1\n"
+                + "TIER = \"" + tag + "-back\"\nAR = [ TYPE = IP4, IP = \"10.9.1.1\", SIZE = 5 ]", -1)).intValue();
+        String nic = "NIC = [ NETWORK_MODE = auto, SCHED_REQUIREMENTS = \"TIER = \\\"" + tag + "-front\\\"\" ]";
+        // on hold first, so the scheduler cannot place it before we look
+        int a = ok(admin.call("one.vm.allocate", small("nic-a") + "\n" + nic + "\nSCHED_REQUIREMENTS = \"TAG = \\\""
+                + tag + "\\\"\"", true)).intValue();
+        XmlNode na = vmXml(admin, a).child("TEMPLATE").child("NIC");
+        assertThat(na.text("NETWORK_ID", null)).as("no network before placement").isNull();
+        assertThat(na.text("NIC_ID")).isEqualTo("0");
+        ok(admin.call("one.vm.action", "release", a));
+        XmlNode placed = awaitRunning(a).child("TEMPLATE").child("NIC");
+        assertThat(placed.integer("NETWORK_ID", -1)).isEqualTo(front);
+        assertThat(placed.text("IP")).startsWith("10.9.0.");
+        assertThat(hostOf(vmXml(admin, a))).isEqualTo(h);
+        int b = allocate(admin, tag, small("nic-b") + "\n" + nic);
+        assertThat(awaitRunning(b).child("TEMPLATE").child("NIC").integer("NETWORK_ID", -1)).isEqualTo(front);
+        // the front network is full now: the next one waits and says why
+        int c = allocate(admin, tag, small("nic-c") + "\n" + nic);
+        assertThat(awaitSchedMessage(c)).contains("NETWORK_MODE = auto");
+        // one.vm.deploy names the network itself in its extra template
+        int d = ok(admin.call("one.vm.allocate", small("nic-d") + "\nNIC = [ NETWORK_MODE = auto ]\n"
+                + "SCHED_REQUIREMENTS = \"TAG = \\\"nowhere\\\"\"", false)).intValue();
+        ok(admin.call("one.vm.deploy", d, h, false, -1, "NIC = [ NIC_ID = 0, NETWORK_ID = " + back + " ]"));
+        XmlNode nd = awaitRunning(d).child("TEMPLATE").child("NIC");
+        assertThat(nd.integer("NETWORK_ID", -1)).isEqualTo(back);
+        assertThat(nd.text("IP")).startsWith("10.9.1.");
+        // terminating gives the lease back: the waiting VM gets it
+        ok(admin.call("one.vm.action", "terminate-hard", a));
+        assertThat(awaitRunning(c).child("TEMPLATE").child("NIC").integer("NETWORK_ID", -1)).isEqualTo(front);
     }
 }

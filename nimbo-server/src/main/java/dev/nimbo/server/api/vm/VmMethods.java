@@ -197,10 +197,19 @@ public final class VmMethods {
         int hid = call.params().integer(1);
         boolean enforce = call.params().bool(2, false);
         int dsParam = call.params().integer(3, -1);
+        // the extra template names the networks of NICs in automatic mode: NIC = [ NIC_ID = 0, NETWORK_ID = 3 ]
+        java.util.Map<Integer, Integer> nics = new java.util.HashMap<>();
         if (call.params().has(4) && !call.params().string(4).isBlank()) {
-            Templates.parse(call, call.params().string(4)); // extra NIC template: checked, NIC_AUTO not supported yet
+            for (dev.nimbo.core.template.VectorAttribute nic : Templates.parse(call, call.params().string(4))
+                    .vectors("NIC")) {
+                try {
+                    nics.put(Integer.parseInt(nic.get("NIC_ID").strip()), Integer.parseInt(nic.get("NETWORK_ID").strip()));
+                } catch (RuntimeException e) {
+                    throw ApiException.action("Each NIC of the deployment template needs a NIC_ID and a NETWORK_ID", id);
+                }
+            }
         }
-        return step(call, tx -> stageDeploy(tx, id, hid, dsParam, enforce, requester(call), call));
+        return step(call, tx -> stageDeploy(tx, id, hid, dsParam, enforce, requester(call), call, nics));
     }
 
     /**
@@ -208,9 +217,11 @@ public final class VmMethods {
      * datastore {@code dsParam} (-1: the one it was stopped or undeployed from, else its cluster's first). With a
      * {@code call} the caller must be allowed to (ADMIN on the VM by default, MANAGE on the host, USE on the
      * datastore) and only administrators may overcommit; without one (the scheduler) capacity is always enforced.
+     * {@code autoNics} names the network of each NIC in automatic mode, by NIC_ID.
      */
     public static VmTransitions.Applied stageDeploy(Transaction tx, int id, int hid, int dsParam, boolean enforce,
-                                                    VmTransitions.Requester who, Call call) {
+                                                    VmTransitions.Requester who, Call call,
+                                                    java.util.Map<Integer, Integer> autoNics) {
         VirtualMachine vm = tx.require(ObjectType.VM, id);
         Host host = tx.require(ObjectType.HOST, hid);
         if (host.state() == HostState.OFFLINE) {
@@ -228,6 +239,16 @@ public final class VmMethods {
             call.authorize(Right.MANAGE, host);
             call.authorize(Right.USE, ds);
         }
+        // NICs in automatic mode get their networks (and leases) now; the scheduler chose among networks the
+        // owner may use, and the check is repeated here
+        dev.nimbo.core.vm.VmNicAuto.resolve(tx, vm, host.clusterId(), autoNics, call != null
+                ? o -> call.authorize(Right.USE, o)
+                : o -> {
+                    if (o instanceof dev.nimbo.core.vnet.VirtualNetwork vn
+                            && !dev.nimbo.core.vm.VmNicAuto.mayUse(vn, vm.uid(), vm.gid())) {
+                        throw ApiException.authorization("the VM's owner may not use virtual network " + vn.id());
+                    }
+                });
         // only administrators may overcommit a host
         boolean enforced = enforce || call == null || !call.subject().isOneadmin();
         return VmTransitions.applyOp(tx, id, VmOp.DEPLOY, who,
