@@ -88,7 +88,9 @@ public final class NimboServer implements AutoCloseable {
                 config.zoneId());
         ApiContext ctx = new ApiContext(config, controller, published, authorizer, hasher, clock);
         dev.nimbo.server.storage.StorageManager.start(ctx);
-        dev.nimbo.server.monitor.HostMonitor.start(ctx);
+        dev.nimbo.server.agent.AgentHub agents = dev.nimbo.server.agent.AgentHub.start(ctx);
+        dev.nimbo.server.monitor.HostMonitor monitor = dev.nimbo.server.monitor.HostMonitor.start(ctx);
+        agents.onDisconnect(monitor::requestMonitoring); // a host whose agent left shows it at once
         dev.nimbo.server.vm.VmLifecycle.start(ctx);
         ApiRegistry registry = new ApiRegistry();
         ApiFamilies.registerAll(registry);
@@ -180,6 +182,7 @@ public final class NimboServer implements AutoCloseable {
             dev.nimbo.server.monitor.HostMonitor.stop(controller);
             dev.nimbo.server.vm.VmLifecycle.stop(controller);
             dev.nimbo.server.storage.StorageManager.stop(controller);
+            dev.nimbo.server.agent.AgentHub.stop(controller);
             controller.close();
             controller = null;
         }

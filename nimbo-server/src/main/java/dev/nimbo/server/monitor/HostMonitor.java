@@ -88,7 +88,7 @@ public final class HostMonitor implements AutoCloseable {
     public static HostMonitor start(ApiContext ctx) {
         return RUNNING.computeIfAbsent(ctx.controller(), c -> {
             HostMonitor m = new HostMonitor(c, ctx.view(), JdbcMonitoringStore.open(ctx.config().effectiveDbUrl()),
-                    HostDrivers.informationDrivers(), MonitorSettings.fromEnvironment(), ctx.clock());
+                    HostDrivers.informationDrivers(dev.nimbo.server.agent.AgentHub.linkOf(ctx)), MonitorSettings.fromEnvironment(), ctx.clock());
             m.begin();
             return m;
         });

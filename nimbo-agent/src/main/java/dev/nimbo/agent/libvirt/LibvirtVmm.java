@@ -1,0 +1,237 @@
+package dev.nimbo.agent.libvirt;
+
+import dev.nimbo.agent.context.ContextIso;
+import dev.nimbo.agent.store.HostStore;
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The VM operations of a host, on libvirt/QEMU: deploy (context ISO, domain XML, {@code virsh create}: domains are
+ * transient, the front-end holds the definition), shutdown (ACPI power button, then destroy after the timeout),
+ * cancel, reboot, reset, save/restore (checkpoint file in the VM's directory), clean-up; and the counters of running
+ * domains from {@code virsh domstats}. Every operation is idempotent (a retried deploy of a running domain, a
+ * shutdown of a domain already gone, succeed), as the front-end re-issues operations after a restart.
+ * Thread-safe (the front-end runs one operation per VM at a time).
+ */
+public final class LibvirtVmm {
+    private final Virsh virsh;
+    private final HostStore store;
+    private final String domainType;
+    private final Duration shutdownTimeout;
+    /** Last CPU time per domain, for CPU usage between two polls. */
+    private final Map<String, long[]> lastCpu = new ConcurrentHashMap<>();
+
+    public LibvirtVmm(Virsh virsh, HostStore store, String domainType, Duration shutdownTimeout) {
+        this.virsh = virsh;
+        this.store = store;
+        this.domainType = domainType;
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public String domainType() {
+        return domainType;
+    }
+
+    /** Runs one action; returns the domain name for deploy and restore, "" otherwise. */
+    public String execute(String action, int vmId, int dsId, String templateText) throws IOException {
+        String name = DomainXml.name(vmId);
+        Path dir = store.vmDir(dsId, vmId);
+        return switch (action.toLowerCase(Locale.ROOT)) {
+            case "deploy" -> deploy(vmId, dsId, Template.parse(templateText), dir, name);
+            case "shutdown" -> {
+                shutdown(name);
+                yield "";
+            }
+            case "cancel" -> {
+                destroy(name);
+                yield "";
+            }
+            case "reboot" -> {
+                virsh.run("reboot", name);
+                yield "";
+            }
+            case "reset" -> {
+                virsh.run("reset", name);
+                yield "";
+            }
+            case "save" -> {
+                Path cp = dir.resolve("checkpoint");
+                if (exists(name)) {
+                    Files.deleteIfExists(cp);
+                    virsh.run("save", name, cp.toString());
+                } else if (!Files.exists(cp)) {
+                    throw new Virsh.CommandException("domain " + name + " is not running and has no checkpoint");
+                }
+                yield "";
+            }
+            case "restore" -> {
+                Path cp = dir.resolve("checkpoint");
+                if (!exists(name)) {
+                    virsh.run("restore", cp.toString());
+                }
+                Files.deleteIfExists(cp);
+                yield name;
+            }
+            case "cleanup" -> {
+                destroy(name);
+                store.cleanVm(dsId, vmId);
+                yield "";
+            }
+            default -> throw new UnsupportedOperationException("the kvm agent does not support " + action + " yet");
+        };
+    }
+
+    private String deploy(int vmId, int dsId, Template t, Path dir, String name) throws IOException {
+        if (exists(name)) {
+            return name; // a deploy issued again after a front-end restart
+        }
+        Files.createDirectories(dir);
+        VectorAttribute ctx = t.vectors("CONTEXT").isEmpty() ? null : t.vectors("CONTEXT").get(0);
+        if (ctx != null) {
+            String id = ctx.get("DISK_ID");
+            int diskId = id == null || id.isBlank() ? t.vectors("DISK").size() : Integer.parseInt(id.strip());
+            ContextIso.build(ctx, dir.resolve("disk." + diskId));
+        }
+        String xml = DomainXml.build(vmId, t, domainType, dir, d -> store.diskFormat(dsId, vmId, d));
+        Path file = dir.resolve("deployment.xml");
+        Files.writeString(file, xml);
+        Files.deleteIfExists(dir.resolve("console.log"));
+        virsh.run("create", file.toString());
+        return name;
+    }
+
+    private void shutdown(String name) {
+        if (!exists(name)) {
+            return;
+        }
+        virsh.tryRun("shutdown", name);
+        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!exists(name)) {
+                return;
+            }
+            sleep(250);
+        }
+        destroy(name); // the guest ignored the power button
+    }
+
+    private void destroy(String name) {
+        if (exists(name)) {
+            Virsh.Result r = virsh.tryRun("destroy", name);
+            if (!r.ok() && exists(name)) {
+                throw new Virsh.CommandException(r.output());
+            }
+        }
+        lastCpu.remove(name);
+    }
+
+    public boolean exists(String name) {
+        return virsh.tryRun("domstate", name).ok();
+    }
+
+    /** Running domains' counters as vm.xsd MONITORING names them, by VM ID (domains named one-ID only). */
+    public Map<Integer, Map<String, String>> poll() {
+        String out = virsh.tryRun("domstats", "--raw", "--cpu-total", "--balloon", "--interface", "--block",
+                "--state").output();
+        Map<Integer, Map<String, String>> vms = new LinkedHashMap<>();
+        String domain = null;
+        Map<String, String> stats = new HashMap<>();
+        for (String line : (out + "\n").split("\n")) {
+            line = line.strip();
+            if (line.startsWith("Domain:")) {
+                add(vms, domain, stats);
+                domain = line.substring(7).strip().replace("'", "");
+                stats = new HashMap<>();
+            } else if (line.contains("=")) {
+                int eq = line.indexOf('=');
+                stats.put(line.substring(0, eq), line.substring(eq + 1));
+            } else if (line.isEmpty()) {
+                add(vms, domain, stats);
+                domain = null;
+                stats = new HashMap<>();
+            }
+        }
+        add(vms, domain, stats);
+        return vms;
+    }
+
+    private void add(Map<Integer, Map<String, String>> vms, String domain, Map<String, String> s) {
+        if (domain == null || !domain.matches("one-\\d+")) {
+            return;
+        }
+        int id = Integer.parseInt(domain.substring(4));
+        Map<String, String> m = new LinkedHashMap<>();
+        long now = System.nanoTime();
+        long cpuNs = num(s.get("cpu.time"));
+        long[] prev = lastCpu.put(domain, new long[] {now, cpuNs});
+        double cpu = prev == null || now <= prev[0] ? 0 : 100.0 * (cpuNs - prev[1]) / (now - prev[0]);
+        m.put("CPU", String.format(Locale.ROOT, "%.2f", Math.max(0, cpu)));
+        long mem = num(s.get("balloon.rss"));
+        m.put("MEMORY", Long.toString(mem > 0 ? mem : num(s.get("balloon.current"))));
+        long rx = 0;
+        long tx = 0;
+        for (int i = 0; i < num(s.get("net.count")); i++) {
+            rx += num(s.get("net." + i + ".rx.bytes"));
+            tx += num(s.get("net." + i + ".tx.bytes"));
+        }
+        long rd = 0;
+        long wr = 0;
+        long rdOps = 0;
+        long wrOps = 0;
+        for (int i = 0; i < num(s.get("block.count")); i++) {
+            rd += num(s.get("block." + i + ".rd.bytes"));
+            wr += num(s.get("block." + i + ".wr.bytes"));
+            rdOps += num(s.get("block." + i + ".rd.reqs"));
+            wrOps += num(s.get("block." + i + ".wr.reqs"));
+        }
+        m.put("NETRX", Long.toString(rx));
+        m.put("NETTX", Long.toString(tx));
+        m.put("DISKRDBYTES", Long.toString(rd));
+        m.put("DISKWRBYTES", Long.toString(wr));
+        m.put("DISKRDIOPS", Long.toString(rdOps));
+        m.put("DISKWRIOPS", Long.toString(wrOps));
+        // libvirt state 1 running, 3 paused
+        m.put("STATE", "3".equals(s.get("state.state")) ? "PAUSED" : "RUNNING");
+        vms.put(id, m);
+    }
+
+    private static long num(String v) {
+        if (v == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Virsh.CommandException("interrupted");
+        }
+    }
+
+    /** libvirt's version, for the host's template. */
+    public String libvirtVersion() {
+        Virsh.Result r = virsh.tryRun("version");
+        for (String line : r.output().split("\n")) {
+            if (line.contains("libvirt") && line.contains("library")) {
+                return line.substring(line.lastIndexOf(' ') + 1);
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,257 @@
+package dev.nimbo.drivers.kvm;
+
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
+import dev.nimbo.core.vm.DriverException;
+import dev.nimbo.core.vm.DriverOp;
+import dev.nimbo.core.vm.DriverRequest;
+import dev.nimbo.core.vm.DriverResult;
+import dev.nimbo.core.vm.TransferDriver;
+import dev.nimbo.drivers.agent.Frame;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The transfer driver of {@code kvm} hosts (a local, "ssh"-style system datastore on each host): images are
+ * streamed from the front-end's image datastore over the agent channel into the host's image cache (so a host
+ * never receives the same image version twice), resumably (a partial file continues where it stopped) and
+ * checked (SHA-256 of the whole file, verified by the agent before it is used). Each disk is then made in the VM's
+ * directory: a qcow2 linked clone of the cached image for non-persistent images, a full copy for persistent ones
+ * (copied back to the image on EPILOG), an empty file for volatile disks. OS KERNEL_DS / INITRD_DS
+ * ({@code $FILE[IMAGE_ID=n]}) are sent the same way. Thread-safe; each operation runs on its own virtual thread.
+ */
+public final class KvmTm implements TransferDriver {
+    public static final String NAME = "kvm";
+    static final int CHUNK = 4 * 1024 * 1024;
+    private static final Pattern FILE_REF = Pattern.compile("\\$FILE\\[\\s*IMAGE_ID\\s*=\\s*\"?(\\d+)\"?\\s*]",
+            Pattern.CASE_INSENSITIVE);
+
+    private final AgentLink link;
+    private final IntFunction<String> imageSource;
+
+    /** imageSource: an image ID's SOURCE path on the front-end (null when there is no such image). */
+    public KvmTm(AgentLink link, IntFunction<String> imageSource) {
+        this.link = link;
+        this.imageSource = imageSource;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public CompletableFuture<DriverResult> execute(DriverRequest r) {
+        if (r.op().kind() != DriverOp.Kind.TM) {
+            return CompletableFuture.failedFuture(new DriverException("kvm TM: " + r.op().text()
+                    + " is not a transfer operation"));
+        }
+        CompletableFuture<DriverResult> out = new CompletableFuture<>();
+        Thread.ofVirtual().name("kvm-tm-" + r.vmId()).start(() -> {
+            try {
+                switch (r.op()) {
+                    case PROLOG -> prolog(r);
+                    case EPILOG -> epilog(r, true);
+                    case EPILOG_DELETE -> epilog(r, false);
+                    default -> throw new DriverException("kvm TM: " + r.op().text()
+                            + " is not supported yet on kvm hosts");
+                }
+                out.complete(DriverResult.OK);
+            } catch (DriverException e) {
+                out.completeExceptionally(e);
+            } catch (IOException | RuntimeException e) {
+                out.completeExceptionally(new DriverException("kvm TM " + r.op().text() + ": " + e.getMessage(), e));
+            }
+        });
+        return out;
+    }
+
+    private void prolog(DriverRequest r) throws IOException {
+        Template t = r.vm().vmTemplate();
+        for (VectorAttribute disk : t.vectors("DISK")) {
+            String id = disk.get("DISK_ID");
+            Map<String, String> a = base(r);
+            a.put("disk_id", id == null ? "0" : id.strip());
+            String source = disk.get("SOURCE");
+            if (source != null && !source.isBlank()) {
+                boolean clone = !"YES".equalsIgnoreCase(disk.get("PERSISTENT"));
+                a.put("cache", send(r.hostId(), Path.of(source.strip())));
+                a.put("clone", clone ? "yes" : "no");
+                a.put("format", lower(disk.get("FORMAT"), lower(disk.get("DRIVER"), "raw")));
+                a.put("readonly", "CDROM".equalsIgnoreCase(disk.get("TYPE")) ? "yes" : "no");
+            } else {
+                a.put("size_mb", disk.get("SIZE") == null ? "0" : disk.get("SIZE").strip());
+                a.put("format", lower(disk.get("FORMAT"), "raw"));
+            }
+            call(r.hostId(), Ops.DISK_PREPARE, a, "disk " + a.get("disk_id"));
+        }
+        VectorAttribute os = t.vectors("OS").isEmpty() ? null : t.vectors("OS").get(0);
+        if (os != null) {
+            for (String[] f : new String[][] {{"KERNEL_DS", "kernel"}, {"INITRD_DS", "initrd"}}) {
+                String ref = os.get(f[0]);
+                if (ref == null || ref.isBlank()) {
+                    continue;
+                }
+                Matcher m = FILE_REF.matcher(ref.strip());
+                if (!m.matches()) {
+                    throw new DriverException("OS/" + f[0] + " must be $FILE[IMAGE_ID=<id>], got '" + ref + "'");
+                }
+                String src = imageSource.apply(Integer.parseInt(m.group(1)));
+                if (src == null) {
+                    throw new DriverException("OS/" + f[0] + ": image " + m.group(1) + " does not exist");
+                }
+                Map<String, String> a = base(r);
+                a.put("cache", send(r.hostId(), Path.of(src)));
+                a.put("file", f[1]);
+                call(r.hostId(), Ops.DISK_PREPARE, a, f[1]);
+            }
+        }
+    }
+
+    private void epilog(DriverRequest r, boolean saveBack) throws IOException {
+        if (saveBack) {
+            for (VectorAttribute disk : r.vm().vmTemplate().vectors("DISK")) {
+                String source = disk.get("SOURCE");
+                if (source == null || !"YES".equalsIgnoreCase(disk.get("PERSISTENT"))
+                        || "CDROM".equalsIgnoreCase(disk.get("TYPE"))) {
+                    continue;
+                }
+                fetch(r, disk.get("DISK_ID").strip(), Path.of(source.strip()));
+            }
+        }
+        call(r.hostId(), Ops.VM_CLEAN, base(r), "clean-up");
+    }
+
+    private static Map<String, String> base(DriverRequest r) {
+        Map<String, String> a = new TreeMap<>();
+        a.put("vm_id", Integer.toString(r.vmId()));
+        a.put("ds_id", Integer.toString(r.dsId()));
+        return a;
+    }
+
+    /** Sends a front-end file into the host's image cache unless it is there; returns its cache key. */
+    String send(int hostId, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new DriverException("image file " + file + " is missing on the front-end");
+        }
+        long size = Files.size(file);
+        String key = cacheKey(file, size, Files.getLastModifiedTime(file).toMillis());
+        String path = "cache/" + key;
+        Frame stat = call(hostId, Ops.FILE_STAT, Map.of("path", path), "cache lookup");
+        if ("yes".equals(stat.attr("complete"))) {
+            return key; // the host has this image version already
+        }
+        String sha = sha256(file);
+        long offset = Math.min(stat.longAttr("partial", 0), size);
+        try (InputStream in = Files.newInputStream(file)) {
+            in.skipNBytes(offset);
+            byte[] buf = new byte[CHUNK];
+            do {
+                int n = in.readNBytes(buf, 0, CHUNK);
+                boolean last = offset + n >= size;
+                Map<String, String> a = new TreeMap<>(Map.of("path", path, "offset", Long.toString(offset),
+                        "last", last ? "yes" : "no"));
+                if (last) {
+                    a.put("sha256", sha);
+                    a.put("size", Long.toString(size));
+                }
+                call(hostId, Ops.FILE_WRITE, a, n == CHUNK ? buf : java.util.Arrays.copyOf(buf, n), "transfer of " + file);
+                offset += n;
+                if (last) {
+                    break;
+                }
+            } while (true);
+        }
+        return key;
+    }
+
+    /** Copies a persistent disk back from the host into its image file (through a temporary file). */
+    private void fetch(DriverRequest r, String diskId, Path target) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".copyback");
+        String path = "datastores/" + r.dsId() + "/" + r.vmId() + "/disk." + diskId;
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            long offset = 0;
+            while (true) {
+                Frame f = call(r.hostId(), Ops.FILE_READ, Map.of("path", path, "offset", Long.toString(offset),
+                        "length", Integer.toString(CHUNK)), "copy-back of disk " + diskId);
+                out.write(f.body());
+                offset += f.body().length;
+                if ("yes".equals(f.attr("eof")) || f.body().length == 0) {
+                    break;
+                }
+            }
+        }
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private Frame call(int hostId, String op, Map<String, String> attrs, String what) {
+        return call(hostId, op, attrs, null, what);
+    }
+
+    private Frame call(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {
+        try {
+            Frame f = link.request(hostId, op, attrs, body).get();
+            if (!f.succeeded()) {
+                throw new DriverException(what + ": " + f.attr("message", op + " failed"));
+            }
+            return f;
+        } catch (ExecutionException e) {
+            throw new DriverException(what + ": " + AgentLinks.reason(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException(what + ": interrupted", e);
+        }
+    }
+
+    static String cacheKey(Path file, long size, long mtime) {
+        return hex(digest((file.toAbsolutePath().normalize() + "\n" + size + "\n" + mtime)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 32);
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest md = sha();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return hex(md.digest());
+    }
+
+    private static byte[] digest(byte[] b) {
+        return sha().digest(b);
+    }
+
+    private static MessageDigest sha() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static String lower(String v, String dflt) {
+        return v == null || v.isBlank() ? dflt : v.strip().toLowerCase(Locale.ROOT);
+    }
+}
