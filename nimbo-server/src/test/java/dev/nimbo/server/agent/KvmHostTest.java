@@ -1,0 +1,221 @@
+package dev.nimbo.server.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nimbo.agent.AgentHandler;
+import dev.nimbo.agent.host.HostProbe;
+import dev.nimbo.agent.libvirt.LibvirtVmm;
+import dev.nimbo.agent.libvirt.Virsh;
+import dev.nimbo.agent.link.AgentConnection;
+import dev.nimbo.agent.store.HostStore;
+import dev.nimbo.client.OneClient;
+import dev.nimbo.client.OneResponse;
+import dev.nimbo.core.xml.XmlNode;
+import dev.nimbo.server.NimboServer;
+import dev.nimbo.server.ServerConfig;
+import dev.nimbo.testing.KvmFixture;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A real KVM host: nimbod, an agent driving this machine's libvirt/QEMU (domain type qemu: software emulation),
+ * the test appliance registered as KERNEL, RAMDISK and DATABLOCK images, and one guest taken through its life
+ * while we check it is really up (it answers ping on the test bridge from our own namespace, its console says its
+ * context was read). Tagged {@code kvm}: {@code -DexcludedGroups=kvm} skips it where libvirt cannot run.
+ */
+@Tag("kvm")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KvmHostTest {
+    static final int ACTIVE = 3;
+    static final int POWEROFF = 8;
+    static final int SUSPENDED = 5;
+    static final int DONE = 6;
+    static final int RUNNING = 3;
+    static final String GUEST_IP = "10.213.0.50";
+
+    KvmFixture.Ready kvm;
+    Path dir;
+    NimboServer server;
+    OneClient admin;
+    AgentConnection agent;
+    Thread agentThread;
+    Path agentData;
+    int host;
+
+    @BeforeAll
+    void start() throws Exception {
+        kvm = KvmFixture.ensureReady();
+        // libvirt runs QEMU as its own user: every directory down to the VM's files must be traversable
+        dir = Files.createTempDirectory("nimbo-kvm-test-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        System.setProperty("nimbo.agent.port", "0");
+        System.setProperty("nimbo.host.monitorInterval", "1");
+        System.setProperty("nimbo.vm.monitorInterval", "1");
+        try {
+            server = NimboServer.start(new ServerConfig(dir.resolve("front"), "127.0.0.1", 0, null, 0,
+                    ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 1000));
+        } finally {
+            System.clearProperty("nimbo.agent.port");
+            System.clearProperty("nimbo.host.monitorInterval");
+            System.clearProperty("nimbo.vm.monitorInterval");
+        }
+        admin = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"),
+                Files.readString(dir.resolve("front/one_auth")).strip());
+        host = ok(admin.call("one.host.allocate", "kvm-test-host", "kvm", "kvm", -1)).intValue();
+        String token = XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).child("TEMPLATE")
+                .text("AGENT_TOKEN");
+        agentData = dir.resolve("agent");
+        Files.createDirectories(agentData);
+        int port = Integer.parseInt(Files.readString(dir.resolve("front/agent-port")).strip());
+        HostStore store = new HostStore(agentData);
+        agent = new AgentConnection("127.0.0.1", port, token, agentData, Duration.ofSeconds(2),
+                new AgentHandler(new HostProbe(Path.of("/proc"), Path.of("/sys"), agentData, List.of()), store,
+                        new LibvirtVmm(new Virsh("qemu:///system"), store, "qemu", Duration.ofSeconds(20))));
+        agentThread = Thread.ofVirtual().start(() -> {
+            try {
+                agent.run();
+            } catch (Exception e) {
+                // closed by the test
+            }
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        // nothing may outlive the test, even when it failed half-way
+        new Virsh("qemu:///system").tryRun("destroy", "one-0");
+        if (agent != null) {
+            agent.close();
+            agentThread.join(5000);
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (dir != null) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    XmlNode hostInfo() {
+        return XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue());
+    }
+
+    XmlNode vm(int id) {
+        return XmlNode.parse(ok(admin.call("one.vm.info", id)).stringValue());
+    }
+
+    XmlNode awaitVm(int id, int state, int lcm, int seconds) {
+        XmlNode[] last = new XmlNode[1];
+        await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            last[0] = vm(id);
+            int s = last[0].integer("STATE", -1);
+            int l = last[0].integer("LCM_STATE", -1);
+            if (s == ACTIVE && l >= 36 && l <= 47 || l == 14 || l == 15 || l == 16 || l == 17) {
+                // a *_FAILURE phase: say why now instead of waiting for the time-out
+                throw new AssertionError("VM " + id + " failed: LCM_STATE " + l + ": "
+                        + last[0].child("USER_TEMPLATE").text("ERROR"));
+            }
+            return s == state && (state != ACTIVE || l == lcm);
+        });
+        return last[0];
+    }
+
+    static OneResponse ok(OneResponse r) {
+        assertThat(r.ok()).as(r.message()).isTrue();
+        return r;
+    }
+
+    int image(String template, int ds) {
+        int id = ok(admin.call("one.image.allocate", template, ds)).intValue();
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                XmlNode.parse(ok(admin.call("one.image.info", id)).stringValue()).integer("STATE", -1) == 1);
+        return id;
+    }
+
+    @Test
+    void aGuestBootsReadsItsContextAnswersPingAndGoesThroughItsLife() throws Exception {
+        String safe = kvm.appliance().toString();
+        int files = ok(admin.call("one.datastore.allocate", "NAME=kvm-files\nTYPE=FILE_DS\nDS_MAD=fs\nTM_MAD=shared\n"
+                + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
+        int images = ok(admin.call("one.datastore.allocate", "NAME=kvm-images\nDS_MAD=fs\nTM_MAD=shared\n"
+                + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
+        int kernel = image("NAME=appliance-kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
+        int initrd = image("NAME=appliance-initrd\nTYPE=RAMDISK\nPATH=\"" + safe + "/initrd.img\"", files);
+        int data = image("NAME=appliance-data\nTYPE=DATABLOCK\nPATH=\"" + safe + "/datablock.raw\"", images);
+        int net = ok(admin.call("one.vn.allocate", "NAME=kvm-test-net\nVN_MAD=dummy\nBRIDGE=" + kvm.bridge()
+                + "\nNETWORK_MASK=255.255.255.0\nAR=[ TYPE=IP4, IP=" + GUEST_IP + ", SIZE=2 ]", -1)).intValue();
+
+        XmlNode h = hostInfo();
+        assertThat(h.child("TEMPLATE").text("HYPERVISOR")).isEqualTo("qemu");
+        assertThat(h.child("TEMPLATE").text("KVM_DOMAIN_TYPE")).isEqualTo("qemu");
+        assertThat(h.child("TEMPLATE").text("LIBVIRT_VERSION")).matches("\\d+\\.\\d+\\.\\d+");
+
+        String template = "NAME=guest\nCPU=0.5\nVCPU=1\nMEMORY=160\n"
+                + "OS=[ KERNEL_DS=\"$FILE[IMAGE_ID=" + kernel + "]\", INITRD_DS=\"$FILE[IMAGE_ID=" + initrd + "]\","
+                + " KERNEL_CMD=\"console=ttyS0 quiet\" ]\n"
+                + "DISK=[ IMAGE_ID=" + data + " ]\nDISK=[ TYPE=fs, SIZE=8 ]\nNIC=[ NETWORK_ID=" + net + " ]\n"
+                + "GRAPHICS=[ TYPE=VNC, LISTEN=127.0.0.1 ]\n"
+                + "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest, SSH_PUBLIC_KEY=\"ssh-ed25519 AAAAtest nimbo\" ]";
+        long t0 = System.nanoTime();
+        int id = ok(admin.call("one.vm.allocate", template, false)).intValue();
+        ok(admin.call("one.vm.deploy", id, host, false, -1));
+        XmlNode vm = awaitVm(id, ACTIVE, RUNNING, 120);
+        assertThat(vm.text("DEPLOY_ID")).isEqualTo("one-" + id);
+        assertThat(kvm.ping(GUEST_IP, 60)).as("guest answers ping").isTrue();
+        long toPing = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("KVM: instantiate to ping " + toPing + " ms");
+
+        Path vmDir = agentData.resolve("datastores/0/" + id);
+        String console = Files.readString(vmDir.resolve("console.log"));
+        assertThat(console).contains("nimbo-appliance: context from").contains(GUEST_IP)
+                .contains("ready hostname=kvm-guest");
+        // the DATABLOCK is a linked clone of the cached image; the volatile disk is a fresh file
+        assertThat(Files.readString(vmDir.resolve("disk.0.format"))).isEqualTo("qcow2");
+        assertThat(Files.readString(vmDir.resolve("deployment.xml"))).contains("<kernel>" + vmDir.resolve("kernel"))
+                .contains("type='qemu'").contains("<source bridge='" + kvm.bridge() + "'/>")
+                .contains("<graphics type='vnc' listen='127.0.0.1'");
+        // VM monitoring comes from libvirt's counters
+        await().atMost(Duration.ofSeconds(20)).until(() -> vm(id).child("MONITORING").child("MEMORY") != null
+                && Long.parseLong(vm(id).child("MONITORING").text("MEMORY")) > 0);
+
+        // poweroff: ACPI, and the appliance powers off on it
+        ok(admin.call("one.vm.action", "poweroff", id));
+        awaitVm(id, POWEROFF, 0, 60);
+        assertThat(new Virsh("qemu:///system").tryRun("domstate", "one-" + id).ok()).isFalse();
+        assertThat(Files.readString(vmDir.resolve("console.log"))).contains("power button, powering off");
+        ok(admin.call("one.vm.action", "resume", id));
+        awaitVm(id, ACTIVE, RUNNING, 60);
+        assertThat(kvm.ping(GUEST_IP, 60)).as("guest answers ping after resume").isTrue();
+
+        // suspend saves the guest's memory to a checkpoint; resume restores it (no new boot)
+        ok(admin.call("one.vm.action", "suspend", id));
+        awaitVm(id, SUSPENDED, 0, 60);
+        assertThat(Files.exists(vmDir.resolve("checkpoint"))).isTrue();
+        ok(admin.call("one.vm.action", "resume", id));
+        awaitVm(id, ACTIVE, RUNNING, 60);
+        assertThat(kvm.ping(GUEST_IP, 30)).as("guest answers ping after restore").isTrue();
+        assertThat(Files.exists(vmDir.resolve("checkpoint"))).isFalse();
+
+        ok(admin.call("one.vm.action", "terminate-hard", id));
+        awaitVm(id, DONE, 0, 60);
+        assertThat(new Virsh("qemu:///system").tryRun("domstate", "one-" + id).ok()).isFalse();
+        assertThat(Files.exists(vmDir)).as("nothing left of the VM on the host").isFalse();
+        try (Stream<Path> s = Files.list(agentData.resolve("cache"))) {
+            assertThat(s.filter(p -> p.toString().endsWith(".part")).count()).isZero();
+        }
+    }
+}
