@@ -179,6 +179,7 @@ public final class HostProbe {
                     }
                 }
             }
+            pages.sort((a, b) -> Long.compare(a.sizeKb(), b.sizeKb()));
             totalKb = meminfo(dir.resolve("meminfo")).getOrDefault("MemTotal", 0L);
             String dist = read(dir.resolve("distance"));
             if (!dist.isBlank()) {
