@@ -99,6 +99,24 @@ public final class DomainXml {
         return b.toString();
     }
 
+    /**
+     * One DISK as a device to hot-plug into (or unplug from) the running domain: its target is TARGET, else the
+     * first free one of its DEV_PREFIX among the targets the domain holds now ({@code used}, as libvirt lists them).
+     */
+    public static String diskDevice(VectorAttribute disk, Path vmDir, java.util.function.IntFunction<String> diskFormat,
+                                    List<String> used) {
+        StringBuilder b = new StringBuilder();
+        disk(b, disk, vmDir, diskFormat, new ArrayList<>(used));
+        return b.toString().strip();
+    }
+
+    /** One NIC as a device to hot-plug (or, by its MAC, to unplug). */
+    public static String nicDevice(VectorAttribute nic) {
+        StringBuilder b = new StringBuilder();
+        nic(b, nic);
+        return b.toString().strip();
+    }
+
     private static void cputune(StringBuilder b, Template t, List<VectorAttribute> numa) {
         double cpu = t.get("CPU") == null ? 0 : parseDouble(t.get("CPU"));
         StringBuilder pins = new StringBuilder();

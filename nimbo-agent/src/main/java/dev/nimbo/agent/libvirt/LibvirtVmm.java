@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The VM operations of a host, on libvirt/QEMU: deploy (context ISO, domain XML, {@code virsh create}: domains are
  * transient, the front-end holds the definition), shutdown (ACPI power button, then destroy after the timeout),
- * cancel, reboot, reset, save/restore (checkpoint file in the VM's directory), clean-up; and the counters of running
+ * cancel, reboot, reset, save/restore (checkpoint file in the VM's directory), system snapshots with memory
+ * (internal qcow2 snapshots named by HYPERVISOR_ID), disk and NIC hot-plug, clean-up; and the counters of running
  * domains from {@code virsh domstats}. Every operation is idempotent (a retried deploy of a running domain, a
  * shutdown of a domain already gone, succeed), as the front-end re-issues operations after a restart.
  * Thread-safe (the front-end runs one operation per VM at a time).
@@ -81,6 +82,60 @@ public final class LibvirtVmm {
                 Files.deleteIfExists(cp);
                 yield name;
             }
+            case "snapshot_create" -> {
+                String snap = snapshotName(templateText);
+                if (!virsh.tryRun("snapshot-info", name, snap).ok()) {
+                    virsh.run("snapshot-create-as", name, snap);
+                }
+                yield "";
+            }
+            case "snapshot_revert" -> {
+                virsh.run("snapshot-revert", name, snapshotName(templateText));
+                yield "";
+            }
+            case "snapshot_delete" -> {
+                String snap = snapshotName(templateText);
+                if (virsh.tryRun("snapshot-info", name, snap).ok()) {
+                    virsh.run("snapshot-delete", name, snap);
+                }
+                yield "";
+            }
+            case "attach_disk", "detach_disk" -> {
+                Template t = Template.parse(templateText);
+                boolean attach = action.equals("attach_disk");
+                VectorAttribute d = hotplugged(t, "DISK", attach);
+                Map<String, String> targets = blockTargets(name); // target -> source file, as the domain has them
+                String source = dir.resolve("disk." + d.get("DISK_ID").strip()).toString();
+                if (!attach) {
+                    String current = targets.entrySet().stream().filter(e -> e.getValue().equals(source))
+                            .map(Map.Entry::getKey).findFirst().orElse(null);
+                    if (current == null) {
+                        yield ""; // already gone (an operation issued again)
+                    }
+                    d = d.with("TARGET", current);
+                    targets.remove(current);
+                } else if (targets.containsValue(source)) {
+                    yield ""; // already attached
+                }
+                Path file = dir.resolve("hotplug.xml");
+                Files.writeString(file, DomainXml.diskDevice(d, dir, i -> store.diskFormat(dsId, vmId, i),
+                        new java.util.ArrayList<>(targets.keySet())));
+                virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+                if (!attach) {
+                    String id = d.get("DISK_ID").strip();
+                    Files.deleteIfExists(dir.resolve("disk." + id));
+                    Files.deleteIfExists(dir.resolve("disk." + id + ".format"));
+                }
+                yield "";
+            }
+            case "attach_nic", "detach_nic" -> {
+                Template t = Template.parse(templateText);
+                boolean attach = action.equals("attach_nic");
+                Path file = dir.resolve("hotplug.xml");
+                Files.writeString(file, DomainXml.nicDevice(hotplugged(t, "NIC", attach)));
+                virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+                yield "";
+            }
             case "cleanup" -> {
                 destroy(name);
                 store.cleanVm(dsId, vmId);
@@ -88,6 +143,40 @@ public final class LibvirtVmm {
             }
             default -> throw new UnsupportedOperationException("the kvm agent does not support " + action + " yet");
         };
+    }
+
+    /** The domain's disks now: target -> source file. */
+    private Map<String, String> blockTargets(String name) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line : virsh.run("domblklist", name).split("\n")) {
+            String[] f = line.strip().split("\\s+", 2);
+            if (f.length == 2 && !f[0].equals("Target") && !f[0].startsWith("-")) {
+                out.put(f[0], f[1].strip());
+            }
+        }
+        return out;
+    }
+
+    /** The hypervisor's name of the snapshot being worked on (HYPERVISOR_ID, as the front-end names it). */
+    private static String snapshotName(String templateText) {
+        for (VectorAttribute s : Template.parse(templateText).vectors("SNAPSHOT")) {
+            if ("YES".equalsIgnoreCase(s.get("ACTIVE"))) {
+                String h = s.get("HYPERVISOR_ID");
+                return h == null || h.isBlank() ? "snap-" + s.get("SNAPSHOT_ID").strip() : h.strip();
+            }
+        }
+        throw new IllegalArgumentException("no snapshot marked ACTIVE in the VM's template");
+    }
+
+    /** The DISK or NIC being attached (ATTACH = YES) or detached (DETACH = YES). */
+    private static VectorAttribute hotplugged(Template t, String kind, boolean attach) {
+        for (VectorAttribute v : t.vectors(kind)) {
+            if ("YES".equalsIgnoreCase(v.get(attach ? "ATTACH" : "DETACH"))) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("no " + kind + " marked " + (attach ? "ATTACH" : "DETACH")
+                + " in the VM's template");
     }
 
     private String deploy(int vmId, int dsId, Template t, Path dir, String name) throws IOException {

@@ -84,21 +84,7 @@ public final class KvmTm implements TransferDriver {
     private void prolog(DriverRequest r) throws IOException {
         Template t = r.vm().vmTemplate();
         for (VectorAttribute disk : t.vectors("DISK")) {
-            String id = disk.get("DISK_ID");
-            Map<String, String> a = base(r);
-            a.put("disk_id", id == null ? "0" : id.strip());
-            String source = disk.get("SOURCE");
-            if (source != null && !source.isBlank()) {
-                boolean clone = !"YES".equalsIgnoreCase(disk.get("PERSISTENT"));
-                a.put("cache", send(r.hostId(), Path.of(source.strip())));
-                a.put("clone", clone ? "yes" : "no");
-                a.put("format", lower(disk.get("FORMAT"), lower(disk.get("DRIVER"), "raw")));
-                a.put("readonly", "CDROM".equalsIgnoreCase(disk.get("TYPE")) ? "yes" : "no");
-            } else {
-                a.put("size_mb", disk.get("SIZE") == null ? "0" : disk.get("SIZE").strip());
-                a.put("format", lower(disk.get("FORMAT"), "raw"));
-            }
-            call(r.hostId(), Ops.DISK_PREPARE, a, "disk " + a.get("disk_id"));
+            stageDisk(r, disk);
         }
         VectorAttribute os = t.vectors("OS").isEmpty() ? null : t.vectors("OS").get(0);
         if (os != null) {
@@ -121,6 +107,29 @@ public final class KvmTm implements TransferDriver {
                 call(r.hostId(), Ops.DISK_PREPARE, a, f[1]);
             }
         }
+    }
+
+    /**
+     * Makes one disk of the VM in its directory on the host (the image sent into the host's cache first when it
+     * is not there). Volatile disks are qcow2 unless FORMAT says otherwise, so that system snapshots with memory
+     * (internal qcow2 snapshots) work on them. Blocking; also used by the VMM for disk hot-plug.
+     */
+    public void stageDisk(DriverRequest r, VectorAttribute disk) throws IOException {
+        String id = disk.get("DISK_ID");
+        Map<String, String> a = base(r);
+        a.put("disk_id", id == null ? "0" : id.strip());
+        String source = disk.get("SOURCE");
+        if (source != null && !source.isBlank()) {
+            boolean clone = !"YES".equalsIgnoreCase(disk.get("PERSISTENT"));
+            a.put("cache", send(r.hostId(), Path.of(source.strip())));
+            a.put("clone", clone ? "yes" : "no");
+            a.put("format", lower(disk.get("FORMAT"), lower(disk.get("DRIVER"), "raw")));
+            a.put("readonly", "CDROM".equalsIgnoreCase(disk.get("TYPE")) ? "yes" : "no");
+        } else {
+            a.put("size_mb", disk.get("SIZE") == null ? "0" : disk.get("SIZE").strip());
+            a.put("format", lower(disk.get("FORMAT"), "qcow2"));
+        }
+        call(r.hostId(), Ops.DISK_PREPARE, a, "disk " + a.get("disk_id"));
     }
 
     private void epilog(DriverRequest r, boolean saveBack) throws IOException {

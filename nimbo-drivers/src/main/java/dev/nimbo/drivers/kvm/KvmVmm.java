@@ -1,6 +1,7 @@
 package dev.nimbo.drivers.kvm;
 
 import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
 import dev.nimbo.core.vm.DriverException;
 import dev.nimbo.core.vm.DriverOp;
 import dev.nimbo.core.vm.DriverRequest;
@@ -23,9 +24,12 @@ public final class KvmVmm implements VmmDriver {
     public static final String NAME = "kvm";
 
     private final AgentLink link;
+    private final KvmTm tm;
 
-    public KvmVmm(AgentLink link) {
+    /** tm: stages a hot-plugged disk on the host before it is attached. */
+    public KvmVmm(AgentLink link, KvmTm tm) {
         this.link = link;
+        this.tm = tm;
     }
 
     @Override
@@ -39,6 +43,31 @@ public final class KvmVmm implements VmmDriver {
             return CompletableFuture.failedFuture(new DriverException("kvm VMM: " + r.op().text()
                     + " is not a virtualization operation"));
         }
+        if (r.op() == DriverOp.ATTACH_DISK) {
+            // the disk's file must be on the host first: stage it (image transfer, clone) off the caller's thread
+            return CompletableFuture.supplyAsync(() -> {
+                VectorAttribute d = attaching(r);
+                try {
+                    tm.stageDisk(r, d);
+                } catch (java.io.IOException e) {
+                    throw new DriverException("kvm: staging disk " + d.get("DISK_ID") + ": " + e.getMessage(), e);
+                }
+                return d;
+            }, task -> Thread.ofVirtual().name("kvm-attach-" + r.vmId()).start(task)).thenCompose(d -> vmm(r));
+        }
+        return vmm(r);
+    }
+
+    private static VectorAttribute attaching(DriverRequest r) {
+        for (VectorAttribute d : r.vm().vmTemplate().vectors("DISK")) {
+            if ("YES".equalsIgnoreCase(d.get("ATTACH"))) {
+                return d;
+            }
+        }
+        throw new DriverException("kvm: no DISK marked ATTACH in VM " + r.vmId());
+    }
+
+    private CompletableFuture<DriverResult> vmm(DriverRequest r) {
         Map<String, String> a = new TreeMap<>();
         a.put("action", r.op().text());
         a.put("vm_id", Integer.toString(r.vmId()));

@@ -84,8 +84,9 @@ public final class VmLifecycle implements AutoCloseable {
             dev.nimbo.drivers.kvm.AgentLink agents = dev.nimbo.server.agent.AgentHub.linkOf(ctx);
             java.util.function.IntFunction<String> imageSource = id ->
                     ctx.view().get(ObjectType.IMAGE, id) instanceof dev.nimbo.core.image.Image img ? img.source() : null;
-            VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm(), new KvmVmm(agents)),
-                    List.of(new DummyTm(), new KvmTm(agents, imageSource)), VmSettings.fromEnvironment());
+            KvmTm kvmTm = new KvmTm(agents, imageSource);
+            VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm(), new KvmVmm(agents, kvmTm)),
+                    List.of(new DummyTm(), kvmTm), VmSettings.fromEnvironment());
             l.recover();
             l.monitor.start();
             l.scheduler.start();
