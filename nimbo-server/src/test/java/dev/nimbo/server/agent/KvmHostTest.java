@@ -51,6 +51,7 @@ class KvmHostTest {
     AgentConnection agent;
     Thread agentThread;
     Path agentData;
+    int agentPort;
     int host;
 
     @BeforeAll
@@ -59,7 +60,19 @@ class KvmHostTest {
         // libvirt runs QEMU as its own user: every directory down to the VM's files must be traversable
         dir = Files.createTempDirectory("nimbo-kvm-test-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        System.setProperty("nimbo.agent.port", "0");
+        agentPort = dev.nimbo.testing.NimbodProcess.freePort(); // fixed: the agent must find a restarted front-end
+        startServer();
+        host = ok(admin.call("one.host.allocate", "kvm-test-host", "kvm", "kvm", -1)).intValue();
+        String token = XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).child("TEMPLATE")
+                .text("AGENT_TOKEN");
+        agentData = dir.resolve("agent");
+        Files.createDirectories(agentData);
+        startAgent(token);
+        await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
+    }
+
+    void startServer() throws Exception {
+        System.setProperty("nimbo.agent.port", Integer.toString(agentPort));
         System.setProperty("nimbo.host.monitorInterval", "1");
         System.setProperty("nimbo.vm.monitorInterval", "1");
         try {
@@ -72,24 +85,21 @@ class KvmHostTest {
         }
         admin = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"),
                 Files.readString(dir.resolve("front/one_auth")).strip());
-        host = ok(admin.call("one.host.allocate", "kvm-test-host", "kvm", "kvm", -1)).intValue();
-        String token = XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).child("TEMPLATE")
-                .text("AGENT_TOKEN");
-        agentData = dir.resolve("agent");
-        Files.createDirectories(agentData);
-        int port = Integer.parseInt(Files.readString(dir.resolve("front/agent-port")).strip());
+    }
+
+    void startAgent(String token) {
         HostStore store = new HostStore(agentData);
-        agent = new AgentConnection("127.0.0.1", port, token, agentData, Duration.ofSeconds(2),
+        agent = new AgentConnection("127.0.0.1", agentPort, token, agentData, Duration.ofSeconds(2),
                 new AgentHandler(new HostProbe(Path.of("/proc"), Path.of("/sys"), agentData, List.of()), store,
                         new LibvirtVmm(new Virsh("qemu:///system"), store, "qemu", Duration.ofSeconds(20))));
+        AgentConnection a = agent;
         agentThread = Thread.ofVirtual().start(() -> {
             try {
-                agent.run();
+                a.run();
             } catch (Exception e) {
                 // closed by the test
             }
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
     }
 
     @AfterAll
@@ -191,6 +201,27 @@ class KvmHostTest {
         // VM monitoring comes from libvirt's counters
         await().atMost(Duration.ofSeconds(20)).until(() -> vm(id).child("MONITORING").child("MEMORY") != null
                 && Long.parseLong(vm(id).child("MONITORING").text("MEMORY")) > 0);
+
+        // the agent goes away: the host shows it, the guest is not touched; it comes back on its certificate alone
+        agent.close();
+        agentThread.join(5000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 3);
+        assertThat(hostInfo().child("TEMPLATE").text("ERROR")).contains("agent is not connected");
+        assertThat(vm(id).integer("LCM_STATE", -1)).isEqualTo(RUNNING);
+        assertThat(kvm.ping(GUEST_IP, 10)).as("guest keeps running without its agent").isTrue();
+        startAgent(null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
+
+        // the front-end restarts: the agent reconnects by itself, the VM is still RUNNING there and monitored
+        server.close();
+        startServer();
+        await().atMost(Duration.ofSeconds(60)).until(() -> hostInfo().integer("STATE", -1) == 2
+                && agent.sessions() >= 2);
+        assertThat(vm(id).integer("LCM_STATE", -1)).isEqualTo(RUNNING);
+        long before = System.currentTimeMillis() / 1000;
+        await().atMost(Duration.ofSeconds(20)).until(() -> vm(id).child("MONITORING").longValue("TIMESTAMP", 0)
+                >= before);
+        assertThat(kvm.ping(GUEST_IP, 10)).isTrue();
 
         // poweroff: ACPI, and the appliance powers off on it
         ok(admin.call("one.vm.action", "poweroff", id));
