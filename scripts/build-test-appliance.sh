@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the tiny test appliance from Debian packages: a cloud kernel (vmlinuz), a busybox initramfs
-# (initrd.img) and a small DATABLOCK (datablock.raw). The guest loads the virtio/IDE/SCSI/ISO modules, mounts
+# (initrd.img) and a small DATABLOCK (datablock.raw, datablock.qcow2). The guest loads the virtio/IDE/SCSI/ISO modules, mounts
 # its CONTEXT CD-ROM, configures its NICs from context.sh (ETHn_MAC/ETHn_IP/ETHn_MASK/ETHn_GATEWAY), sets its
 # hostname, runs START_SCRIPT if any, powers off on the ACPI power button, and stays up answering ping. It prints
 # "nimbo-appliance: ready" on its serial console when done, which tests read.
@@ -14,13 +14,13 @@ OUT=${1:-${NIMBO_APPLIANCE_DIR:-$ROOT/target/appliance}}
 STAMP="$OUT/.built-by"
 SELF_SUM=$(sha256sum "$0" | cut -d' ' -f1)
 
-if [[ -f $STAMP && $(cat "$STAMP") == "$SELF_SUM" && -f $OUT/vmlinuz && -f $OUT/initrd.img ]]; then
+if [[ -f $STAMP && $(cat "$STAMP") == "$SELF_SUM" && -f $OUT/vmlinuz && -f $OUT/initrd.img && -f $OUT/datablock.qcow2 ]]; then
     echo "$OUT"
     exit 0
 fi
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need busybox || ! need depmod || ! need cpio; then
+if ! need busybox || ! need depmod || ! need cpio || ! need qemu-img; then
     "$ROOT/scripts/install-kvm-deps.sh" >&2
 fi
 
@@ -121,9 +121,10 @@ chmod +x "$R/init"
 
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -9) > "$WORK/initrd.img"
 cp "$WORK/k/boot/vmlinuz-$KVER" "$WORK/vmlinuz"
-# A 4 MiB empty raw DATABLOCK
+# A 4 MiB empty DATABLOCK, raw and qcow2 (persistent images need qcow2 for snapshots with memory)
 truncate -s 4M "$WORK/datablock.raw"
-mv "$WORK/vmlinuz" "$WORK/initrd.img" "$WORK/datablock.raw" "$OUT/"
+qemu-img convert -q -f raw -O qcow2 "$WORK/datablock.raw" "$WORK/datablock.qcow2"
+mv "$WORK/vmlinuz" "$WORK/initrd.img" "$WORK/datablock.raw" "$WORK/datablock.qcow2" "$OUT/"
 echo "$KVER" > "$OUT/kernel-version"
 echo "$SELF_SUM" > "$STAMP"
 echo "$OUT"

@@ -6,7 +6,12 @@ import dev.nimbo.agent.store.HostStore;
 import dev.nimbo.drivers.agent.Frame;
 import dev.nimbo.drivers.kvm.MonitoringCodec;
 import dev.nimbo.drivers.kvm.Ops;
+import dev.nimbo.core.host.HostMonitoring;
+import dev.nimbo.core.template.SingleAttribute;
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
 import java.io.IOException;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -40,9 +45,10 @@ public final class AgentHandler implements Function<Frame, Frame> {
         String op = f.attr("op", "");
         try {
             return switch (op) {
-                case Ops.MONITOR -> f.ok(Map.of(), MonitoringCodec.hostToXml(probe.probe(vmm.domainType()
-                        .equals("qemu") ? "qemu" : "kvm", Map.of("LIBVIRT_VERSION", vmm.libvirtVersion(),
-                        "KVM_DOMAIN_TYPE", vmm.domainType()))).getBytes(StandardCharsets.UTF_8));
+                case Ops.MONITOR -> f.ok(Map.of(), MonitoringCodec.hostToXml(withWilds(probe.probe(
+                        vmm.domainType().equals("qemu") ? "qemu" : "kvm", Map.of("LIBVIRT_VERSION", vmm.libvirtVersion(),
+                        "KVM_DOMAIN_TYPE", vmm.domainType())), ids(f.attr("vms", ""))))
+                        .getBytes(StandardCharsets.UTF_8));
                 case Ops.POLL -> poll(f);
                 case Ops.VMM -> {
                     String action = f.attr("action", "");
@@ -92,13 +98,36 @@ public final class AgentHandler implements Function<Frame, Frame> {
         }
     }
 
-    private Frame poll(Frame f) {
-        Set<Integer> wanted = new HashSet<>();
-        for (String id : f.attr("vms", "").split(",")) {
+    /**
+     * The host's monitoring with its wild VMs: running domains that are not one of the front-end's VMs here, as
+     * TEMPLATE/VM vectors (an empty VM vector when there are none, so earlier ones are dropped).
+     */
+    private HostMonitoring withWilds(HostMonitoring m, Set<Integer> known) {
+        Template t = m.attributes().without("VM");
+        List<String> wilds = vmm.wilds(known);
+        if (wilds.isEmpty()) {
+            t = t.add(new VectorAttribute("VM", List.of()));
+        }
+        for (String name : wilds) {
+            t = t.add(new VectorAttribute("VM", List.of(new SingleAttribute("DEPLOY_ID", name),
+                    new SingleAttribute("VM_NAME", name))));
+        }
+        return new HostMonitoring(t, m.totalCpu(), m.totalMemKb(), m.disk(), m.numaNodes(), m.pciDevices(),
+                m.sample());
+    }
+
+    private static Set<Integer> ids(String list) {
+        Set<Integer> out = new HashSet<>();
+        for (String id : list.split(",")) {
             if (!id.isBlank()) {
-                wanted.add(Integer.parseInt(id.strip()));
+                out.add(Integer.parseInt(id.strip()));
             }
         }
+        return out;
+    }
+
+    private Frame poll(Frame f) {
+        Set<Integer> wanted = ids(f.attr("vms", ""));
         Map<Integer, Map<String, String>> all = vmm.poll();
         Map<Integer, Map<String, String>> out = new LinkedHashMap<>();
         all.forEach((id, m) -> {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -311,6 +312,26 @@ public final class LibvirtVmm {
             Thread.currentThread().interrupt();
             throw new Virsh.CommandException("interrupted");
         }
+    }
+
+    /** Running domains that are not the given VMs' (one-ID): VMs this host runs that the front-end did not place. */
+    public List<String> wilds(java.util.Set<Integer> known) {
+        Virsh.Result r = virsh.tryRun("list", "--name");
+        List<String> out = new java.util.ArrayList<>();
+        if (!r.ok()) {
+            return out;
+        }
+        for (String name : r.output().split("\n")) {
+            String n = name.strip();
+            if (n.isEmpty()) {
+                continue;
+            }
+            if (n.matches("one-\\d+") && known.contains(Integer.parseInt(n.substring(4)))) {
+                continue;
+            }
+            out.add(n);
+        }
+        return out;
     }
 
     /** libvirt's version, for the host's template. */

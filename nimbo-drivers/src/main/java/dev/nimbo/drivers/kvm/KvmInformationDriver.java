@@ -10,7 +10,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The {@code kvm} information driver: asks the host's agent to probe the host (/proc, /sys, libvirt) over the
- * agent channel. A host whose agent is not connected fails its monitoring with the reason (so it goes to ERROR)
+ * agent channel, telling it which VMs the front-end placed there (running domains besides those are reported as
+ * wilds: TEMPLATE/VM vectors with VM_NAME and DEPLOY_ID). A host whose agent is not connected fails its monitoring with the reason (so it goes to ERROR)
  * and nothing else happens to it or its VMs. Thread-safe and stateless.
  */
 public final class KvmInformationDriver implements InformationDriver {
@@ -34,7 +35,9 @@ public final class KvmInformationDriver implements InformationDriver {
                     + (host.template().get("AGENT_TOKEN") != null ? " (not enrolled yet: run nimbo-agent with the"
                     + " host's AGENT_TOKEN)" : "")));
         }
-        return link.request(host.id(), Ops.MONITOR, Map.of(), null).thenApply(f -> {
+        // the VMs the front-end has here: any other running domain is a wild the host reports
+        String known = host.vms().stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+        return link.request(host.id(), Ops.MONITOR, Map.of("vms", known), null).thenApply(f -> {
             if (!f.succeeded()) {
                 throw new MonitoringException("agent: " + f.attr("message", "monitoring failed"));
             }

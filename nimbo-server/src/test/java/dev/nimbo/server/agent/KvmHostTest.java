@@ -106,6 +106,7 @@ class KvmHostTest {
     void stop() throws Exception {
         // nothing may outlive the test, even when it failed half-way
         new Virsh("qemu:///system").tryRun("destroy", "one-0");
+        new Virsh("qemu:///system").tryRun("destroy", "nimbo-test-wild");
         if (agent != null) {
             agent.close();
             agentThread.join(5000);
@@ -165,7 +166,10 @@ class KvmHostTest {
                 + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
         int kernel = image("NAME=appliance-kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
         int initrd = image("NAME=appliance-initrd\nTYPE=RAMDISK\nPATH=\"" + safe + "/initrd.img\"", files);
-        int data = image("NAME=appliance-data\nTYPE=DATABLOCK\nPATH=\"" + safe + "/datablock.raw\"", images);
+        // persistent: a full copy on the host, copied back into the image when the VM ends
+        int data = image("NAME=appliance-data\nTYPE=DATABLOCK\nPERSISTENT=YES\nPATH=\"" + safe
+                + "/datablock.qcow2\"", images);
+        Path dataSource = Path.of(XmlNode.parse(ok(admin.call("one.image.info", data)).stringValue()).text("SOURCE"));
         int net = ok(admin.call("one.vn.allocate", "NAME=kvm-test-net\nVN_MAD=dummy\nBRIDGE=" + kvm.bridge()
                 + "\nNETWORK_MASK=255.255.255.0\nAR=[ TYPE=IP4, IP=" + GUEST_IP + ", SIZE=2 ]", -1)).intValue();
 
@@ -179,7 +183,9 @@ class KvmHostTest {
                 + " KERNEL_CMD=\"console=ttyS0 quiet\" ]\n"
                 + "DISK=[ IMAGE_ID=" + data + " ]\nDISK=[ TYPE=fs, SIZE=8 ]\nNIC=[ NETWORK_ID=" + net + " ]\n"
                 + "GRAPHICS=[ TYPE=VNC, LISTEN=127.0.0.1 ]\n"
-                + "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest, SSH_PUBLIC_KEY=\"ssh-ed25519 AAAAtest nimbo\" ]";
+                + "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest, SSH_PUBLIC_KEY=\"ssh-ed25519 AAAAtest nimbo\","
+                // the start script writes a marker on the persistent disk (first disk on the SCSI bus)
+                + " START_SCRIPT=\"echo nimbo-was-here > /dev/sda; sync; echo start script done\" ]";
         long t0 = System.nanoTime();
         int id = ok(admin.call("one.vm.allocate", template, false)).intValue();
         ok(admin.call("one.vm.deploy", id, host, false, -1));
@@ -190,11 +196,17 @@ class KvmHostTest {
         System.out.println("KVM: instantiate to ping " + toPing + " ms");
 
         Path vmDir = agentData.resolve("datastores/0/" + id);
+        // the guest answers ping as soon as its NIC is up: its last lines may come a moment later
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(vmDir.resolve("console.log"))
+                .contains("ready hostname="));
         String console = Files.readString(vmDir.resolve("console.log"));
         assertThat(console).contains("nimbo-appliance: context from").contains(GUEST_IP)
-                .contains("ready hostname=kvm-guest");
-        // the DATABLOCK is a linked clone of the cached image; the volatile disk is a fresh file
+                .contains("start script done").contains("ready hostname=kvm-guest");
+        // the persistent DATABLOCK is a full qcow2 copy; the volatile disk a fresh qcow2 file
         assertThat(Files.readString(vmDir.resolve("disk.0.format"))).isEqualTo("qcow2");
+        assertThat(Files.readString(vmDir.resolve("disk.1.format"))).isEqualTo("qcow2");
+        // the guest is the front-end's: not a wild
+        assertThat(hostInfo().child("TEMPLATE").all("VM")).allMatch(v -> v.children().isEmpty());
         assertThat(Files.readString(vmDir.resolve("deployment.xml"))).contains("<kernel>" + vmDir.resolve("kernel"))
                 .contains("type='qemu'").contains("<source bridge='" + kvm.bridge() + "'/>")
                 .contains("<graphics type='vnc' listen='127.0.0.1'");
@@ -286,5 +298,28 @@ class KvmHostTest {
         try (Stream<Path> s = Files.list(agentData.resolve("cache"))) {
             assertThat(s.filter(p -> p.toString().endsWith(".part")).count()).isZero();
         }
+        // the persistent image got the guest's writes back
+        Path raw = dir.resolve("data.raw");
+        Virsh.exec(List.of("qemu-img", "convert", "-O", "raw", dataSource.toString(), raw.toString()), 60);
+        assertThat(new String(Files.readAllBytes(raw), 0, 14, java.nio.charset.StandardCharsets.US_ASCII))
+                .isEqualTo("nimbo-was-here");
+    }
+
+    @Test
+    void domainsTheFrontEndDidNotPlaceAreReportedAsWilds() throws Exception {
+        Path xml = dir.resolve("wild.xml");
+        // a tiny domain with no disk: SeaBIOS idles, enough to be a running domain
+        Files.writeString(xml, "<domain type='qemu'><name>nimbo-test-wild</name><memory unit='MiB'>32</memory>"
+                + "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>");
+        Virsh virsh = new Virsh("qemu:///system");
+        virsh.run("create", xml.toString());
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().child("TEMPLATE").all("VM").stream()
+                    .anyMatch(v -> "nimbo-test-wild".equals(v.text("DEPLOY_ID"))));
+        } finally {
+            virsh.tryRun("destroy", "nimbo-test-wild");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().child("TEMPLATE").all("VM").stream()
+                .noneMatch(v -> "nimbo-test-wild".equals(v.text("DEPLOY_ID"))));
     }
 }
