@@ -76,8 +76,13 @@ public final class AgentHandler implements Function<Frame, Frame> {
                             (int) Math.min(f.longAttr("length", 1 << 20), 4L << 20));
                     yield f.ok(Map.of("eof", c.eof() ? "yes" : "no"), c.data());
                 }
+                case Ops.DIR_LIST -> f.ok(Map.of(), String.join("\n", store.list(f.attr("path", "")))
+                        .getBytes(StandardCharsets.UTF_8));
                 case Ops.DISK_PREPARE -> {
-                    if (f.attr("file") != null) {
+                    if ("yes".equals(f.attr("rebase"))) {
+                        store.rebaseClone(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"),
+                                f.attr("cache"), f.attr("format"));
+                    } else if (f.attr("file") != null) {
                         store.prepareFile(integer(f, "ds_id"), integer(f, "vm_id"), f.attr("file"), f.attr("cache"));
                     } else {
                         store.prepareDisk(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"),

@@ -155,6 +155,35 @@ public final class HostStore {
         }
     }
 
+    /** The regular files of a directory (names only, sorted); none when it does not exist. */
+    public List<String> list(String relative) throws IOException {
+        Path d = resolve(relative);
+        if (!Files.isDirectory(d)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(d)) {
+            return s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                    .filter(n -> !n.endsWith(".part")).sorted().toList();
+        }
+    }
+
+    /**
+     * Points a linked clone that came back from the front-end (a resumed VM) at this host's copy of its image: the
+     * clone's data is kept, only its backing file name changes.
+     */
+    public void rebaseClone(int dsId, int vmId, int diskId, String cacheKey, String format) {
+        Path disk = vmDir(dsId, vmId).resolve("disk." + diskId);
+        if (!Files.isRegularFile(disk)) {
+            throw new IllegalArgumentException("disk " + diskId + " of VM " + vmId + " is not on this host");
+        }
+        if (!"qcow2".equals(diskFormat(dsId, vmId, diskId))) {
+            return; // a full copy: nothing points anywhere
+        }
+        String fmt = format == null || format.isBlank() ? "raw" : format;
+        Virsh.exec(List.of("qemu-img", "rebase", "-u", "-F", fmt, "-b", cached(cacheKey).toString(), disk.toString()),
+                120);
+    }
+
     /** Removes a VM's directory (disks, context, checkpoint, logs). */
     public void cleanVm(int dsId, int vmId) throws IOException {
         Path dir = vmDir(dsId, vmId);

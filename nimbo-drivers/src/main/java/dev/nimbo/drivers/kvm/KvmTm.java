@@ -33,7 +33,9 @@ import java.util.regex.Pattern;
  * checked (SHA-256 of the whole file, verified by the agent before it is used). Each disk is then made in the VM's
  * directory: a qcow2 linked clone of the cached image for non-persistent images, a full copy for persistent ones
  * (copied back to the image on EPILOG), an empty file for volatile disks. OS KERNEL_DS / INITRD_DS
- * ({@code $FILE[IMAGE_ID=n]}) are sent the same way. Thread-safe; each operation runs on its own virtual thread.
+ * ({@code $FILE[IMAGE_ID=n]}) are sent the same way. Stop and undeploy bring the VM's directory back into the
+ * front-end's system datastore (EPILOG_STOP); resume sends it to the host again (PROLOG_RESUME). Thread-safe; each
+ * operation runs on its own virtual thread.
  */
 public final class KvmTm implements TransferDriver {
     public static final String NAME = "kvm";
@@ -43,11 +45,17 @@ public final class KvmTm implements TransferDriver {
 
     private final AgentLink link;
     private final IntFunction<String> imageSource;
+    private final IntFunction<String> systemDsPath;
 
-    /** imageSource: an image ID's SOURCE path on the front-end (null when there is no such image). */
-    public KvmTm(AgentLink link, IntFunction<String> imageSource) {
+    /**
+     * @param imageSource  an image ID's SOURCE path on the front-end (null when there is no such image)
+     * @param systemDsPath a system datastore's BASE_PATH on the front-end, where stopped and undeployed VMs' files
+     *                     wait (null when there is no such datastore)
+     */
+    public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath) {
         this.link = link;
         this.imageSource = imageSource;
+        this.systemDsPath = systemDsPath;
     }
 
     @Override
@@ -68,6 +76,8 @@ public final class KvmTm implements TransferDriver {
                     case PROLOG -> prolog(r);
                     case EPILOG -> epilog(r, true);
                     case EPILOG_DELETE -> epilog(r, false);
+                    case EPILOG_STOP -> epilogStop(r);
+                    case PROLOG_RESUME -> prologResume(r);
                     default -> throw new DriverException("kvm TM: " + r.op().text()
                             + " is not supported yet on kvm hosts");
                 }
@@ -146,6 +156,68 @@ public final class KvmTm implements TransferDriver {
         call(r.hostId(), Ops.VM_CLEAN, base(r), "clean-up");
     }
 
+    /** The VM's directory on the front-end while it is stopped or undeployed. */
+    private Path parked(DriverRequest r) {
+        String base = systemDsPath.apply(r.dsId());
+        if (base == null || base.isBlank()) {
+            throw new DriverException("system datastore " + r.dsId() + " has no BASE_PATH on the front-end");
+        }
+        return Path.of(base).resolve(Integer.toString(r.vmId()));
+    }
+
+    /**
+     * Stop and undeploy: every file of the VM's directory on the host (disks, checkpoint, kernel, context) comes
+     * back to the front-end's system datastore, then the host's copy goes.
+     */
+    private void epilogStop(DriverRequest r) throws IOException {
+        Path local = parked(r);
+        Files.createDirectories(local);
+        String dir = "datastores/" + r.dsId() + "/" + r.vmId();
+        Frame list = call(r.hostId(), Ops.DIR_LIST, Map.of("path", dir), "listing the VM's files");
+        for (String name : new String(list.body(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            if (!name.isBlank()) {
+                download(r.hostId(), dir + "/" + name.strip(), local.resolve(name.strip()), "file " + name.strip());
+            }
+        }
+        call(r.hostId(), Ops.VM_CLEAN, base(r), "clean-up");
+    }
+
+    /**
+     * Resume of a stopped or undeployed VM: its images into the host's cache again (if the host lacks them), its
+     * files from the front-end's system datastore into its directory on the host, linked clones pointed at the
+     * host's cache, and the front-end's copy dropped.
+     */
+    private void prologResume(DriverRequest r) throws IOException {
+        Path local = parked(r);
+        if (!Files.isDirectory(local)) {
+            throw new DriverException("the VM's files are not in " + local + " on the front-end");
+        }
+        String dir = "datastores/" + r.dsId() + "/" + r.vmId();
+        try (java.util.stream.Stream<Path> files = Files.list(local)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                upload(r.hostId(), f, dir + "/" + f.getFileName(), sha256(f));
+            }
+        }
+        for (VectorAttribute disk : r.vm().vmTemplate().vectors("DISK")) {
+            String source = disk.get("SOURCE");
+            if (source == null || source.isBlank() || "YES".equalsIgnoreCase(disk.get("PERSISTENT"))
+                    || "CDROM".equalsIgnoreCase(disk.get("TYPE"))) {
+                continue;
+            }
+            Map<String, String> a = base(r);
+            a.put("disk_id", disk.get("DISK_ID").strip());
+            a.put("cache", send(r.hostId(), Path.of(source.strip())));
+            a.put("format", lower(disk.get("FORMAT"), lower(disk.get("DRIVER"), "raw")));
+            a.put("rebase", "yes");
+            call(r.hostId(), Ops.DISK_PREPARE, a, "disk " + a.get("disk_id"));
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(local)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     private static Map<String, String> base(DriverRequest r) {
         Map<String, String> a = new TreeMap<>();
         a.put("vm_id", Integer.toString(r.vmId()));
@@ -165,7 +237,14 @@ public final class KvmTm implements TransferDriver {
         if ("yes".equals(stat.attr("complete"))) {
             return key; // the host has this image version already
         }
-        String sha = sha256(file);
+        upload(hostId, file, path, sha256(file));
+        return key;
+    }
+
+    /** Streams a front-end file to a host path in chunks, resuming a partial copy there; the host checks sha. */
+    void upload(int hostId, Path file, String path, String sha) throws IOException {
+        long size = Files.size(file);
+        Frame stat = call(hostId, Ops.FILE_STAT, Map.of("path", path), "lookup of " + path);
         long offset = Math.min(stat.longAttr("partial", 0), size);
         try (InputStream in = Files.newInputStream(file)) {
             in.skipNBytes(offset);
@@ -186,18 +265,22 @@ public final class KvmTm implements TransferDriver {
                 }
             } while (true);
         }
-        return key;
     }
 
-    /** Copies a persistent disk back from the host into its image file (through a temporary file). */
+    /** Copies a persistent disk back from the host into its image file. */
     private void fetch(DriverRequest r, String diskId, Path target) throws IOException {
+        download(r.hostId(), "datastores/" + r.dsId() + "/" + r.vmId() + "/disk." + diskId, target,
+                "copy-back of disk " + diskId);
+    }
+
+    /** Copies a host file to a front-end path (through a temporary file, moved in place when complete). */
+    private void download(int hostId, String path, Path target, String what) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".copyback");
-        String path = "datastores/" + r.dsId() + "/" + r.vmId() + "/disk." + diskId;
         try (OutputStream out = Files.newOutputStream(tmp)) {
             long offset = 0;
             while (true) {
-                Frame f = call(r.hostId(), Ops.FILE_READ, Map.of("path", path, "offset", Long.toString(offset),
-                        "length", Integer.toString(CHUNK)), "copy-back of disk " + diskId);
+                Frame f = call(hostId, Ops.FILE_READ, Map.of("path", path, "offset", Long.toString(offset),
+                        "length", Integer.toString(CHUNK)), what);
                 out.write(f.body());
                 offset += f.body().length;
                 if ("yes".equals(f.attr("eof")) || f.body().length == 0) {

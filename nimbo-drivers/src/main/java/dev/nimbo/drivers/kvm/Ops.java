@@ -10,6 +10,7 @@ public final class Ops {
     public static final String FILE_READ = "file.read";
     public static final String DISK_PREPARE = "disk.prepare";
     public static final String VM_CLEAN = "vm.clean";
+    public static final String DIR_LIST = "dir.list";
 
     private Ops() {
     }

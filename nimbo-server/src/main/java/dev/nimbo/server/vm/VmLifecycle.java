@@ -84,7 +84,10 @@ public final class VmLifecycle implements AutoCloseable {
             dev.nimbo.drivers.kvm.AgentLink agents = dev.nimbo.server.agent.AgentHub.linkOf(ctx);
             java.util.function.IntFunction<String> imageSource = id ->
                     ctx.view().get(ObjectType.IMAGE, id) instanceof dev.nimbo.core.image.Image img ? img.source() : null;
-            KvmTm kvmTm = new KvmTm(agents, imageSource);
+            java.util.function.IntFunction<String> dsPath = id ->
+                    ctx.view().get(ObjectType.DATASTORE, id) instanceof dev.nimbo.core.datastore.Datastore ds
+                            ? ds.basePath() : null;
+            KvmTm kvmTm = new KvmTm(agents, imageSource, dsPath);
             VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm(), new KvmVmm(agents, kvmTm)),
                     List.of(new DummyTm(), kvmTm), VmSettings.fromEnvironment());
             l.recover();

@@ -40,6 +40,8 @@ class KvmHostTest {
     static final int ACTIVE = 3;
     static final int POWEROFF = 8;
     static final int SUSPENDED = 5;
+    static final int STOPPED = 4;
+    static final int UNDEPLOYED = 9;
     static final int DONE = 6;
     static final int RUNNING = 3;
     static final String GUEST_IP = "10.213.0.50";
@@ -169,6 +171,8 @@ class KvmHostTest {
         // persistent: a full copy on the host, copied back into the image when the VM ends
         int data = image("NAME=appliance-data\nTYPE=DATABLOCK\nPERSISTENT=YES\nPATH=\"" + safe
                 + "/datablock.qcow2\"", images);
+        // non-persistent: a qcow2 linked clone of the host's cached copy
+        int scratch = image("NAME=appliance-scratch\nTYPE=DATABLOCK\nPATH=\"" + safe + "/datablock.raw\"", images);
         Path dataSource = Path.of(XmlNode.parse(ok(admin.call("one.image.info", data)).stringValue()).text("SOURCE"));
         int net = ok(admin.call("one.vn.allocate", "NAME=kvm-test-net\nVN_MAD=dummy\nBRIDGE=" + kvm.bridge()
                 + "\nNETWORK_MASK=255.255.255.0\nAR=[ TYPE=IP4, IP=" + GUEST_IP + ", SIZE=2 ]", -1)).intValue();
@@ -181,7 +185,8 @@ class KvmHostTest {
         String template = "NAME=guest\nCPU=0.5\nVCPU=1\nMEMORY=160\n"
                 + "OS=[ KERNEL_DS=\"$FILE[IMAGE_ID=" + kernel + "]\", INITRD_DS=\"$FILE[IMAGE_ID=" + initrd + "]\","
                 + " KERNEL_CMD=\"console=ttyS0 quiet\" ]\n"
-                + "DISK=[ IMAGE_ID=" + data + " ]\nDISK=[ TYPE=fs, SIZE=8 ]\nNIC=[ NETWORK_ID=" + net + " ]\n"
+                + "DISK=[ IMAGE_ID=" + data + " ]\nDISK=[ IMAGE_ID=" + scratch + " ]\nDISK=[ TYPE=fs, SIZE=8 ]\n"
+                + "NIC=[ NETWORK_ID=" + net + " ]\n"
                 + "GRAPHICS=[ TYPE=VNC, LISTEN=127.0.0.1 ]\n"
                 + "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest, SSH_PUBLIC_KEY=\"ssh-ed25519 AAAAtest nimbo\","
                 // the start script writes a marker on the persistent disk (first disk on the SCSI bus)
@@ -202,9 +207,13 @@ class KvmHostTest {
         String console = Files.readString(vmDir.resolve("console.log"));
         assertThat(console).contains("nimbo-appliance: context from").contains(GUEST_IP)
                 .contains("start script done").contains("ready hostname=kvm-guest");
-        // the persistent DATABLOCK is a full qcow2 copy; the volatile disk a fresh qcow2 file
+        // the persistent DATABLOCK is a full qcow2 copy, the other a linked clone, the volatile disk a new qcow2 file
         assertThat(Files.readString(vmDir.resolve("disk.0.format"))).isEqualTo("qcow2");
-        assertThat(Files.readString(vmDir.resolve("disk.1.format"))).isEqualTo("qcow2");
+        assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.0").toString()), 30))
+                .doesNotContain("backing file");
+        assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.1").toString()), 30))
+                .contains("backing file: " + agentData.resolve("cache"));
+        assertThat(Files.readString(vmDir.resolve("disk.2.format"))).isEqualTo("qcow2");
         // the guest is the front-end's: not a wild
         assertThat(hostInfo().child("TEMPLATE").all("VM")).allMatch(v -> v.children().isEmpty());
         assertThat(Files.readString(vmDir.resolve("deployment.xml"))).contains("<kernel>" + vmDir.resolve("kernel"))
@@ -253,6 +262,29 @@ class KvmHostTest {
         assertThat(kvm.ping(GUEST_IP, 30)).as("guest answers ping after restore").isTrue();
         assertThat(Files.exists(vmDir.resolve("checkpoint"))).isFalse();
 
+        // undeploy: the guest shuts down and its files wait on the front-end; resume boots it again on the host
+        Path parked = dir.resolve("front/datastores/0/" + id);
+        ok(admin.call("one.vm.action", "undeploy", id));
+        awaitVm(id, UNDEPLOYED, 0, 90);
+        assertThat(Files.exists(vmDir)).as("nothing of the VM left on the host").isFalse();
+        assertThat(parked.resolve("disk.0")).exists();
+        ok(admin.call("one.vm.action", "resume", id));
+        ok(admin.call("one.vm.deploy", id, host, false, -1));
+        awaitVm(id, ACTIVE, RUNNING, 120);
+        assertThat(parked).doesNotExist();
+        assertThat(kvm.ping(GUEST_IP, 60)).as("guest answers ping after undeploy and resume").isTrue();
+        assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.1").toString()), 30))
+                .contains("backing file: " + agentData.resolve("cache"));
+        // stop: saved with its memory and moved to the front-end; resume restores it where it was
+        ok(admin.call("one.vm.action", "stop", id));
+        awaitVm(id, STOPPED, 0, 120);
+        assertThat(parked.resolve("checkpoint")).exists();
+        assertThat(Files.exists(vmDir)).isFalse();
+        ok(admin.call("one.vm.action", "resume", id));
+        ok(admin.call("one.vm.deploy", id, host, false, -1));
+        awaitVm(id, ACTIVE, RUNNING, 120);
+        assertThat(kvm.ping(GUEST_IP, 30)).as("guest answers ping after stop and resume").isTrue();
+
         Virsh virsh = new Virsh("qemu:///system");
         String dom = "one-" + id;
         // reboot (ACPI request: this guest has no reboot handler, so it keeps running) and reset (a hard one)
@@ -277,12 +309,12 @@ class KvmHostTest {
         ok(admin.call("one.vm.attach", id, "DISK=[ TYPE=fs, SIZE=4, DEV_PREFIX=vd ]"));
         XmlNode attached = awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(attached.child("USER_TEMPLATE").text("ERROR")).isEmpty();
-        assertThat(virsh.run("domblklist", dom)).contains(vmDir.resolve("disk.3").toString());
-        ok(admin.call("one.vm.detach", id, 3));
+        assertThat(virsh.run("domblklist", dom)).contains(vmDir.resolve("disk.4").toString());
+        ok(admin.call("one.vm.detach", id, 4));
         awaitVm(id, ACTIVE, RUNNING, 60);
         await().atMost(Duration.ofSeconds(20)).until(() ->
-                !virsh.run("domblklist", dom).contains(vmDir.resolve("disk.3").toString()));
-        assertThat(Files.exists(vmDir.resolve("disk.3"))).isFalse();
+                !virsh.run("domblklist", dom).contains(vmDir.resolve("disk.4").toString()));
+        assertThat(Files.exists(vmDir.resolve("disk.4"))).isFalse();
         ok(admin.call("one.vm.attachnic", id, "NIC=[ NETWORK_ID=" + net + " ]"));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(virsh.run("domiflist", dom).lines().filter(l -> l.contains(kvm.bridge())).count()).isEqualTo(2);
