@@ -91,6 +91,16 @@ public final class AgentHandler implements Function<Frame, Frame> {
                     }
                     yield f.ok(Map.of(), null);
                 }
+                case Ops.DISK_SNAPSHOT -> {
+                    store.diskSnapshot(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"),
+                            f.attr("action", ""), f.attr("name", ""));
+                    yield f.ok(Map.of(), null);
+                }
+                case Ops.DISK_RESIZE -> {
+                    store.resize(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"),
+                            f.longAttr("size_mb", 0));
+                    yield f.ok(Map.of(), null);
+                }
                 case Ops.VM_CLEAN -> {
                     store.cleanVm(integer(f, "ds_id"), integer(f, "vm_id"));
                     yield f.ok(Map.of(), null);

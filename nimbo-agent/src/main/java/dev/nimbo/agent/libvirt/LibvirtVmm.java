@@ -137,6 +137,22 @@ public final class LibvirtVmm {
                 virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
                 yield "";
             }
+            case "disk_resize" -> {
+                Template t = Template.parse(templateText);
+                VectorAttribute d = null;
+                for (VectorAttribute v : t.vectors("DISK")) {
+                    if ("YES".equalsIgnoreCase(v.get("RESIZE"))) {
+                        d = v;
+                    }
+                }
+                if (d == null) {
+                    throw new IllegalArgumentException("no DISK marked RESIZE in the VM's template");
+                }
+                // the running guest sees the new size at once (QEMU grows the image file)
+                virsh.run("blockresize", name, dir.resolve("disk." + d.get("DISK_ID").strip()).toString(),
+                        d.get("SIZE").strip() + "M");
+                yield "";
+            }
             case "cleanup" -> {
                 destroy(name);
                 store.cleanVm(dsId, vmId);

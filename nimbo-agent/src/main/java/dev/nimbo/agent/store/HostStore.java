@@ -184,6 +184,54 @@ public final class HostStore {
                 120);
     }
 
+    /**
+     * A disk snapshot of a stopped domain's disk file: create, revert to or delete the internal qcow2 snapshot
+     * {@code name} (idempotent: creating one that exists or deleting one that is gone succeeds).
+     */
+    public void diskSnapshot(int dsId, int vmId, int diskId, String action, String name) {
+        Path disk = existingDisk(dsId, vmId, diskId);
+        if (!"qcow2".equals(diskFormat(dsId, vmId, diskId))) {
+            throw new IllegalArgumentException("disk " + diskId + " is raw: disk snapshots need a qcow2 disk");
+        }
+        if (!name.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException("bad snapshot name '" + name + "'");
+        }
+        boolean exists = Virsh.exec(List.of("qemu-img", "snapshot", "-l", disk.toString()), 60)
+                .lines().anyMatch(l -> l.strip().split("\\s+").length > 1 && l.strip().split("\\s+")[1].equals(name));
+        switch (action) {
+            case "create" -> {
+                if (!exists) {
+                    Virsh.exec(List.of("qemu-img", "snapshot", "-c", name, disk.toString()), 600);
+                }
+            }
+            case "revert" -> Virsh.exec(List.of("qemu-img", "snapshot", "-a", name, disk.toString()), 600);
+            case "delete" -> {
+                if (exists) {
+                    Virsh.exec(List.of("qemu-img", "snapshot", "-d", name, disk.toString()), 600);
+                }
+            }
+            default -> throw new IllegalArgumentException("disk snapshot action '" + action + "'");
+        }
+    }
+
+    /** Grows a stopped domain's disk file to sizeMb (never shrinks it). */
+    public void resize(int dsId, int vmId, int diskId, long sizeMb) {
+        Path disk = existingDisk(dsId, vmId, diskId);
+        if (sizeMb <= 0) {
+            throw new IllegalArgumentException("disk " + diskId + ": size " + sizeMb + " MB");
+        }
+        Virsh.exec(List.of("qemu-img", "resize", "-q", "-f", diskFormat(dsId, vmId, diskId), disk.toString(),
+                sizeMb + "M"), 600);
+    }
+
+    private Path existingDisk(int dsId, int vmId, int diskId) {
+        Path disk = vmDir(dsId, vmId).resolve("disk." + diskId);
+        if (!Files.isRegularFile(disk)) {
+            throw new IllegalArgumentException("disk " + diskId + " of VM " + vmId + " is not on this host");
+        }
+        return disk;
+    }
+
     /** Removes a VM's directory (disks, context, checkpoint, logs). */
     public void cleanVm(int dsId, int vmId) throws IOException {
         Path dir = vmDir(dsId, vmId);

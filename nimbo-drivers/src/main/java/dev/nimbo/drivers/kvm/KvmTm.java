@@ -77,6 +77,8 @@ public final class KvmTm implements TransferDriver {
                     case EPILOG -> epilog(r, true);
                     case EPILOG_DELETE -> epilog(r, false);
                     case EPILOG_STOP -> epilogStop(r);
+                    case SNAP_CREATE, SNAP_REVERT, SNAP_DELETE -> diskSnapshot(r);
+                    case RESIZE -> resize(r);
                     case PROLOG_RESUME -> prologResume(r);
                     default -> throw new DriverException("kvm TM: " + r.op().text()
                             + " is not supported yet on kvm hosts");
@@ -216,6 +218,34 @@ public final class KvmTm implements TransferDriver {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /** A disk snapshot of a powered-off VM, on the disk file (an internal qcow2 snapshot named snap-ID). */
+    private void diskSnapshot(DriverRequest r) {
+        VectorAttribute d = marked(r, "DISK_SNAPSHOT_ACTIVE");
+        Map<String, String> a = base(r);
+        a.put("disk_id", d.get("DISK_ID").strip());
+        a.put("action", r.op() == DriverOp.SNAP_CREATE ? "create" : r.op() == DriverOp.SNAP_REVERT ? "revert" : "delete");
+        a.put("name", "snap-" + d.get("DISK_SNAPSHOT_ID").strip());
+        call(r.hostId(), Ops.DISK_SNAPSHOT, a, "disk snapshot of disk " + a.get("disk_id"));
+    }
+
+    /** A powered-off VM's disk grown to its new SIZE (MB), on the file. */
+    private void resize(DriverRequest r) {
+        VectorAttribute d = marked(r, "RESIZE");
+        Map<String, String> a = base(r);
+        a.put("disk_id", d.get("DISK_ID").strip());
+        a.put("size_mb", d.get("SIZE").strip());
+        call(r.hostId(), Ops.DISK_RESIZE, a, "resize of disk " + a.get("disk_id"));
+    }
+
+    private static VectorAttribute marked(DriverRequest r, String flag) {
+        for (VectorAttribute d : r.vm().vmTemplate().vectors("DISK")) {
+            if ("YES".equalsIgnoreCase(d.get(flag))) {
+                return d;
+            }
+        }
+        throw new DriverException("kvm TM " + r.op().text() + ": no DISK marked " + flag + " in VM " + r.vmId());
     }
 
     private static Map<String, String> base(DriverRequest r) {

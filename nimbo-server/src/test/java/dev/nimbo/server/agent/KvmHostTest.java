@@ -249,9 +249,30 @@ class KvmHostTest {
         awaitVm(id, POWEROFF, 0, 60);
         assertThat(new Virsh("qemu:///system").tryRun("domstate", "one-" + id).ok()).isFalse();
         assertThat(Files.readString(vmDir.resolve("console.log"))).contains("power button, powering off");
+        // while it is off: a disk snapshot (on the linked clone's file) taken, reverted to, deleted; a disk grown
+        String clone = vmDir.resolve("disk.1").toString();
+        int dsnap = ok(admin.call("one.vm.disksnapshotcreate", id, 1, "off-snap")).intValue();
+        awaitVm(id, POWEROFF, 0, 60);
+        assertThat(Virsh.exec(List.of("qemu-img", "snapshot", "-l", clone), 30)).contains("snap-" + dsnap);
+        ok(admin.call("one.vm.disksnapshotrevert", id, 1, dsnap));
+        awaitVm(id, POWEROFF, 0, 60);
+        ok(admin.call("one.vm.disksnapshotdelete", id, 1, dsnap));
+        awaitVm(id, POWEROFF, 0, 60);
+        assertThat(Virsh.exec(List.of("qemu-img", "snapshot", "-l", clone), 30)).doesNotContain("snap-" + dsnap);
+        ok(admin.call("one.vm.diskresize", id, 2, "16"));
+        XmlNode grown = awaitVm(id, POWEROFF, 0, 60);
+        assertThat(grown.child("USER_TEMPLATE").text("ERROR")).isEmpty();
+        assertThat(Virsh.exec(List.of("qemu-img", "info", vmDir.resolve("disk.2").toString()), 30))
+                .contains("virtual size: 16 MiB");
         ok(admin.call("one.vm.action", "resume", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(kvm.ping(GUEST_IP, 60)).as("guest answers ping after resume").isTrue();
+        // a running VM's disk grows live
+        ok(admin.call("one.vm.diskresize", id, 2, "24"));
+        awaitVm(id, ACTIVE, RUNNING, 60);
+        assertThat(vm(id).child("USER_TEMPLATE").text("ERROR")).isEmpty();
+        assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.2").toString()), 30))
+                .contains("virtual size: 24 MiB");
 
         // suspend saves the guest's memory to a checkpoint; resume restores it (no new boot)
         ok(admin.call("one.vm.action", "suspend", id));
