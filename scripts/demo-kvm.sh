@@ -66,6 +66,8 @@ NIMBOD_PID=$!
 wait_for 60 test -s "$WORK/front/one_auth" || fail "nimbod did not start"
 export ONE_XMLRPC="http://127.0.0.1:$PORT/RPC2" ONE_AUTH="$WORK/front/one_auth"
 nimbo() { "$ROOT/bin/nimbo" "$@"; }
+# has TEXT COMMAND...: the command's output contains TEXT (no grep -q in a pipe: SIGPIPE under pipefail)
+has() { local text=$1 out; shift; out=$("$@") || return 1; [[ $out == *"$text"* ]]; }
 wait_for 30 nimbo host list || fail "nimbod does not answer"
 
 STEP="create the host and its enrolment token"; say "$STEP"
@@ -79,7 +81,7 @@ STEP="start nimbo-agent and wait for the host to be MONITORED"; say "$STEP"
 "$ROOT/bin/nimbo-agent" --frontend "127.0.0.1:$AGENT_PORT" --token "$TOKEN" --data "$WORK/agent" \
     --domain-type "${NIMBO_DEMO_DOMAIN_TYPE:-qemu}" --shutdown-timeout 20 > "$WORK/agent.out" 2>&1 &
 AGENT_PID=$!
-host_monitored() { nimbo host show "$HOST" -x | grep -q '<STATE>2</STATE>'; }
+host_monitored() { has '<STATE>2</STATE>' nimbo host show "$HOST" -x; }
 wait_for 60 host_monitored || fail "host not MONITORED: $(nimbo host show "$HOST" | head -8)"
 nimbo host show "$HOST" | head -20
 
@@ -89,7 +91,7 @@ nimbo datastore create --name demo-images --ds-mad fs --tm-mad shared --safe-dir
 KERNEL=$(nimbo image create -d demo-files --name demo-kernel --type KERNEL --path "$APPLIANCE/vmlinuz" | awk '{print $2}')
 INITRD=$(nimbo image create -d demo-files --name demo-initrd --type RAMDISK --path "$APPLIANCE/initrd.img" | awk '{print $2}')
 DATA=$(nimbo image create -d demo-images --name demo-data --type DATABLOCK --path "$APPLIANCE/datablock.raw" | awk '{print $2}')
-image_ready() { nimbo image show "$1" -x | grep -q '<STATE>1</STATE>'; }
+image_ready() { has '<STATE>1</STATE>' nimbo image show "$1" -x; }
 for i in "$KERNEL" "$INITRD" "$DATA"; do wait_for 60 image_ready "$i" || fail "image $i not READY"; done
 echo "images: kernel $KERNEL, initrd $INITRD, datablock $DATA"
 
@@ -113,10 +115,10 @@ T0=$(date +%s%N)
 VM=$(nimbo template instantiate demo-guest --name demo-vm | awk '{print $2}')
 [[ -n $VM ]] || fail "no VM ID"
 sleep 1
-if nimbo vm show "$VM" -x | grep -q '<STATE>1</STATE>'; then
+if has '<STATE>1</STATE>' nimbo vm show "$VM" -x; then
     nimbo vm deploy "$VM" "$HOST" # no scheduler placed it: place it by hand
 fi
-vm_running() { nimbo vm show "$VM" -x | grep -q '<LCM_STATE>3</LCM_STATE>'; }
+vm_running() { has '<LCM_STATE>3</LCM_STATE>' nimbo vm show "$VM" -x; }
 wait_for 120 vm_running || fail "VM $VM not RUNNING: $(nimbo vm show "$VM" | head -5)"
 "$ROOT/scripts/kvm-test-net.sh" ping "$GUEST_IP" 90 || fail "guest $GUEST_IP does not answer ping"
 T1=$(date +%s%N)
@@ -126,7 +128,7 @@ grep "nimbo-appliance" "$CONSOLE" | sed 's/^/  guest: /'
 
 STEP="terminate and check nothing is left"; say "$STEP"
 nimbo vm terminate --hard "$VM"
-vm_done() { nimbo vm show "$VM" -x | grep -q '<STATE>6</STATE>'; }
+vm_done() { has '<STATE>6</STATE>' nimbo vm show "$VM" -x; }
 wait_for 60 vm_done || fail "VM $VM not DONE"
 if virsh -c qemu:///system domstate "one-$VM" >/dev/null 2>&1; then fail "domain one-$VM still exists"; fi
 [[ ! -e $WORK/agent/datastores/0/$VM ]] || fail "files of VM $VM left on the host"

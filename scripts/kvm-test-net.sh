@@ -16,7 +16,8 @@ case ${1:-up} in
 up)
     ip link show "$BR" >/dev/null 2>&1 || ip link add "$BR" type bridge
     ip link set "$BR" up
-    ip netns list | grep -qw "$NS" || ip netns add "$NS"
+    # (outputs captured first: grep -q in a pipeline under pipefail fails at random on SIGPIPE)
+    [[ -e /run/netns/$NS ]] || ip netns add "$NS"
     if ! ip link show "${BR}v0" >/dev/null 2>&1; then
         ip link add "${BR}v0" type veth peer name "${BR}v1"
         ip link set "${BR}v1" netns "$NS"
@@ -24,8 +25,8 @@ up)
     ip link set "${BR}v0" master "$BR" up
     ip netns exec "$NS" ip link set lo up
     ip netns exec "$NS" ip link set "${BR}v1" up
-    ip netns exec "$NS" ip addr show dev "${BR}v1" | grep -q "inet $IP/" \
-        || ip netns exec "$NS" ip addr add "$IP/$PREFIX" dev "${BR}v1"
+    addrs=$(ip netns exec "$NS" ip -o addr show dev "${BR}v1")
+    [[ $addrs == *"inet $IP/"* ]] || ip netns exec "$NS" ip addr add "$IP/$PREFIX" dev "${BR}v1"
     echo "$BR $NS $IP $PREFIX"
     ;;
 down)

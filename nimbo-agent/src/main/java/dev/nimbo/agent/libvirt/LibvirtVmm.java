@@ -137,6 +137,21 @@ public final class LibvirtVmm {
                 virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
                 yield "";
             }
+            case "update_conf" -> {
+                // a new CONTEXT: the ISO is made again and swapped into the running guest's CD-ROM
+                Template t = Template.parse(templateText);
+                VectorAttribute ctx = t.vectors("CONTEXT").isEmpty() ? null : t.vectors("CONTEXT").get(0);
+                if (ctx != null) {
+                    String id = ctx.get("DISK_ID");
+                    Path iso = dir.resolve("disk." + (id == null || id.isBlank() ? t.vectors("DISK").size() : id.strip()));
+                    ContextIso.build(ctx, iso);
+                    String target = blockTargets(name).entrySet().stream()
+                            .filter(e -> e.getValue().equals(iso.toString())).map(Map.Entry::getKey).findFirst()
+                            .orElseThrow(() -> new IllegalStateException("domain " + name + " has no context CD-ROM"));
+                    virsh.run("change-media", name, target, iso.toString(), "--update", "--live");
+                }
+                yield "";
+            }
             case "disk_resize" -> {
                 Template t = Template.parse(templateText);
                 VectorAttribute d = null;
@@ -350,8 +365,19 @@ public final class LibvirtVmm {
         return out;
     }
 
-    /** libvirt's version, for the host's template. */
+    private volatile String libvirtVersion;
+
+    /** libvirt's version, for the host's template (asked once: a libvirt upgrade restarts the agent's host). */
     public String libvirtVersion() {
+        String v = libvirtVersion;
+        if (v == null || v.isEmpty()) {
+            v = askLibvirtVersion();
+            libvirtVersion = v;
+        }
+        return v;
+    }
+
+    private String askLibvirtVersion() {
         Virsh.Result r = virsh.tryRun("version");
         for (String line : r.output().split("\n")) {
             if (line.contains("libvirt") && line.contains("library")) {

@@ -267,6 +267,13 @@ class KvmHostTest {
         ok(admin.call("one.vm.action", "resume", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(kvm.ping(GUEST_IP, 60)).as("guest answers ping after resume").isTrue();
+        // a new CONTEXT reaches the running guest: its CD-ROM gets the new ISO
+        ok(admin.call("one.vm.updateconf", id, "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest-2 ]", 1));
+        awaitVm(id, ACTIVE, RUNNING, 60);
+        assertThat(vm(id).child("USER_TEMPLATE").text("ERROR")).isEmpty();
+        String ctxIso = vm(id).child("TEMPLATE").child("CONTEXT").text("DISK_ID");
+        assertThat(new String(Files.readAllBytes(vmDir.resolve("disk." + ctxIso)), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .contains("SET_HOSTNAME='kvm-guest-2'");
         // a running VM's disk grows live
         ok(admin.call("one.vm.diskresize", id, 2, "24"));
         awaitVm(id, ACTIVE, RUNNING, 60);
