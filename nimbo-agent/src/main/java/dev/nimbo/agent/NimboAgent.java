@@ -44,9 +44,22 @@ public final class NimboAgent implements Callable<Integer> {
             + " is destroyed. Default: ${DEFAULT-VALUE}")
     int shutdownTimeout = 60;
 
+    @Option(names = "--monitor-interval", description = "Seconds between the host monitoring records the agent keeps"
+            + " while it cannot reach the front-end (sent when it is back). Default: ${DEFAULT-VALUE}")
+    int monitorInterval = 60;
+
     @Option(names = "--pci-filter", description = "PCI devices to report, vendor:device hex with * (e.g. 10de:*,*:1521);"
             + " none by default")
     String pciFilter = "";
+
+    /** The host's monitoring record now, as the front-end keeps it in its history. */
+    static String sample(HostProbe probe, String hypervisor) {
+        try {
+            return probe.probe(hypervisor, java.util.Map.of()).sample().toXml();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new NimboAgent()).execute(args));
@@ -79,7 +92,8 @@ public final class NimboAgent implements Callable<Integer> {
         List<String> filter = pciFilter.isBlank() ? List.of() : Arrays.asList(pciFilter.split(","));
         HostProbe probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), dir, filter);
         AgentConnection conn = new AgentConnection(host, port, token, dir, Duration.ofSeconds(heartbeat),
-                new AgentHandler(probe, store, vmm));
+                new AgentHandler(probe, store, vmm), () -> sample(probe, type),
+                Duration.ofSeconds(Math.max(1, monitorInterval)));
         Runtime.getRuntime().addShutdownHook(new Thread(conn::close, "agent-stop"));
         try {
             conn.run();

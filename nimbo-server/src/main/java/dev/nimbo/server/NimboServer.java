@@ -91,6 +91,7 @@ public final class NimboServer implements AutoCloseable {
         dev.nimbo.server.agent.AgentHub agents = dev.nimbo.server.agent.AgentHub.start(ctx);
         dev.nimbo.server.monitor.HostMonitor monitor = dev.nimbo.server.monitor.HostMonitor.start(ctx);
         agents.onDisconnect(monitor::requestMonitoring); // a host whose agent left shows it at once
+        agents.onSample(monitor::recordHistory); // what a cut-off agent measured fills the gap in the history
         dev.nimbo.server.vm.VmLifecycle.start(ctx);
         ApiRegistry registry = new ApiRegistry();
         ApiFamilies.registerAll(registry);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,19 +40,71 @@ public final class AgentConnection implements AutoCloseable {
     private final Path data;
     private final Duration heartbeat;
     private final Function<Frame, Frame> handler;
+    private final java.util.function.Supplier<String> sampler;
+    private final Duration sampleEvery;
     private final AtomicLong sessions = new AtomicLong();
+    /** Monitoring records taken while no session was open, oldest first; guarded by itself. */
+    private final java.util.ArrayDeque<Frame> buffered = new java.util.ArrayDeque<>();
+    private volatile boolean online;
     private volatile boolean closed;
     private volatile SSLSocket socket;
     private volatile int hostId = -1;
 
+    /** Most records kept while cut off: 12 hours at the default 60 s. */
+    static final int MAX_BUFFERED = 720;
+
     public AgentConnection(String host, int port, String token, Path data, Duration heartbeat,
                            Function<Frame, Frame> handler) {
+        this(host, port, token, data, heartbeat, handler, null, null);
+    }
+
+    /**
+     * @param sampler     the host's monitoring record now (MONITORING XML), taken every sampleEvery while no
+     *                    session is open and sent when one opens again, so the front-end's history has no gap
+     */
+    public AgentConnection(String host, int port, String token, Path data, Duration heartbeat,
+                           Function<Frame, Frame> handler, java.util.function.Supplier<String> sampler,
+                           Duration sampleEvery) {
         this.host = host;
         this.port = port;
         this.token = token;
         this.data = data;
         this.heartbeat = heartbeat;
         this.handler = handler;
+        this.sampler = sampler;
+        this.sampleEvery = sampleEvery;
+    }
+
+    /** Records waiting for the front-end (tests). */
+    public int buffered() {
+        synchronized (buffered) {
+            return buffered.size();
+        }
+    }
+
+    private void sampleWhileCutOff() {
+        while (!closed) {
+            try {
+                Thread.sleep(sampleEvery.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (online || closed) {
+                continue; // the front-end monitors the host itself while connected
+            }
+            try {
+                Frame f = new Frame(0, Frame.SAMPLE, Map.of("kind", "host"),
+                        sampler.get().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                synchronized (buffered) {
+                    if (buffered.size() >= MAX_BUFFERED) {
+                        buffered.removeFirst();
+                    }
+                    buffered.addLast(f);
+                }
+            } catch (RuntimeException e) {
+                log.warn("monitoring while cut off failed: {}", e.getMessage());
+            }
+        }
     }
 
     /** Enrols if needed, then keeps a session up until closed. Throws when enrolment is refused. */
@@ -61,6 +114,18 @@ public final class AgentConnection implements AutoCloseable {
             id = enrol();
         }
         hostId = id.hostId();
+        Thread sampling = sampler == null ? null
+                : Thread.ofVirtual().name("agent-sampler").start(this::sampleWhileCutOff);
+        try {
+            keepConnected(id);
+        } finally {
+            if (sampling != null) {
+                sampling.interrupt();
+            }
+        }
+    }
+
+    private void keepConnected(Identity id) throws InterruptedException {
         long backoffMs = 1000;
         while (!closed) {
             long started = System.nanoTime();
@@ -148,6 +213,29 @@ public final class AgentConnection implements AutoCloseable {
             }
             sessions.incrementAndGet();
             log.info("session open with {}:{} as host {}", host, port, welcome.attr("host_id"));
+            online = true;
+            List<Frame> backlog;
+            synchronized (buffered) {
+                backlog = new java.util.ArrayList<>(buffered);
+                buffered.clear();
+            }
+            if (!backlog.isEmpty()) {
+                log.info("sending {} monitoring records taken while cut off", backlog.size());
+            }
+            for (int i = 0; i < backlog.size(); i++) {
+                try {
+                    synchronized (writeLock) {
+                        io.write(backlog.get(i));
+                    }
+                } catch (IOException e) {
+                    synchronized (buffered) { // not delivered: keep them for the next session
+                        for (int j = backlog.size() - 1; j >= i; j--) {
+                            buffered.addFirst(backlog.get(j));
+                        }
+                    }
+                    throw e;
+                }
+            }
             s.setSoTimeout((int) heartbeat.multipliedBy(3).toMillis());
             Thread beat = Thread.ofVirtual().name("agent-heartbeat").start(() -> {
                 try {
@@ -197,6 +285,7 @@ public final class AgentConnection implements AutoCloseable {
                 beat.interrupt();
             }
         } finally {
+            online = false;
             socket = null;
         }
     }

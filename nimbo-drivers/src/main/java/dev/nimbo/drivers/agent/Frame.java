@@ -10,7 +10,8 @@ import java.util.TreeMap;
  *
  * <p>Types: {@code ENROL}/{@code ENROLLED} (certificate for a token), {@code HELLO}/{@code WELCOME} (a session
  * opened with the host's certificate), {@code PING}/{@code PONG} (heartbeats), {@code REQUEST}/{@code RESPONSE}
- * (a command and its result, {@code op} names it), {@code ERROR} (refused, then closed).
+ * (a command and its result, {@code op} names it), {@code SAMPLE} (monitoring buffered while the link was down),
+ * {@code ERROR} (refused, then closed).
  */
 public record Frame(long id, String type, Map<String, String> attrs, byte[] body) {
     public static final String ENROL = "ENROL";
@@ -22,6 +23,8 @@ public record Frame(long id, String type, Map<String, String> attrs, byte[] body
     public static final String REQUEST = "REQUEST";
     public static final String RESPONSE = "RESPONSE";
     public static final String ERROR = "ERROR";
+    /** A monitoring record the agent took while cut off, sent when it is back (body: MONITORING XML). */
+    public static final String SAMPLE = "SAMPLE";
 
     private static final byte[] NONE = new byte[0];
 

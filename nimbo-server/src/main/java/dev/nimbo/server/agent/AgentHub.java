@@ -54,6 +54,7 @@ public final class AgentHub implements AgentLink, AutoCloseable {
     private SSLServerSocket server;
     private volatile boolean closed;
     private volatile java.util.function.IntConsumer onDisconnect = id -> { };
+    private volatile java.util.function.BiConsumer<Integer, byte[]> onSample = (id, xml) -> { };
 
     private AgentHub(ApiContext ctx, AgentCa ca, AgentSettings settings) {
         this.ctx = ctx;
@@ -118,6 +119,11 @@ public final class AgentHub implements AgentLink, AutoCloseable {
     /** Called with a host ID when its session drops (the host monitor checks it at once). */
     public void onDisconnect(java.util.function.IntConsumer callback) {
         onDisconnect = callback;
+    }
+
+    /** Called with a host ID and a MONITORING record its agent took while it was cut off. */
+    public void onSample(java.util.function.BiConsumer<Integer, byte[]> callback) {
+        onSample = callback;
     }
 
     /** The port agents dial, -1 when not listening. */
@@ -264,7 +270,8 @@ public final class AgentHub implements AgentLink, AutoCloseable {
             refuse(s, io, "certificate not (or no longer) valid for host " + hostId);
             return;
         }
-        AgentSession session = new AgentSession(h.id(), s, io, settings.heartbeat(), this::closed);
+        AgentSession session = new AgentSession(h.id(), s, io, settings.heartbeat(), this::closed,
+                (id, xml) -> onSample.accept(id, xml));
         AgentSession old = sessions.put(h.id(), session);
         if (old != null) {
             old.close(); // the agent reconnected before we noticed the old connection was gone

@@ -24,11 +24,14 @@ final class AgentSession {
     private final FrameIO io;
     private final Duration heartbeat;
     private final Consumer<AgentSession> onClose;
+    private final java.util.function.BiConsumer<Integer, byte[]> onSample;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    AgentSession(int hostId, SSLSocket socket, FrameIO io, Duration heartbeat, Consumer<AgentSession> onClose) {
+    AgentSession(int hostId, SSLSocket socket, FrameIO io, Duration heartbeat, Consumer<AgentSession> onClose,
+                 java.util.function.BiConsumer<Integer, byte[]> onSample) {
+        this.onSample = onSample;
         this.hostId = hostId;
         this.socket = socket;
         this.io = io;
@@ -83,6 +86,7 @@ final class AgentSession {
                 Frame f = io.read();
                 switch (f.type()) {
                     case Frame.PING -> send(new Frame(f.id(), Frame.PONG, Map.of(), null));
+                    case Frame.SAMPLE -> onSample.accept(hostId, f.body());
                     case Frame.RESPONSE -> {
                         CompletableFuture<Frame> p = pending.remove(f.id());
                         if (p != null) {

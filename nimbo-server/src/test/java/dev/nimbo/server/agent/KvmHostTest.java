@@ -91,9 +91,17 @@ class KvmHostTest {
 
     void startAgent(String token) {
         HostStore store = new HostStore(agentData);
+        HostProbe probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), agentData, List.of());
         agent = new AgentConnection("127.0.0.1", agentPort, token, agentData, Duration.ofSeconds(2),
-                new AgentHandler(new HostProbe(Path.of("/proc"), Path.of("/sys"), agentData, List.of()), store,
-                        new LibvirtVmm(new Virsh("qemu:///system"), store, "qemu", Duration.ofSeconds(20))));
+                new AgentHandler(probe, store,
+                        new LibvirtVmm(new Virsh("qemu:///system"), store, "qemu", Duration.ofSeconds(20))),
+                () -> {
+                    try {
+                        return probe.probe("qemu", java.util.Map.of()).sample().toXml();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, Duration.ofSeconds(1));
         AgentConnection a = agent;
         agentThread = Thread.ofVirtual().start(() -> {
             try {
@@ -233,12 +241,20 @@ class KvmHostTest {
         startAgent(null);
         await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
 
-        // the front-end restarts: the agent reconnects by itself, the VM is still RUNNING there and monitored
+        // the front-end restarts: the agent reconnects by itself, the VM is still RUNNING there and monitored, and
+        // what the agent measured meanwhile fills the host's monitoring history
         server.close();
+        long cutFrom = System.currentTimeMillis() / 1000;
+        await().atMost(Duration.ofSeconds(30)).until(() -> agent.buffered() >= 3);
+        long cutTo = System.currentTimeMillis() / 1000;
         startServer();
         await().atMost(Duration.ofSeconds(60)).until(() -> hostInfo().integer("STATE", -1) == 2
                 && agent.sessions() >= 2);
         assertThat(vm(id).integer("LCM_STATE", -1)).isEqualTo(RUNNING);
+        await().atMost(Duration.ofSeconds(20)).until(() -> XmlNode.parse(ok(admin.call("one.host.monitoring", host))
+                .stringValue()).all("MONITORING").stream().map(m -> m.longValue("TIMESTAMP", 0))
+                .filter(t -> t > cutFrom && t <= cutTo).count() >= 2);
+        assertThat(agent.buffered()).isZero();
         long before = System.currentTimeMillis() / 1000;
         await().atMost(Duration.ofSeconds(20)).until(() -> vm(id).child("MONITORING").longValue("TIMESTAMP", 0)
                 >= before);
