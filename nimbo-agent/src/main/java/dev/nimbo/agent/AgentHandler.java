@@ -101,6 +101,10 @@ public final class AgentHandler implements Function<Frame, Frame> {
                             f.longAttr("size_mb", 0));
                     yield f.ok(Map.of(), null);
                 }
+                case Ops.DISK_DROP -> {
+                    store.dropDisk(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"));
+                    yield f.ok(Map.of(), null);
+                }
                 case Ops.VM_CLEAN -> {
                     store.cleanVm(integer(f, "ds_id"), integer(f, "vm_id"));
                     yield f.ok(Map.of(), null);

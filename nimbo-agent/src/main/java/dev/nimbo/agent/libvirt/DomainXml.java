@@ -287,7 +287,46 @@ public final class DomainXml {
         if (model.equals("virtio") && !blank(n.get("VIRTIO_QUEUES"))) {
             b.append("<driver name='vhost' queues='").append(number(n.get("VIRTIO_QUEUES"), 1)).append("'/>");
         }
+        String in = qos(n, "INBOUND");
+        String out = qos(n, "OUTBOUND");
+        if (!in.isEmpty() || !out.isEmpty()) {
+            b.append("<bandwidth>");
+            if (!in.isEmpty()) {
+                b.append("<inbound ").append(in).append("/>");
+            }
+            if (!out.isEmpty()) {
+                b.append("<outbound ").append(out).append("/>");
+            }
+            b.append("</bandwidth>");
+        }
         b.append("</interface>\n");
+    }
+
+    /** A NIC's QoS for one direction as libvirt attributes (KB/s and KB, as OpenNebula gives them); "" for none. */
+    static String qos(VectorAttribute n, String direction) {
+        long avg = number(n.get(direction + "_AVG_BW"), 0);
+        if (avg <= 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("average='").append(avg).append("'");
+        long peak = number(n.get(direction + "_PEAK_BW"), 0);
+        if (peak > 0) {
+            b.append(" peak='").append(peak).append("'");
+        }
+        long burst = number(n.get(direction + "_PEAK_KB"), 0);
+        if (burst > 0) {
+            b.append(" burst='").append(burst).append("'");
+        }
+        return b.toString();
+    }
+
+    /** The same QoS as {@code virsh domiftune} takes it: "average,peak,burst", "0" to clear. */
+    public static String qosArgument(VectorAttribute n, String direction) {
+        long avg = number(n.get(direction + "_AVG_BW"), 0);
+        if (avg <= 0) {
+            return "0";
+        }
+        return avg + "," + number(n.get(direction + "_PEAK_BW"), 0) + "," + number(n.get(direction + "_PEAK_KB"), 0);
     }
 
     private static void graphics(StringBuilder b, VectorAttribute g) {

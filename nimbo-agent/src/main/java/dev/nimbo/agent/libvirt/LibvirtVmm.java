@@ -130,11 +130,27 @@ public final class LibvirtVmm {
                 yield "";
             }
             case "attach_nic", "detach_nic" -> {
+                if (!exists(name)) {
+                    yield ""; // a powered-off VM: the NIC is in its template for the next deploy
+                }
                 Template t = Template.parse(templateText);
                 boolean attach = action.equals("attach_nic");
                 Path file = dir.resolve("hotplug.xml");
                 Files.writeString(file, DomainXml.nicDevice(hotplugged(t, "NIC", attach)));
                 virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+                yield "";
+            }
+            case "update_nic" -> {
+                // the template holds every NIC's QoS as it should be now (the changed NIC is not named): apply all
+                if (exists(name)) {
+                    for (VectorAttribute nic : Template.parse(templateText).vectors("NIC")) {
+                        if (nic.get("MAC") != null && !nic.get("MAC").isBlank()) {
+                            virsh.run("domiftune", name, nic.get("MAC").strip(), "--inbound",
+                                    DomainXml.qosArgument(nic, "INBOUND"), "--outbound",
+                                    DomainXml.qosArgument(nic, "OUTBOUND"), "--live");
+                        }
+                    }
+                }
                 yield "";
             }
             case "update_conf" -> {

@@ -224,6 +224,12 @@ public final class HostStore {
                 sizeMb + "M"), 600);
     }
 
+    /** Removes disk N of a VM (and its format note); gone already is fine. */
+    public void dropDisk(int dsId, int vmId, int diskId) throws IOException {
+        Files.deleteIfExists(vmDir(dsId, vmId).resolve("disk." + diskId));
+        Files.deleteIfExists(vmDir(dsId, vmId).resolve("disk." + diskId + ".format"));
+    }
+
     private Path existingDisk(int dsId, int vmId, int diskId) {
         Path disk = vmDir(dsId, vmId).resolve("disk." + diskId);
         if (!Files.isRegularFile(disk)) {

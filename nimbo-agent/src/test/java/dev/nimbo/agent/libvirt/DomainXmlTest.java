@@ -65,6 +65,17 @@ class DomainXmlTest {
     }
 
     @Test
+    void nicQos() {
+        assertThat(build("NIC=[ BRIDGE=br0, INBOUND_AVG_BW=1000, INBOUND_PEAK_BW=2000, INBOUND_PEAK_KB=64,"
+                + " OUTBOUND_AVG_BW=500 ]")).contains("<bandwidth><inbound average='1000' peak='2000' burst='64'/>"
+                + "<outbound average='500'/></bandwidth>");
+        assertThat(build("NIC=[ BRIDGE=br0 ]")).doesNotContain("bandwidth");
+        dev.nimbo.core.template.VectorAttribute n = Template.parse("NIC=[ OUTBOUND_AVG_BW=500 ]").vectors("NIC").get(0);
+        assertThat(DomainXml.qosArgument(n, "INBOUND")).isEqualTo("0");
+        assertThat(DomainXml.qosArgument(n, "OUTBOUND")).isEqualTo("500,0,0");
+    }
+
+    @Test
     void badInputIsAClearError() {
         assertThatThrownBy(() -> build("NIC=[ NIC_ID=0 ]")).hasMessageContaining("NIC 0 has no BRIDGE");
         // markup in values is escaped, never injected

@@ -79,6 +79,8 @@ public final class KvmTm implements TransferDriver {
                     case EPILOG_STOP -> epilogStop(r);
                     case SNAP_CREATE, SNAP_REVERT, SNAP_DELETE -> diskSnapshot(r);
                     case RESIZE -> resize(r);
+                    case PROLOG_DISK -> stageDisk(r, marked(r, "ATTACH"));
+                    case EPILOG_DISK -> dropDisk(r, marked(r, "DETACH"));
                     case PROLOG_RESUME -> prologResume(r);
                     default -> throw new DriverException("kvm TM: " + r.op().text()
                             + " is not supported yet on kvm hosts");
@@ -218,6 +220,18 @@ public final class KvmTm implements TransferDriver {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /** A disk detached from a powered-off VM: a persistent one is copied back into its image, then it goes. */
+    private void dropDisk(DriverRequest r, VectorAttribute disk) throws IOException {
+        String id = disk.get("DISK_ID").strip();
+        String source = disk.get("SOURCE");
+        if (source != null && "YES".equalsIgnoreCase(disk.get("PERSISTENT")) && !"CDROM".equalsIgnoreCase(disk.get("TYPE"))) {
+            fetch(r, id, Path.of(source.strip()));
+        }
+        Map<String, String> a = base(r);
+        a.put("disk_id", id);
+        call(r.hostId(), Ops.DISK_DROP, a, "removal of disk " + id);
     }
 
     /** A disk snapshot of a powered-off VM, on the disk file (an internal qcow2 snapshot named snap-ID). */

@@ -13,6 +13,7 @@ public final class Ops {
     public static final String DIR_LIST = "dir.list";
     public static final String DISK_SNAPSHOT = "disk.snapshot";
     public static final String DISK_RESIZE = "disk.resize";
+    public static final String DISK_DROP = "disk.drop";
 
     private Ops() {
     }

@@ -155,6 +155,19 @@ class KvmHostTest {
         return last[0];
     }
 
+    Path vmDirOf(int id) {
+        return agentData.resolve("datastores/0/" + id);
+    }
+
+    /** The guest answers ping; else the failure shows what its console said. */
+    void assertPings(String what, int seconds, Path vmDir) throws java.io.IOException {
+        if (!kvm.ping(GUEST_IP, seconds)) {
+            Path log = vmDir.resolve("console.log");
+            throw new AssertionError(what + ": no answer in " + seconds + " s; console:\n"
+                    + (Files.exists(log) ? Files.readString(log) : "(none)"));
+        }
+    }
+
     static OneResponse ok(OneResponse r) {
         assertThat(r.ok()).as(r.message()).isTrue();
         return r;
@@ -204,7 +217,7 @@ class KvmHostTest {
         ok(admin.call("one.vm.deploy", id, host, false, -1));
         XmlNode vm = awaitVm(id, ACTIVE, RUNNING, 120);
         assertThat(vm.text("DEPLOY_ID")).isEqualTo("one-" + id);
-        assertThat(kvm.ping(GUEST_IP, 60)).as("guest answers ping").isTrue();
+        assertPings("guest answers ping", 60, vmDirOf(id));
         long toPing = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("KVM: instantiate to ping " + toPing + " ms");
 
@@ -237,7 +250,7 @@ class KvmHostTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 3);
         assertThat(hostInfo().child("TEMPLATE").text("ERROR")).contains("agent is not connected");
         assertThat(vm(id).integer("LCM_STATE", -1)).isEqualTo(RUNNING);
-        assertThat(kvm.ping(GUEST_IP, 10)).as("guest keeps running without its agent").isTrue();
+        assertPings("guest keeps running without its agent", 10, vmDirOf(id));
         startAgent(null);
         await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
 
@@ -258,7 +271,7 @@ class KvmHostTest {
         long before = System.currentTimeMillis() / 1000;
         await().atMost(Duration.ofSeconds(20)).until(() -> vm(id).child("MONITORING").longValue("TIMESTAMP", 0)
                 >= before);
-        assertThat(kvm.ping(GUEST_IP, 10)).isTrue();
+        assertPings("guest answers ping", 10, vmDirOf(id));
 
         // poweroff: ACPI, and the appliance powers off on it
         ok(admin.call("one.vm.action", "poweroff", id));
@@ -275,6 +288,14 @@ class KvmHostTest {
         ok(admin.call("one.vm.disksnapshotdelete", id, 1, dsnap));
         awaitVm(id, POWEROFF, 0, 60);
         assertThat(Virsh.exec(List.of("qemu-img", "snapshot", "-l", clone), 30)).doesNotContain("snap-" + dsnap);
+        // a disk attached and detached while off: made on the host's disk, then dropped
+        ok(admin.call("one.vm.attach", id, "DISK=[ TYPE=fs, SIZE=2 ]"));
+        awaitVm(id, POWEROFF, 0, 60);
+        assertThat(vm(id).child("USER_TEMPLATE").text("ERROR")).isEmpty();
+        assertThat(vmDir.resolve("disk.4")).exists();
+        ok(admin.call("one.vm.detach", id, 4));
+        awaitVm(id, POWEROFF, 0, 60);
+        assertThat(vmDir.resolve("disk.4")).doesNotExist();
         ok(admin.call("one.vm.diskresize", id, 2, "16"));
         XmlNode grown = awaitVm(id, POWEROFF, 0, 60);
         assertThat(grown.child("USER_TEMPLATE").text("ERROR")).isEmpty();
@@ -282,7 +303,7 @@ class KvmHostTest {
                 .contains("virtual size: 16 MiB");
         ok(admin.call("one.vm.action", "resume", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
-        assertThat(kvm.ping(GUEST_IP, 60)).as("guest answers ping after resume").isTrue();
+        assertPings("guest answers ping after resume", 60, vmDirOf(id));
         // a new CONTEXT reaches the running guest: its CD-ROM gets the new ISO
         ok(admin.call("one.vm.updateconf", id, "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest-2 ]", 1));
         awaitVm(id, ACTIVE, RUNNING, 60);
@@ -303,7 +324,7 @@ class KvmHostTest {
         assertThat(Files.exists(vmDir.resolve("checkpoint"))).isTrue();
         ok(admin.call("one.vm.action", "resume", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
-        assertThat(kvm.ping(GUEST_IP, 30)).as("guest answers ping after restore").isTrue();
+        assertPings("guest answers ping after restore", 30, vmDirOf(id));
         assertThat(Files.exists(vmDir.resolve("checkpoint"))).isFalse();
 
         // undeploy: the guest shuts down and its files wait on the front-end; resume boots it again on the host
@@ -316,7 +337,7 @@ class KvmHostTest {
         ok(admin.call("one.vm.deploy", id, host, false, -1));
         awaitVm(id, ACTIVE, RUNNING, 120);
         assertThat(parked).doesNotExist();
-        assertThat(kvm.ping(GUEST_IP, 60)).as("guest answers ping after undeploy and resume").isTrue();
+        assertPings("guest answers ping after undeploy and resume", 60, vmDirOf(id));
         assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.1").toString()), 30))
                 .contains("backing file: " + agentData.resolve("cache"));
         // stop: saved with its memory and moved to the front-end; resume restores it where it was
@@ -327,7 +348,7 @@ class KvmHostTest {
         ok(admin.call("one.vm.action", "resume", id));
         ok(admin.call("one.vm.deploy", id, host, false, -1));
         awaitVm(id, ACTIVE, RUNNING, 120);
-        assertThat(kvm.ping(GUEST_IP, 30)).as("guest answers ping after stop and resume").isTrue();
+        assertPings("guest answers ping after stop and resume", 30, vmDirOf(id));
 
         Virsh virsh = new Virsh("qemu:///system");
         String dom = "one-" + id;
@@ -336,7 +357,7 @@ class KvmHostTest {
         awaitVm(id, ACTIVE, RUNNING, 60);
         ok(admin.call("one.vm.action", "reboot-hard", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
-        assertThat(kvm.ping(GUEST_IP, 60)).as("guest answers ping after reset").isTrue();
+        assertPings("guest answers ping after reset", 60, vmDirOf(id));
 
         // a system snapshot with memory, reverted and deleted
         int snap = ok(admin.call("one.vm.snapshotcreate", id, "before")).intValue();
@@ -344,7 +365,7 @@ class KvmHostTest {
         assertThat(virsh.run("snapshot-list", dom, "--name")).contains("snap-" + snap);
         ok(admin.call("one.vm.snapshotrevert", id, snap));
         awaitVm(id, ACTIVE, RUNNING, 60);
-        assertThat(kvm.ping(GUEST_IP, 30)).as("guest answers ping after snapshot revert").isTrue();
+        assertPings("guest answers ping after snapshot revert", 30, vmDirOf(id));
         ok(admin.call("one.vm.snapshotdelete", id, snap));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(virsh.run("snapshot-list", dom, "--name")).doesNotContain("snap-" + snap);
