@@ -248,7 +248,8 @@ class KvmHostTest {
         agent.close();
         agentThread.join(5000);
         await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 3);
-        assertThat(hostInfo().child("TEMPLATE").text("ERROR")).contains("agent is not connected");
+        // (a monitoring in flight when it left says so, the next ones that it is not connected)
+        assertThat(hostInfo().child("TEMPLATE").text("ERROR")).containsPattern("agent .*(not connected|disconnected)");
         assertThat(vm(id).integer("LCM_STATE", -1)).isEqualTo(RUNNING);
         assertPings("guest keeps running without its agent", 10, vmDirOf(id));
         startAgent(null);
@@ -404,6 +405,12 @@ class KvmHostTest {
 
     @Test
     void domainsTheFrontEndDidNotPlaceAreReportedAsWilds() throws Exception {
+        if (agent.sessions() == 0 || hostInfo().integer("STATE", -1) != 2) {
+            agent.close(); // the other test stopped half-way: start from a connected agent again
+            agentThread.join(5000);
+            startAgent(null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
+        }
         Path xml = dir.resolve("wild.xml");
         // a tiny domain with no disk: SeaBIOS idles, enough to be a running domain
         Files.writeString(xml, "<domain type='qemu'><name>nimbo-test-wild</name><memory unit='MiB'>32</memory>"
