@@ -217,7 +217,7 @@ class KvmHostTest {
         ok(admin.call("one.vm.deploy", id, host, false, -1));
         XmlNode vm = awaitVm(id, ACTIVE, RUNNING, 120);
         assertThat(vm.text("DEPLOY_ID")).isEqualTo("one-" + id);
-        assertPings("guest answers ping", 60, vmDirOf(id));
+        assertPings("guest answers ping", 120, vmDirOf(id));
         long toPing = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("KVM: instantiate to ping " + toPing + " ms");
 
@@ -304,7 +304,7 @@ class KvmHostTest {
                 .contains("virtual size: 16 MiB");
         ok(admin.call("one.vm.action", "resume", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
-        assertPings("guest answers ping after resume", 60, vmDirOf(id));
+        assertPings("guest answers ping after resume", 120, vmDirOf(id));
         // a new CONTEXT reaches the running guest: its CD-ROM gets the new ISO
         ok(admin.call("one.vm.updateconf", id, "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest-2 ]", 1));
         awaitVm(id, ACTIVE, RUNNING, 60);
@@ -338,7 +338,7 @@ class KvmHostTest {
         ok(admin.call("one.vm.deploy", id, host, false, -1));
         awaitVm(id, ACTIVE, RUNNING, 120);
         assertThat(parked).doesNotExist();
-        assertPings("guest answers ping after undeploy and resume", 60, vmDirOf(id));
+        assertPings("guest answers ping after undeploy and resume", 120, vmDirOf(id));
         assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.1").toString()), 30))
                 .contains("backing file: " + agentData.resolve("cache"));
         // stop: saved with its memory and moved to the front-end; resume restores it where it was
@@ -358,7 +358,7 @@ class KvmHostTest {
         awaitVm(id, ACTIVE, RUNNING, 60);
         ok(admin.call("one.vm.action", "reboot-hard", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
-        assertPings("guest answers ping after reset", 60, vmDirOf(id));
+        assertPings("guest answers ping after reset", 120, vmDirOf(id));
 
         // a system snapshot with memory, reverted and deleted
         int snap = ok(admin.call("one.vm.snapshotcreate", id, "before")).intValue();
