@@ -130,6 +130,19 @@ class HostClusterCommandTest {
     }
 
     @Test
+    void createWithTokenPrintsTheAgentsEnrolmentToken() {
+        fake.ok("one.host.allocate", 12).ok("one.host.info", "<HOST><ID>12</ID><NAME>kvm-1</NAME><TEMPLATE>"
+                + "<AGENT_TOKEN><![CDATA[nimbo1.12.s3cret.abcd]]></AGENT_TOKEN></TEMPLATE></HOST>");
+        var r = cli.run("host", "create", "kvm-1", "--im", "kvm", "--vm", "kvm", "--token");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("ID: 12\nTOKEN: nimbo1.12.s3cret.abcd\n");
+        assertThat(fake.last("one.host.info")).containsExactly("oneadmin:secret", 12, false);
+        var refused = cli.run("host", "create", "dummy-1", "--im", "dummy", "--vm", "dummy", "--token");
+        assertThat(refused.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(refused.err()).contains("--token is for hosts with agents");
+    }
+
+    @Test
     void hostVerbs() {
         fake.ok("one.host.allocate", 9).ok("one.host.delete", 3).ok("one.host.status", 3).ok("one.host.update", 3)
                 .ok("one.host.rename", 3);

@@ -160,7 +160,10 @@ public final class NimboServer implements AutoCloseable {
     /** The leader's work: monitoring, life cycle (resuming interrupted operations), storage. */
     private static void startManagers(ApiContext ctx) {
         dev.nimbo.server.storage.StorageManager.start(ctx);
-        dev.nimbo.server.monitor.HostMonitor.start(ctx);
+        dev.nimbo.server.agent.AgentHub agents = dev.nimbo.server.agent.AgentHub.start(ctx);
+        dev.nimbo.server.monitor.HostMonitor monitor = dev.nimbo.server.monitor.HostMonitor.start(ctx);
+        agents.onDisconnect(monitor::requestMonitoring); // a host whose agent left shows it at once
+        agents.onSample(monitor::recordHistory); // what a cut-off agent measured fills the gap in the history
         dev.nimbo.server.vm.VmLifecycle.start(ctx);
         dev.nimbo.server.sched.SchedulerLoop.start(ctx, dev.nimbo.server.sched.SchedSettings.fromEnvironment());
     }
@@ -170,6 +173,7 @@ public final class NimboServer implements AutoCloseable {
         dev.nimbo.server.sched.SchedulerLoop.stop(controller);
         dev.nimbo.server.vm.VmLifecycle.stop(controller);
         dev.nimbo.server.storage.StorageManager.stop(controller);
+        dev.nimbo.server.agent.AgentHub.stop(controller);
     }
 
     private void bind() {

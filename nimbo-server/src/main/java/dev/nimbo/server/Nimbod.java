@@ -25,6 +25,10 @@ public final class Nimbod implements Callable<Integer> {
             + "Default: embedded SQLite in the data directory")
     String db;
 
+    @Option(names = "--agent-port", description = "Port agents of KVM hosts dial (TLS); 0 any free port, -1 none."
+            + " Default: 4124 (or NIMBO_AGENT_PORT)")
+    Integer agentPort;
+
     @Option(names = "--max-request-bytes", description = "Largest XML-RPC request accepted. Default: ${DEFAULT-VALUE}")
     int maxRequestBytes = ServerConfig.DEFAULT_MAX_REQUEST_BYTES;
 
@@ -56,6 +60,9 @@ public final class Nimbod implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             System.err.println("nimbod: --port must be between 0 and 65535");
             return 2;
+        }
+        if (agentPort != null) {
+            System.setProperty("nimbo.agent.port", Integer.toString(agentPort));
         }
         Path dataDir = data.toAbsolutePath();
         // Logback reads this when the first logger is created, so it must be set before any logging.

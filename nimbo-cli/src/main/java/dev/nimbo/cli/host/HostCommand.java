@@ -1,5 +1,6 @@
 package dev.nimbo.cli.host;
 
+import dev.nimbo.cli.CliException;
 import dev.nimbo.cli.ExitCodes;
 import dev.nimbo.cli.Family;
 import dev.nimbo.cli.Kind;
@@ -66,16 +67,34 @@ public final class HostCommand extends Family {
     }
 
     @Command(name = "create", header = "Register a host.",
-            description = {"Example:", "  nimbo host create edge-01 --im dummy --vm dummy --cluster edge"})
+            description = {"Example:", "  nimbo host create edge-01 --im dummy --vm dummy --cluster edge",
+                "  nimbo host create kvm-01 --im kvm --vm kvm --token   # then on the host:",
+                "  nimbo-agent --frontend FRONTEND:4124 --token TOKEN --data /var/lib/nimbo-agent"})
     int create(@Parameters(paramLabel = "NAME", description = "Host name (its hostname)") String name,
             @Option(names = {"-i", "--im"}, required = true, paramLabel = "IM_MAD", description = "Information driver, e.g. dummy.")
             String im,
             @Option(names = {"-v", "--vm"}, required = true, paramLabel = "VM_MAD", description = "Virtualization driver, e.g. dummy.")
             String vm,
             @Option(names = {"-c", "--cluster"}, paramLabel = "CLUSTER", description = "Cluster ID or name (default: default).")
-            String cluster) {
+            String cluster,
+            @Option(names = "--token", description = "Also print the one-time enrolment token the host's nimbo-agent"
+                    + " needs (kvm hosts; host show keeps showing it as AGENT_TOKEN until it is used).")
+            boolean token) {
+        if (token && !"kvm".equals(im)) {
+            throw CliException.usage("--token is for hosts with agents (--im kvm), not --im " + im);
+        }
         int cid = cluster == null ? -1 : resolve(ClusterCommand.KIND, cluster);
-        return printId(api().id("one.host.allocate", name, im, vm, cid));
+        int id = api().id("one.host.allocate", name, im, vm, cid);
+        printId(id);
+        if (token) {
+            XmlNode t = api().xml("one.host.info", id, false).child("TEMPLATE");
+            String value = t == null ? "" : t.text("AGENT_TOKEN");
+            if (value.isEmpty()) {
+                throw CliException.server("host " + id + " was created but the server gave it no AGENT_TOKEN");
+            }
+            print("TOKEN: " + value + "\n");
+        }
+        return ExitCodes.OK;
     }
 
     @Command(name = "delete", header = "Delete hosts (refused while they have VMs).",

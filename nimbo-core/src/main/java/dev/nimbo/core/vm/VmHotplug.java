@@ -65,6 +65,15 @@ public final class VmHotplug {
         return attach ? DriverOp.ATTACH_DISK : DriverOp.DETACH_DISK;
     }
 
+    /** The next DISK_ID: above every disk's and the context CD-ROM's (its file on the host is disk.DISK_ID too). */
+    static int nextDiskId(Template t) {
+        int next = nextId(t, "DISK", "DISK_ID");
+        for (VectorAttribute c : t.vectors("CONTEXT")) {
+            next = Math.max(next, VmResources.intOr(c.get("DISK_ID"), -1) + 1);
+        }
+        return next;
+    }
+
     private static int nextId(Template t, String vector, String idKey) {
         int next = 0;
         for (VectorAttribute v : t.vectors(vector)) {
@@ -94,7 +103,7 @@ public final class VmHotplug {
     public static VirtualMachine stageDisk(Transaction tx, VirtualMachine vm, int requesterUid, VectorAttribute disk,
                                            Consumer<PoolObject> authorizeUse) {
         VectorAttribute d = VmResources.disk(tx, vm.id(), vm.uid(), disk, authorizeUse)
-                .with("DISK_ID", Integer.toString(nextId(vm.vmTemplate(), "DISK", "DISK_ID"))).with(ATTACH, "YES");
+                .with("DISK_ID", Integer.toString(nextDiskId(vm.vmTemplate()))).with(ATTACH, "YES");
         VmQuotas.charge(tx, requesterUid, vm.uid(), vm.gid(), usage(d), true);
         return vm.toBuilder().vmTemplate(VmDefinition.sorted(vm.vmTemplate().add(d))).build();
     }

@@ -89,7 +89,8 @@ public final class HostMonitor implements AutoCloseable {
         return RUNNING.computeIfAbsent(ctx.controller(), c -> {
             HostMonitor m = new HostMonitor(c, ctx.view(), JdbcMonitoringStore.open(ctx.config().effectiveDbUrl(),
                             JdbcMonitoringStore.Kind.HOSTS),
-                    HostDrivers.informationDrivers(), MonitorSettings.fromEnvironment(), ctx.clock());
+                    HostDrivers.informationDrivers(dev.nimbo.server.agent.AgentHub.linkOf(ctx)),
+                    MonitorSettings.fromEnvironment(), ctx.clock());
             m.begin();
             return m;
         });
@@ -278,6 +279,23 @@ public final class HostMonitor implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             log.warn("could not expire host monitoring history: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Keeps a monitoring record taken on the host while it could not be reached (its agent buffered it) in the
+     * history only: the host's current state comes from the monitorings this monitor runs. A record that does not
+     * parse is dropped with a warning.
+     */
+    public void recordHistory(int hostId, byte[] monitoringXml) {
+        try {
+            MonitoringSample s = MonitoringSample.fromXml(dev.nimbo.core.xml.XmlNode.parse(
+                    new String(monitoringXml, java.nio.charset.StandardCharsets.UTF_8)));
+            if (s != null && s.timestamp() > 0) {
+                pending.add(new MonitoringStore.Entry(hostId, s.timestamp(), s.forHost(hostId, s.timestamp()).toXml()));
+            }
+        } catch (RuntimeException e) {
+            log.warn("host {}: a buffered monitoring record was unreadable: {}", hostId, e.getMessage());
         }
     }
 

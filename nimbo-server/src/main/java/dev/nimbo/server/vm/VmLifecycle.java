@@ -18,6 +18,8 @@ import dev.nimbo.core.vm.VmStateMachine;
 import dev.nimbo.core.vm.VmTransitions;
 import dev.nimbo.core.vm.VmmDriver;
 import dev.nimbo.drivers.tm.DummyTm;
+import dev.nimbo.drivers.kvm.KvmTm;
+import dev.nimbo.drivers.kvm.KvmVmm;
 import dev.nimbo.drivers.vmm.DummyVmm;
 import dev.nimbo.server.api.ApiContext;
 import dev.nimbo.store.JdbcMonitoringStore;
@@ -84,9 +86,16 @@ public final class VmLifecycle implements AutoCloseable {
     /** Starts the life cycle of a daemon: resumes or fails interrupted operations, then monitors VMs. */
     public static VmLifecycle start(ApiContext ctx) {
         return RUNNING.computeIfAbsent(ctx.controller(), c -> {
-            VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm()), List.of(new DummyTm()),
-                    VmSettings.fromEnvironment(), JdbcMonitoringStore.open(ctx.config().effectiveDbUrl(),
-                    JdbcMonitoringStore.Kind.VMS));
+            dev.nimbo.drivers.kvm.AgentLink agents = dev.nimbo.server.agent.AgentHub.linkOf(ctx);
+            java.util.function.IntFunction<String> imageSource = id ->
+                    ctx.view().get(ObjectType.IMAGE, id) instanceof dev.nimbo.core.image.Image img ? img.source() : null;
+            java.util.function.IntFunction<String> dsPath = id ->
+                    ctx.view().get(ObjectType.DATASTORE, id) instanceof dev.nimbo.core.datastore.Datastore ds
+                            ? ds.basePath() : null;
+            KvmTm kvmTm = new KvmTm(agents, imageSource, dsPath);
+            VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm(), new KvmVmm(agents, kvmTm)),
+                    List.of(new DummyTm(), kvmTm), VmSettings.fromEnvironment(),
+                    JdbcMonitoringStore.open(ctx.config().effectiveDbUrl(), JdbcMonitoringStore.Kind.VMS));
             l.recover();
             l.monitor.start();
             l.scheduler.start();
@@ -201,7 +210,8 @@ public final class VmLifecycle implements AutoCloseable {
             return d.execute(req);
         }
         // a simulated host has no disks to move, whatever its system datastore's TM_MAD says
-        String tmMad = DummyVmm.NAME.equals(vmMad) ? DummyTm.NAME : h.tmMad();
+        // kvm hosts get their disks through their agent (a local system datastore on each host)
+        String tmMad = DummyVmm.NAME.equals(vmMad) ? DummyTm.NAME : KvmVmm.NAME.equals(vmMad) ? KvmTm.NAME : h.tmMad();
         TransferDriver d = tms.get(tmMad);
         if (d == null) {
             return CompletableFuture.failedFuture(new dev.nimbo.core.vm.DriverException(

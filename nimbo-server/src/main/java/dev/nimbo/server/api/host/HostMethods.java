@@ -80,7 +80,14 @@ public final class HostMethods {
                 throw ApiException.allocate("host", "NAME is already taken by HOST " + clash.id() + ".");
             }
             int id = tx.nextId(ObjectType.HOST);
-            tx.put(Host.create(id, name, im, vm, cluster.id(), cluster.name()).withReservations(cluster));
+            Host host = Host.create(id, name, im, vm, cluster.id(), cluster.name()).withReservations(cluster);
+            if (dev.nimbo.server.agent.AgentHub.KVM.equals(im)) {
+                // a real host: the one-time token its agent enrols with (host show shows it until used)
+                String token = dev.nimbo.server.agent.AgentHub.of(call.ctx()).newToken(id);
+                host = host.withUserTemplate(host.template().with(dev.nimbo.server.agent.AgentHub.TOKEN, token),
+                        cluster);
+            }
+            tx.put(host);
             tx.put(cluster.withHost(id));
             return id;
         });

@@ -1,0 +1,405 @@
+package dev.nimbo.agent.libvirt;
+
+import dev.nimbo.agent.context.ContextIso;
+import dev.nimbo.agent.store.HostStore;
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The VM operations of a host, on libvirt/QEMU: deploy (context ISO, domain XML, {@code virsh create}: domains are
+ * transient, the front-end holds the definition), shutdown (ACPI power button, then destroy after the timeout),
+ * cancel, reboot, reset, save/restore (checkpoint file in the VM's directory), system snapshots with memory
+ * (internal qcow2 snapshots named by HYPERVISOR_ID), disk and NIC hot-plug, clean-up; and the counters of running
+ * domains from {@code virsh domstats}. Every operation is idempotent (a retried deploy of a running domain, a
+ * shutdown of a domain already gone, succeed), as the front-end re-issues operations after a restart.
+ * Thread-safe (the front-end runs one operation per VM at a time).
+ */
+public final class LibvirtVmm {
+    private final Virsh virsh;
+    private final HostStore store;
+    private final String domainType;
+    private final Duration shutdownTimeout;
+    /** Last CPU time per domain, for CPU usage between two polls. */
+    private final Map<String, long[]> lastCpu = new ConcurrentHashMap<>();
+
+    public LibvirtVmm(Virsh virsh, HostStore store, String domainType, Duration shutdownTimeout) {
+        this.virsh = virsh;
+        this.store = store;
+        this.domainType = domainType;
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public String domainType() {
+        return domainType;
+    }
+
+    /** Runs one action; returns the domain name for deploy and restore, "" otherwise. */
+    public String execute(String action, int vmId, int dsId, String templateText) throws IOException {
+        String name = DomainXml.name(vmId);
+        Path dir = store.vmDir(dsId, vmId);
+        return switch (action.toLowerCase(Locale.ROOT)) {
+            case "deploy" -> deploy(vmId, dsId, Template.parse(templateText), dir, name);
+            case "shutdown" -> {
+                shutdown(name);
+                yield "";
+            }
+            case "cancel" -> {
+                destroy(name);
+                yield "";
+            }
+            case "reboot" -> {
+                virsh.run("reboot", name);
+                yield "";
+            }
+            case "reset" -> {
+                virsh.run("reset", name);
+                yield "";
+            }
+            case "save" -> {
+                Path cp = dir.resolve("checkpoint");
+                if (exists(name)) {
+                    Files.deleteIfExists(cp);
+                    virsh.run("save", name, cp.toString());
+                } else if (!Files.exists(cp)) {
+                    throw new Virsh.CommandException("domain " + name + " is not running and has no checkpoint");
+                }
+                yield "";
+            }
+            case "restore" -> {
+                Path cp = dir.resolve("checkpoint");
+                if (!exists(name)) {
+                    virsh.run("restore", cp.toString());
+                }
+                Files.deleteIfExists(cp);
+                yield name;
+            }
+            case "snapshot_create" -> {
+                String snap = snapshotName(templateText);
+                if (!virsh.tryRun("snapshot-info", name, snap).ok()) {
+                    virsh.run("snapshot-create-as", name, snap);
+                }
+                yield "";
+            }
+            case "snapshot_revert" -> {
+                virsh.run("snapshot-revert", name, snapshotName(templateText));
+                yield "";
+            }
+            case "snapshot_delete" -> {
+                String snap = snapshotName(templateText);
+                if (virsh.tryRun("snapshot-info", name, snap).ok()) {
+                    virsh.run("snapshot-delete", name, snap);
+                }
+                yield "";
+            }
+            case "attach_disk", "detach_disk" -> {
+                Template t = Template.parse(templateText);
+                boolean attach = action.equals("attach_disk");
+                VectorAttribute d = hotplugged(t, "DISK", attach);
+                Map<String, String> targets = blockTargets(name); // target -> source file, as the domain has them
+                String source = dir.resolve("disk." + d.get("DISK_ID").strip()).toString();
+                if (!attach) {
+                    String current = targets.entrySet().stream().filter(e -> e.getValue().equals(source))
+                            .map(Map.Entry::getKey).findFirst().orElse(null);
+                    if (current == null) {
+                        yield ""; // already gone (an operation issued again)
+                    }
+                    d = d.with("TARGET", current);
+                    targets.remove(current);
+                } else if (targets.containsValue(source)) {
+                    yield ""; // already attached
+                }
+                Path file = dir.resolve("hotplug.xml");
+                Files.writeString(file, DomainXml.diskDevice(d, dir, i -> store.diskFormat(dsId, vmId, i),
+                        new java.util.ArrayList<>(targets.keySet())));
+                virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+                if (!attach) {
+                    String id = d.get("DISK_ID").strip();
+                    Files.deleteIfExists(dir.resolve("disk." + id));
+                    Files.deleteIfExists(dir.resolve("disk." + id + ".format"));
+                }
+                yield "";
+            }
+            case "attach_nic", "detach_nic" -> {
+                if (!exists(name)) {
+                    yield ""; // a powered-off VM: the NIC is in its template for the next deploy
+                }
+                Template t = Template.parse(templateText);
+                boolean attach = action.equals("attach_nic");
+                Path file = dir.resolve("hotplug.xml");
+                Files.writeString(file, DomainXml.nicDevice(hotplugged(t, "NIC", attach)));
+                virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+                yield "";
+            }
+            case "update_nic" -> {
+                // the template holds every NIC's QoS as it should be now (the changed NIC is not named): apply all
+                if (exists(name)) {
+                    for (VectorAttribute nic : Template.parse(templateText).vectors("NIC")) {
+                        if (nic.get("MAC") != null && !nic.get("MAC").isBlank()) {
+                            virsh.run("domiftune", name, nic.get("MAC").strip(), "--inbound",
+                                    DomainXml.qosArgument(nic, "INBOUND"), "--outbound",
+                                    DomainXml.qosArgument(nic, "OUTBOUND"), "--live");
+                        }
+                    }
+                }
+                yield "";
+            }
+            case "update_conf" -> {
+                // a new CONTEXT: the ISO is made again and swapped into the running guest's CD-ROM
+                Template t = Template.parse(templateText);
+                VectorAttribute ctx = t.vectors("CONTEXT").isEmpty() ? null : t.vectors("CONTEXT").get(0);
+                if (ctx != null) {
+                    String id = ctx.get("DISK_ID");
+                    Path iso = dir.resolve("disk." + (id == null || id.isBlank() ? t.vectors("DISK").size() : id.strip()));
+                    ContextIso.build(ctx, iso);
+                    String target = blockTargets(name).entrySet().stream()
+                            .filter(e -> e.getValue().equals(iso.toString())).map(Map.Entry::getKey).findFirst()
+                            .orElseThrow(() -> new IllegalStateException("domain " + name + " has no context CD-ROM"));
+                    virsh.run("change-media", name, target, iso.toString(), "--update", "--live");
+                }
+                yield "";
+            }
+            case "disk_resize" -> {
+                Template t = Template.parse(templateText);
+                VectorAttribute d = null;
+                for (VectorAttribute v : t.vectors("DISK")) {
+                    if ("YES".equalsIgnoreCase(v.get("RESIZE"))) {
+                        d = v;
+                    }
+                }
+                if (d == null) {
+                    throw new IllegalArgumentException("no DISK marked RESIZE in the VM's template");
+                }
+                // the running guest sees the new size at once (QEMU grows the image file)
+                virsh.run("blockresize", name, dir.resolve("disk." + d.get("DISK_ID").strip()).toString(),
+                        d.get("SIZE").strip() + "M");
+                yield "";
+            }
+            case "cleanup" -> {
+                destroy(name);
+                store.cleanVm(dsId, vmId);
+                yield "";
+            }
+            default -> throw new UnsupportedOperationException("the kvm agent does not support " + action + " yet");
+        };
+    }
+
+    /** The domain's disks now: target -> source file. */
+    private Map<String, String> blockTargets(String name) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line : virsh.run("domblklist", name).split("\n")) {
+            String[] f = line.strip().split("\\s+", 2);
+            if (f.length == 2 && !f[0].equals("Target") && !f[0].startsWith("-")) {
+                out.put(f[0], f[1].strip());
+            }
+        }
+        return out;
+    }
+
+    /** The hypervisor's name of the snapshot being worked on (HYPERVISOR_ID, as the front-end names it). */
+    private static String snapshotName(String templateText) {
+        for (VectorAttribute s : Template.parse(templateText).vectors("SNAPSHOT")) {
+            if ("YES".equalsIgnoreCase(s.get("ACTIVE"))) {
+                String h = s.get("HYPERVISOR_ID");
+                return h == null || h.isBlank() ? "snap-" + s.get("SNAPSHOT_ID").strip() : h.strip();
+            }
+        }
+        throw new IllegalArgumentException("no snapshot marked ACTIVE in the VM's template");
+    }
+
+    /** The DISK or NIC being attached (ATTACH = YES) or detached (DETACH = YES). */
+    private static VectorAttribute hotplugged(Template t, String kind, boolean attach) {
+        for (VectorAttribute v : t.vectors(kind)) {
+            if ("YES".equalsIgnoreCase(v.get(attach ? "ATTACH" : "DETACH"))) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("no " + kind + " marked " + (attach ? "ATTACH" : "DETACH")
+                + " in the VM's template");
+    }
+
+    private String deploy(int vmId, int dsId, Template t, Path dir, String name) throws IOException {
+        if (exists(name)) {
+            return name; // a deploy issued again after a front-end restart
+        }
+        Files.createDirectories(dir);
+        VectorAttribute ctx = t.vectors("CONTEXT").isEmpty() ? null : t.vectors("CONTEXT").get(0);
+        if (ctx != null) {
+            String id = ctx.get("DISK_ID");
+            int diskId = id == null || id.isBlank() ? t.vectors("DISK").size() : Integer.parseInt(id.strip());
+            ContextIso.build(ctx, dir.resolve("disk." + diskId));
+        }
+        String xml = DomainXml.build(vmId, t, domainType, dir, d -> store.diskFormat(dsId, vmId, d));
+        Path file = dir.resolve("deployment.xml");
+        Files.writeString(file, xml);
+        Files.deleteIfExists(dir.resolve("console.log"));
+        virsh.run("create", file.toString());
+        return name;
+    }
+
+    private void shutdown(String name) {
+        if (!exists(name)) {
+            return;
+        }
+        virsh.tryRun("shutdown", name);
+        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!exists(name)) {
+                return;
+            }
+            sleep(250);
+        }
+        destroy(name); // the guest ignored the power button
+    }
+
+    private void destroy(String name) {
+        if (exists(name)) {
+            Virsh.Result r = virsh.tryRun("destroy", name);
+            if (!r.ok() && exists(name)) {
+                throw new Virsh.CommandException(r.output());
+            }
+        }
+        lastCpu.remove(name);
+    }
+
+    public boolean exists(String name) {
+        return virsh.tryRun("domstate", name).ok();
+    }
+
+    /** Running domains' counters as vm.xsd MONITORING names them, by VM ID (domains named one-ID only). */
+    public Map<Integer, Map<String, String>> poll() {
+        String out = virsh.tryRun("domstats", "--raw", "--cpu-total", "--balloon", "--interface", "--block",
+                "--state").output();
+        Map<Integer, Map<String, String>> vms = new LinkedHashMap<>();
+        String domain = null;
+        Map<String, String> stats = new HashMap<>();
+        for (String line : (out + "\n").split("\n")) {
+            line = line.strip();
+            if (line.startsWith("Domain:")) {
+                add(vms, domain, stats);
+                domain = line.substring(7).strip().replace("'", "");
+                stats = new HashMap<>();
+            } else if (line.contains("=")) {
+                int eq = line.indexOf('=');
+                stats.put(line.substring(0, eq), line.substring(eq + 1));
+            } else if (line.isEmpty()) {
+                add(vms, domain, stats);
+                domain = null;
+                stats = new HashMap<>();
+            }
+        }
+        add(vms, domain, stats);
+        return vms;
+    }
+
+    private void add(Map<Integer, Map<String, String>> vms, String domain, Map<String, String> s) {
+        if (domain == null || !domain.matches("one-\\d+")) {
+            return;
+        }
+        int id = Integer.parseInt(domain.substring(4));
+        Map<String, String> m = new LinkedHashMap<>();
+        long now = System.nanoTime();
+        long cpuNs = num(s.get("cpu.time"));
+        long[] prev = lastCpu.put(domain, new long[] {now, cpuNs});
+        double cpu = prev == null || now <= prev[0] ? 0 : 100.0 * (cpuNs - prev[1]) / (now - prev[0]);
+        m.put("CPU", String.format(Locale.ROOT, "%.2f", Math.max(0, cpu)));
+        long mem = num(s.get("balloon.rss"));
+        m.put("MEMORY", Long.toString(mem > 0 ? mem : num(s.get("balloon.current"))));
+        long rx = 0;
+        long tx = 0;
+        for (int i = 0; i < num(s.get("net.count")); i++) {
+            rx += num(s.get("net." + i + ".rx.bytes"));
+            tx += num(s.get("net." + i + ".tx.bytes"));
+        }
+        long rd = 0;
+        long wr = 0;
+        long rdOps = 0;
+        long wrOps = 0;
+        for (int i = 0; i < num(s.get("block.count")); i++) {
+            rd += num(s.get("block." + i + ".rd.bytes"));
+            wr += num(s.get("block." + i + ".wr.bytes"));
+            rdOps += num(s.get("block." + i + ".rd.reqs"));
+            wrOps += num(s.get("block." + i + ".wr.reqs"));
+        }
+        m.put("NETRX", Long.toString(rx));
+        m.put("NETTX", Long.toString(tx));
+        m.put("DISKRDBYTES", Long.toString(rd));
+        m.put("DISKWRBYTES", Long.toString(wr));
+        m.put("DISKRDIOPS", Long.toString(rdOps));
+        m.put("DISKWRIOPS", Long.toString(wrOps));
+        // libvirt state 1 running, 3 paused
+        m.put("STATE", "3".equals(s.get("state.state")) ? "PAUSED" : "RUNNING");
+        vms.put(id, m);
+    }
+
+    private static long num(String v) {
+        if (v == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Virsh.CommandException("interrupted");
+        }
+    }
+
+    /** Running domains that are not the given VMs' (one-ID): VMs this host runs that the front-end did not place. */
+    public List<String> wilds(java.util.Set<Integer> known) {
+        Virsh.Result r = virsh.tryRun("list", "--name");
+        List<String> out = new java.util.ArrayList<>();
+        if (!r.ok()) {
+            return out;
+        }
+        for (String name : r.output().split("\n")) {
+            String n = name.strip();
+            if (n.isEmpty()) {
+                continue;
+            }
+            if (n.matches("one-\\d+") && known.contains(Integer.parseInt(n.substring(4)))) {
+                continue;
+            }
+            out.add(n);
+        }
+        return out;
+    }
+
+    private volatile String libvirtVersion;
+
+    /** libvirt's version, for the host's template (asked once: a libvirt upgrade restarts the agent's host). */
+    public String libvirtVersion() {
+        String v = libvirtVersion;
+        if (v == null || v.isEmpty()) {
+            v = askLibvirtVersion();
+            libvirtVersion = v;
+        }
+        return v;
+    }
+
+    private String askLibvirtVersion() {
+        Virsh.Result r = virsh.tryRun("version");
+        for (String line : r.output().split("\n")) {
+            if (line.contains("libvirt") && line.contains("library")) {
+                return line.substring(line.lastIndexOf(' ') + 1);
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,84 @@
+package dev.nimbo.agent.libvirt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.xml.XmlNode;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class DomainXmlTest {
+    static final Path DIR = Path.of("/var/lib/nimbo-agent/datastores/0/7");
+
+    static String build(String template) {
+        return DomainXml.build(7, Template.parse(template), "qemu", DIR, d -> d == 0 ? "qcow2" : "raw");
+    }
+
+    @Test
+    void mapsTheBasicsAndParsesAsXml() {
+        String xml = build("CPU=0.5\nVCPU=2\nMEMORY=256\n"
+                + "OS=[ KERNEL_DS=\"$FILE[IMAGE_ID=3]\", INITRD_DS=\"$FILE[IMAGE_ID=4]\", ROOT=vda,"
+                + " KERNEL_CMD=\"console=ttyS0\" ]\n"
+                + "DISK=[ DISK_ID=0, IMAGE_ID=1, CACHE=none, IO=native ]\nDISK=[ DISK_ID=1, TYPE=fs, SIZE=8,"
+                + " DEV_PREFIX=sd ]\nNIC=[ NIC_ID=0, BRIDGE=br0, MAC=\"02:00:0a:00:00:05\", MODEL=e1000,"
+                + " TARGET=one-7-0 ]\nGRAPHICS=[ TYPE=VNC, LISTEN=0.0.0.0, PORT=5907, PASSWD=\"p'w\" ]\n"
+                + "CONTEXT=[ DISK_ID=2, NETWORK=YES ]");
+        XmlNode d = XmlNode.parse(xml);
+        assertThat(d.text("name")).isEqualTo("one-7");
+        assertThat(d.text("memory")).isEqualTo("262144");
+        assertThat(d.text("vcpu")).isEqualTo("2");
+        assertThat(xml).contains("<domain type='qemu'>").contains("<shares>512</shares>")
+                .contains("<kernel>" + DIR.resolve("kernel") + "</kernel>")
+                .contains("<initrd>" + DIR.resolve("initrd") + "</initrd>")
+                .contains("<cmdline>root=/dev/vda console=ttyS0</cmdline>")
+                .contains("<driver name='qemu' type='qcow2' cache='none' io='native'/><source file='"
+                        + DIR.resolve("disk.0") + "'/><target dev='vda' bus='virtio'/>")
+                .contains("<target dev='sda' bus='scsi'/>").contains("model='virtio-scsi'")
+                .contains("device='cdrom'><driver name='qemu' type='raw'/><source file='" + DIR.resolve("disk.2")
+                        + "'/><target dev='hda' bus='ide'/><readonly/>")
+                .contains("<source bridge='br0'/><mac address='02:00:0a:00:00:05'/><target dev='one-7-0'/>"
+                        + "<model type='e1000'/>")
+                .contains("<graphics type='vnc' listen='0.0.0.0' port='5907' passwd='p&apos;w'/>")
+                .contains("<serial type='file'><source path='" + DIR.resolve("console.log") + "'/>");
+    }
+
+    @Test
+    void pinningTopologyHugepagesPciAndRaw() {
+        String xml = build("VCPU=4\nMEMORY=1024\nCPU_MODEL=[ MODEL=host-passthrough ]\n"
+                + "TOPOLOGY=[ SOCKETS=1, CORES=2, THREADS=2, HUGEPAGE_SIZE=2, PIN_POLICY=CORE ]\n"
+                + "NUMA_NODE=[ NODE_ID=1, TOTAL_CPUS=4, MEMORY=1048576, CPUS=\"4,5,6,7\" ]\n"
+                + "PCI=[ DOMAIN=0000, BUS=3b, SLOT=00, FUNCTION=1 ]\n"
+                + "RAW=[ TYPE=kvm, DATA=\"<seclabel type='none'/>\" ]");
+        assertThat(xml).contains("<vcpupin vcpu='0' cpuset='4'/>").contains("<vcpupin vcpu='3' cpuset='7'/>")
+                .contains("<memory mode='strict' nodeset='1'/>").contains("<memnode cellid='0' mode='strict' nodeset='1'/>")
+                .contains("<hugepages><page size='2' unit='M'/></hugepages>")
+                .contains("<topology sockets='1' cores='2' threads='2'/>")
+                .contains("<cell id='0' cpus='0-3' memory='1048576' unit='KiB'/>")
+                .contains("<address domain='0x0000' bus='0x3b' slot='0x00' function='0x1'/>")
+                .contains("<seclabel type='none'/>");
+        // host-passthrough needs KVM: software emulation gets a plain CPU
+        assertThat(xml).doesNotContain("host-passthrough");
+        assertThat(DomainXml.build(7, Template.parse("CPU_MODEL=[ MODEL=host-passthrough ]"), "kvm", DIR, d -> "raw"))
+                .contains("<cpu mode='host-passthrough'>");
+        XmlNode.parse(xml);
+    }
+
+    @Test
+    void nicQos() {
+        assertThat(build("NIC=[ BRIDGE=br0, INBOUND_AVG_BW=1000, INBOUND_PEAK_BW=2000, INBOUND_PEAK_KB=64,"
+                + " OUTBOUND_AVG_BW=500 ]")).contains("<bandwidth><inbound average='1000' peak='2000' burst='64'/>"
+                + "<outbound average='500'/></bandwidth>");
+        assertThat(build("NIC=[ BRIDGE=br0 ]")).doesNotContain("bandwidth");
+        dev.nimbo.core.template.VectorAttribute n = Template.parse("NIC=[ OUTBOUND_AVG_BW=500 ]").vectors("NIC").get(0);
+        assertThat(DomainXml.qosArgument(n, "INBOUND")).isEqualTo("0");
+        assertThat(DomainXml.qosArgument(n, "OUTBOUND")).isEqualTo("500,0,0");
+    }
+
+    @Test
+    void badInputIsAClearError() {
+        assertThatThrownBy(() -> build("NIC=[ NIC_ID=0 ]")).hasMessageContaining("NIC 0 has no BRIDGE");
+        // markup in values is escaped, never injected
+        assertThat(build("NIC=[ BRIDGE=\"br0'/><evil/>\" ]")).doesNotContain("<evil/>");
+    }
+}

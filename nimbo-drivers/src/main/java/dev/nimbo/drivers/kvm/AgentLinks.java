@@ -1,0 +1,17 @@
+package dev.nimbo.drivers.kvm;
+
+import java.util.concurrent.CompletionException;
+
+/** Small helpers of the kvm drivers. */
+final class AgentLinks {
+    private AgentLinks() {
+    }
+
+    /** The message of a failure, without the CompletionException wrappers. */
+    static String reason(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.nimbo.drivers.kvm;
+
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
+import dev.nimbo.core.vm.DriverException;
+import dev.nimbo.core.vm.DriverOp;
+import dev.nimbo.core.vm.DriverRequest;
+import dev.nimbo.core.vm.DriverResult;
+import dev.nimbo.core.vm.VirtualMachine;
+import dev.nimbo.core.vm.VmmDriver;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code kvm} virtualization driver on the front-end: every operation becomes one {@code vmm} request to the
+ * host's agent, which drives libvirt/QEMU there. The VM's template travels with the request (the agent builds the
+ * domain from it); the answer carries the domain name. Thread-safe and stateless.
+ */
+public final class KvmVmm implements VmmDriver {
+    public static final String NAME = "kvm";
+
+    private final AgentLink link;
+    private final KvmTm tm;
+
+    /** tm: stages a hot-plugged disk on the host before it is attached. */
+    public KvmVmm(AgentLink link, KvmTm tm) {
+        this.link = link;
+        this.tm = tm;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public CompletableFuture<DriverResult> execute(DriverRequest r) {
+        if (r.op().kind() != DriverOp.Kind.VMM) {
+            return CompletableFuture.failedFuture(new DriverException("kvm VMM: " + r.op().text()
+                    + " is not a virtualization operation"));
+        }
+        if (r.op() == DriverOp.ATTACH_DISK) {
+            // the disk's file must be on the host first: stage it (image transfer, clone) off the caller's thread
+            return CompletableFuture.supplyAsync(() -> {
+                VectorAttribute d = attaching(r);
+                try {
+                    tm.stageDisk(r, d);
+                } catch (java.io.IOException e) {
+                    throw new DriverException("kvm: staging disk " + d.get("DISK_ID") + ": " + e.getMessage(), e);
+                }
+                return d;
+            }, task -> Thread.ofVirtual().name("kvm-attach-" + r.vmId()).start(task)).thenCompose(d -> vmm(r));
+        }
+        return vmm(r);
+    }
+
+    private static VectorAttribute attaching(DriverRequest r) {
+        for (VectorAttribute d : r.vm().vmTemplate().vectors("DISK")) {
+            if ("YES".equalsIgnoreCase(d.get("ATTACH"))) {
+                return d;
+            }
+        }
+        throw new DriverException("kvm: no DISK marked ATTACH in VM " + r.vmId());
+    }
+
+    private CompletableFuture<DriverResult> vmm(DriverRequest r) {
+        Map<String, String> a = new TreeMap<>();
+        a.put("action", r.op().text());
+        a.put("vm_id", Integer.toString(r.vmId()));
+        a.put("ds_id", Integer.toString(r.dsId()));
+        a.put("deploy_id", r.deployId() == null ? "" : r.deployId());
+        a.put("template", r.vm().vmTemplate().toText());
+        return link.request(r.hostId(), Ops.VMM, a, null).handle((f, err) -> {
+            if (err != null) {
+                throw new DriverException("kvm: " + AgentLinks.reason(err), err);
+            }
+            if (!f.succeeded()) {
+                throw new DriverException(f.attr("message", r.op().text() + " failed"));
+            }
+            return new DriverResult(f.attr("deploy_id"), f.attr("info", ""));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Map<Integer, Map<String, String>>> poll(int hostId, String hostname, Template hostTemplate,
+                                                                    List<VirtualMachine> vms) {
+        String ids = vms.stream().map(v -> Integer.toString(v.id())).collect(Collectors.joining(","));
+        return link.request(hostId, Ops.POLL, Map.of("vms", ids), null).thenApply(f -> {
+            if (!f.succeeded()) {
+                throw new DriverException("kvm poll: " + f.attr("message", "failed"));
+            }
+            return MonitoringCodec.vmsFromXml(new String(f.body(), StandardCharsets.UTF_8));
+        });
+    }
+}

@@ -1,0 +1,20 @@
+package dev.nimbo.drivers.kvm;
+
+/** The request names of the agent channel (REQUEST {@code op} attribute), shared by both ends. */
+public final class Ops {
+    public static final String MONITOR = "monitor";
+    public static final String POLL = "poll";
+    public static final String VMM = "vmm";
+    public static final String FILE_STAT = "file.stat";
+    public static final String FILE_WRITE = "file.write";
+    public static final String FILE_READ = "file.read";
+    public static final String DISK_PREPARE = "disk.prepare";
+    public static final String VM_CLEAN = "vm.clean";
+    public static final String DIR_LIST = "dir.list";
+    public static final String DISK_SNAPSHOT = "disk.snapshot";
+    public static final String DISK_RESIZE = "disk.resize";
+    public static final String DISK_DROP = "disk.drop";
+
+    private Ops() {
+    }
+}

@@ -1,0 +1,45 @@
+package dev.nimbo.server.agent;
+
+import java.time.Duration;
+
+/**
+ * Where the agent listener listens and how often it checks on agents. From system properties
+ * ({@code nimbo.agent.port}, set by {@code nimbod --agent-port}) or the environment:
+ * <pre>
+ * NIMBO_AGENT_PORT      = 4124   0 for any free port (written to DATA/agent-port), -1 for no listener
+ * NIMBO_AGENT_BIND      = the XML-RPC bind address
+ * NIMBO_AGENT_HEARTBEAT = 5      seconds between heartbeats; three missed ones drop the session
+ * </pre>
+ * Immutable.
+ */
+public record AgentSettings(int port, String bind, Duration heartbeat) {
+    public static final int DEFAULT_PORT = 4124;
+
+    public static AgentSettings fromEnvironment(String defaultBind) {
+        int port = integer("nimbo.agent.port", "NIMBO_AGENT_PORT", DEFAULT_PORT);
+        String bind = setting("nimbo.agent.bind", "NIMBO_AGENT_BIND");
+        int beat = integer("nimbo.agent.heartbeat", "NIMBO_AGENT_HEARTBEAT", 5);
+        if (port < -1 || port > 65535) {
+            throw new IllegalArgumentException("NIMBO_AGENT_PORT must be -1 (off), 0 (any) or a port, got " + port);
+        }
+        return new AgentSettings(port, bind == null || bind.isBlank() ? defaultBind : bind.strip(),
+                Duration.ofSeconds(Math.max(1, beat)));
+    }
+
+    private static String setting(String property, String env) {
+        String v = System.getProperty(property);
+        return v != null ? v : System.getenv(env);
+    }
+
+    private static int integer(String property, String env, int dflt) {
+        String v = setting(property, env);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(env + " must be a number, got '" + v + "'");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.nimbo.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What tests with real KVM hosts need, made ready once per JVM by the project's own scripts: QEMU and libvirt
+ * installed and libvirtd running ({@code scripts/install-kvm-deps.sh}), the test appliance built
+ * ({@code scripts/build-test-appliance.sh}: vmlinuz, initrd.img, datablock.raw), and the test network
+ * ({@code scripts/kvm-test-net.sh up}: a bridge with no host address and a namespace of our own on it). Any failure
+ * is an error, never a skip: CI must not pass by not running these tests.
+ */
+public final class KvmFixture {
+    private static Ready ready;
+
+    /** The appliance directory and the test network. */
+    public record Ready(Path appliance, String bridge, String netns, String netnsIp, Path root) {
+
+        /** True once the guest at ip answers ping from the test namespace (within seconds). */
+        public boolean ping(String ip, int seconds) {
+            try {
+                return run(root, seconds + 30, "bash", root.resolve("scripts/kvm-test-net.sh").toString(), "ping", ip,
+                        Integer.toString(seconds)).exit == 0;
+            } catch (IllegalStateException e) {
+                return false;
+            }
+        }
+    }
+
+    private KvmFixture() {
+    }
+
+    public static synchronized Ready ensureReady() {
+        if (ready != null) {
+            return ready;
+        }
+        Path root = PostgresFixture.repoRoot();
+        check(run(root, 900, "bash", root.resolve("scripts/install-kvm-deps.sh").toString()), "install-kvm-deps.sh");
+        Result appliance = run(root, 600, "bash", root.resolve("scripts/build-test-appliance.sh").toString());
+        check(appliance, "build-test-appliance.sh");
+        Result net = run(root, 60, "bash", root.resolve("scripts/kvm-test-net.sh").toString(), "up");
+        check(net, "kvm-test-net.sh up");
+        String[] n = lastLine(net.output).split(" ");
+        ready = new Ready(Path.of(lastLine(appliance.output)), n[0], n[1], n[2], root);
+        return ready;
+    }
+
+    private static String lastLine(String text) {
+        String[] lines = text.strip().split("\n");
+        return lines[lines.length - 1].strip();
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private static void check(Result r, String what) {
+        if (r.exit != 0) {
+            throw new IllegalStateException(what + " failed (exit " + r.exit + "):\n" + r.output);
+        }
+    }
+
+    private static Result run(Path root, int timeoutSeconds, String... cmd) {
+        try {
+            Path out = Files.createTempFile("nimbo-kvm-fixture", ".out");
+            try {
+                // stdout alone: the scripts print their answer there and progress on stderr (inherited)
+                Process p = new ProcessBuilder(List.of(cmd)).directory(root.toFile())
+                        .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException(String.join(" ", cmd) + ": no answer in " + timeoutSeconds + " s");
+                }
+                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + cmd[0] + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
