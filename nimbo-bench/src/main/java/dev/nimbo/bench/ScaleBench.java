@@ -130,7 +130,7 @@ final class ScaleBench implements Callable<Integer> {
                 d = BenchDaemon.start(dir, db, Map.of("NIMBO_HOST_MONITOR_INTERVAL", String.valueOf(interval)));
                 endpoint = d.endpoint();
                 session = d.session();
-                daemon.put("database", db == null ? "sqlite" : db.replaceAll("//[^@/]*@", "//"));
+                daemon.put("database", db == null ? "sqlite" : db.replaceAll("\\?.*", "").replaceAll("//[^@/]*@", "//"));
                 daemon.put("hostMonitorIntervalSeconds", interval);
                 System.out.printf(Locale.ROOT, "nimbod pid %d on %s, data %s%n", d.pid(), endpoint, dir);
             } else if (session == null) {
