@@ -95,10 +95,35 @@ public final class XmlRpcCodec {
     }
 
     /**
+     * A successful methodResponse as consecutive byte segments that, written one after another, are exactly
+     * {@link #encodeResponse}'s bytes. The UTF-8 parts of an {@link EscapedText} value are the parts themselves (shared,
+     * never to be changed), so a server can write a pool document of many megabytes without copying it into one
+     * array first.
+     */
+    public static List<byte[]> encodeResponseSegments(Object value) {
+        return hasUtf8Text(value) ? segments(value) : List.of(encodeResponse(value));
+    }
+
+    /**
      * As the StringBuilder path encodes the same value, but the markup is encoded in small pieces and the text's
      * UTF-8 parts are copied once, straight into the answer: no intermediate copy of a megabyte pool document.
      */
     private static byte[] encodeResponseInSegments(Object value) {
+        List<byte[]> segments = segments(value);
+        int length = 0;
+        for (byte[] s : segments) {
+            length = Math.addExact(length, s.length);
+        }
+        byte[] out = new byte[length];
+        int at = 0;
+        for (byte[] s : segments) {
+            System.arraycopy(s, 0, out, at, s.length);
+            at += s.length;
+        }
+        return out;
+    }
+
+    private static List<byte[]> segments(Object value) {
         List<byte[]> segments = new ArrayList<>();
         StringBuilder markup = new StringBuilder(256);
         markup.append(XML_DECL).append("<methodResponse><params><param>");
@@ -117,17 +142,7 @@ public final class XmlRpcCodec {
         }
         markup.append("</param></params></methodResponse>\n");
         segments.add(toBytes(markup));
-        int length = 0;
-        for (byte[] s : segments) {
-            length = Math.addExact(length, s.length);
-        }
-        byte[] out = new byte[length];
-        int at = 0;
-        for (byte[] s : segments) {
-            System.arraycopy(s, 0, out, at, s.length);
-            at += s.length;
-        }
-        return out;
+        return segments;
     }
 
     private static void appendUtf8Text(List<byte[]> segments, StringBuilder markup, EscapedText t) {

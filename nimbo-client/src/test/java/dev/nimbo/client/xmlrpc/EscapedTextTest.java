@@ -46,6 +46,12 @@ class EscapedTextTest {
                         .isEqualTo(XmlRpcCodec.encodeResponse(List.of(List.of(whole))));
                 assertThat(XmlRpcCodec.decodeResponse(XmlRpcCodec.encodeResponse(Arrays.asList(true, e, 0))))
                         .isEqualTo(Arrays.asList(true, e.unescaped(), 0));
+                // the segments a server writes one after another are exactly those bytes, the parts not copied
+                List<byte[]> segments = XmlRpcCodec.encodeResponseSegments(Arrays.asList(true, e, 0));
+                java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+                segments.forEach(joined::writeBytes);
+                assertThat(joined.toByteArray()).isEqualTo(XmlRpcCodec.encodeResponse(Arrays.asList(true, whole, 0)));
+                assertThat(segments).anyMatch(seg -> seg == e.utf8Parts()[0]);
             }
         }
         assertThat(XmlRpcCodec.encodeResponse(EscapedText.ofUtf8(List.of()))).isEqualTo(XmlRpcCodec.encodeResponse(""));

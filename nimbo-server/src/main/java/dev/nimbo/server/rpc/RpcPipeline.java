@@ -53,11 +53,27 @@ public final class RpcPipeline {
      * client certificate chain of an HTTPS connection (X.509 authentication), empty otherwise.
      */
     public byte[] handle(byte[] body, String remoteAddress, List<java.security.cert.X509Certificate> peerChain) {
+        List<byte[]> segments = handleInSegments(body, remoteAddress, peerChain);
+        if (segments.size() == 1) {
+            return segments.get(0);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        segments.forEach(out::writeBytes);
+        return out.toByteArray();
+    }
+
+    /**
+     * As {@link #handle(byte[], String, List)}, the answer as consecutive segments (see
+     * {@link XmlRpcCodec#encodeResponseSegments}): the endpoint writes them one after another, so a pool answer's
+     * cached parts go to the socket without being copied into one large array.
+     */
+    public List<byte[]> handleInSegments(byte[] body, String remoteAddress,
+                                         List<java.security.cert.X509Certificate> peerChain) {
         XmlRpcRequest request;
         try {
             request = XmlRpcCodec.decodeRequest(body, ctx.config().maxRequestBytes());
         } catch (XmlRpcException e) {
-            return XmlRpcCodec.encodeFault(ErrorCode.XML_RPC_API.code(), e.getMessage());
+            return List.of(XmlRpcCodec.encodeFault(ErrorCode.XML_RPC_API.code(), e.getMessage()));
         }
         String method = request.methodName();
         CallListener.Observation observed = null;
@@ -76,12 +92,13 @@ public final class RpcPipeline {
             CallListener.Observation done = observed;
             observed = null; // reported once, even if encoding fails below
             end(done, true, value, 0, -1);
-            return XmlRpcCodec.encodeResponse(Arrays.asList(Boolean.TRUE, value, 0));
+            return XmlRpcCodec.encodeResponseSegments(Arrays.asList(Boolean.TRUE, value, 0));
         } catch (ApiException e) {
-            return error(observed, method, e.code(), e.getMessage(), e.objectId());
+            return List.of(error(observed, method, e.code(), e.getMessage(), e.objectId()));
         } catch (RuntimeException e) {
             log.error("internal error in {}", method, e);
-            return error(observed, method, ErrorCode.INTERNAL, "Internal error: " + e.getClass().getSimpleName(), -1);
+            return List.of(error(observed, method, ErrorCode.INTERNAL, "Internal error: "
+                    + e.getClass().getSimpleName(), -1));
         }
     }
 

@@ -154,6 +154,18 @@ class CachedAnswersWireTest {
     }
 
     @Test
+    void aPoolAnswerLargerThanAWriteChunkArrivesWhole() throws Exception {
+        // ~300 KB of documents: the endpoint writes the answer in several 64 KiB chunks of cached parts
+        String body = TRICKY.repeat(Math.max(1, 3000 / TRICKY.length()));
+        for (int i = 0; i < 100; i++) {
+            id(call("one.document.allocate", "NAME = wire-big-" + i + "\nBODY = \"" + body + "\"", 7));
+        }
+        String reference = pool(server.controller().published(), ObjectType.DOCUMENT);
+        assertThat(reference.length()).isGreaterThan(4 * 64 * 1024);
+        same(v -> pool(v, ObjectType.DOCUMENT), "one.documentpool.info", -2, -1, -1);
+    }
+
+    @Test
     void aChangedObjectIsRenderedAgainAndADeletedOneForgotten() throws Exception {
         same(v -> v.get(ObjectType.DOCUMENT, document).toXml(), "one.document.info", document);
         ok(call("one.document.update", document, "EXTRA = \"changed & <new>\"", 1));
