@@ -275,6 +275,22 @@ class SecgroupVmgroupVdcHookTest {
         fails(admin.call("one.vmgroup.info", id), NO_EXISTS, "Error getting vm group [" + id + "].");
     }
 
+    /** Nimbo's soft policies are role POLICY values, checked like the others. */
+    @Test
+    void softPoliciesAreCheckedAtAllocateAndRoleCalls() {
+        String name = unique("soft");
+        fails(admin.call("one.vmgroup.allocate", "NAME = \"" + name + "\"\nROLE = [ NAME = a, POLICY = SOFT_AFINED ]"),
+                ALLOCATE, "POLICY SOFT_AFINED in role a is not one of AFFINED, ANTI_AFFINED, SOFT_AFFINED, SOFT_ANTI_AFFINED, NONE");
+        fails(admin.call("one.vmgroup.allocate", "NAME = \"" + name + "\"\nROLE = [ NAME = a, POLICY = SOFT_ANTI_AFFINED ]\n"
+                + "ROLE = [ NAME = b ]\nAFFINED = \"a, b\""), ALLOCATE,
+                "Role a is in an AFFINED rule but the role policy is SOFT_ANTI_AFFINED");
+        int id = ok(admin.call("one.vmgroup.allocate", "NAME = \"" + name + "\"\nROLE = [ NAME = a, POLICY = SOFT_AFFINED ]")).intValue();
+        assertThat(xml(admin.call("one.vmgroup.info", id)).child("ROLES").child("ROLE").text("POLICY")).isEqualTo("SOFT_AFFINED");
+        fails(admin.call("one.vmgroup.roleadd", id, "ROLE = [ NAME = b, POLICY = SOFTLY ]"), ACTION, "POLICY SOFTLY in role b");
+        ok(admin.call("one.vmgroup.roleupdate", id, 0, "ROLE = [ POLICY = SOFT_ANTI_AFFINED ]"));
+        ok(admin.call("one.vmgroup.delete", id));
+    }
+
     /** VMs join their role's VMS at allocate and leave it when DONE, in the same transaction as the VM. */
     @Test
     void vmsJoinAndLeaveTheirRoles() {
