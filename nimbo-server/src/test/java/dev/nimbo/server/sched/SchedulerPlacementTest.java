@@ -436,6 +436,26 @@ class SchedulerPlacementTest {
         assertThat(hostOf(awaitRunning(app))).isEqualTo(dbHost);
     }
 
+    @Test
+    void prioritisedVmsArePlacedFirstAndCapacityCountsCpuNotVcpu() {
+        String tag = tag();
+        // both wait for a host; the later, prioritised one must get the room there is for only one of them
+        int low = allocate(admin, tag, "NAME = low\nCPU = 30\nVCPU = 1\nMEMORY = 256");
+        int high = allocate(admin, tag, "NAME = high\nCPU = 30\nVCPU = 1\nMEMORY = 256\nUSER_PRIORITY = 10");
+        awaitSchedMessage(low);
+        int h = host(tag, "DUMMY_PROFILE = \"edge-medium\""); // 48 threads: TOTAL_CPU 4800
+        assertThat(hostXml(h).child("HOST_SHARE").longValue("TOTAL_CPU", 0)).isBetween(3000L, 5999L);
+        assertThat(hostOf(awaitRunning(high))).isEqualTo(h);
+        assertThat(awaitSchedMessage(low)).contains("CPU");
+        // CPU (the share) is what is counted: many vCPUs with a small CPU still fit beside it
+        int wide = allocate(admin, tag, "NAME = wide\nCPU = 1\nVCPU = 64\nMEMORY = 256");
+        assertThat(hostOf(awaitRunning(wide))).isEqualTo(h);
+        assertThat(hostXml(h).child("HOST_SHARE").longValue("CPU_USAGE", -1)).isEqualTo(3100);
+        for (int id : List.of(low, high, wide)) {
+            ok(admin.call("one.vm.action", "terminate-hard", id));
+        }
+    }
+
     /** The NUMA node of {@code host} with the given ID. */
     XmlNode numaNode(int host, int node) {
         for (XmlNode n : hostXml(host).child("HOST_SHARE").child("NUMA_NODES").all("NODE")) {
