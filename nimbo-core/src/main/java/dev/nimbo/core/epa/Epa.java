@@ -103,6 +103,59 @@ public final class Epa {
                 s.maxCpu(), s.runningVms(), s.vmsThread(), s.disk(), s.pciDevices(), numa));
     }
 
+    /**
+     * Nimbo's own record of the placement a migrating VM still holds on its source host: copies of its NUMA_NODE
+     * vectors with that host's HOST_ID. The NUMA_NODE vectors describe the target once it is acquired, so without
+     * this the source would be freed by the target's cores, nodes and hugepages.
+     */
+    public static final String SOURCE_PLACEMENT = "NUMA_NODE_SOURCE";
+
+    /** The VM template with its current NUMA placement kept as the one on {@code sourceHost} (none: unchanged). */
+    public static Template keepSource(Template vm, int sourceHost) {
+        List<Attribute> out = new ArrayList<>(vm.without(SOURCE_PLACEMENT).attributes());
+        for (VectorAttribute v : vm.vectors("NUMA_NODE")) {
+            if (v.get("MEMORY_NODE_ID") != null) {
+                out.add(new VectorAttribute(SOURCE_PLACEMENT, v.values()).with("HOST_ID", Integer.toString(sourceHost)));
+            }
+        }
+        return Template.of(out);
+    }
+
+    /** The VM template as it was on {@code hostId}: its NUMA_NODEs replaced by the source record for that host. */
+    public static Template onHost(Template vm, int hostId) {
+        List<VectorAttribute> kept = sourceRecords(vm, hostId);
+        if (kept.isEmpty()) {
+            return vm;
+        }
+        return replace(vm, "NUMA_NODE", null, kept);
+    }
+
+    /**
+     * Once the VM holds one host again: a VM back on its source (a failed migration) gets the source placement
+     * back as its NUMA_NODEs; the source record goes either way.
+     */
+    public static Template settleSource(Template vm, java.util.Set<Integer> held) {
+        if (vm.vectors(SOURCE_PLACEMENT).isEmpty() || held.size() > 1) {
+            return vm;
+        }
+        for (int h : held) {
+            if (!sourceRecords(vm, h).isEmpty()) {
+                return onHost(vm, h).without(SOURCE_PLACEMENT);
+            }
+        }
+        return vm.without(SOURCE_PLACEMENT);
+    }
+
+    private static List<VectorAttribute> sourceRecords(Template vm, int hostId) {
+        List<VectorAttribute> out = new ArrayList<>();
+        for (VectorAttribute v : vm.vectors(SOURCE_PLACEMENT)) {
+            if (Integer.toString(hostId).equals(v.get("HOST_ID"))) {
+                out.add(new VectorAttribute("NUMA_NODE", v.without("HOST_ID").values()));
+            }
+        }
+        return out;
+    }
+
     /** The NUMA_NODE vectors recording a placement, virtual node order. */
     static List<VectorAttribute> records(List<NumaState.Placed> placed) {
         List<VectorAttribute> out = new ArrayList<>();

@@ -83,6 +83,8 @@ public final class Placer {
     private final HostSlot[] fits;
     private final double[] scores;
     private final boolean[] tried;
+    /** Per candidate: the host satisfies the VM's soft (SOFT_*) VM group policy. */
+    private final boolean[] preferred;
 
     /**
      * @param hosts       every host, in ID order
@@ -101,6 +103,7 @@ public final class Placer {
         this.fits = new HostSlot[hosts.size()];
         this.scores = new double[hosts.size()];
         this.tried = new boolean[hosts.size()];
+        this.preferred = new boolean[hosts.size()];
         this.systemDs = new HashMap<>();
         for (DatastoreSlot d : datastores) {
             Datastore ds = d.datastore();
@@ -223,6 +226,7 @@ public final class Placer {
         Rank rank = r.rank() != null ? r.rank() : hostPolicy.rank();
         HostSlot[] fits = this.fits;
         double[] scores = this.scores;
+        boolean[] preferred = this.preferred;
         int n = 0;
         Affinity affinity = affinity(r);
         for (int k : pre.hosts()) {
@@ -233,16 +237,19 @@ public final class Placer {
                 continue;
             }
             fits[n] = h;
+            preferred[n] = affinity == null || affinity.prefers(h);
             scores[n++] = rank.score(h);
         }
         Choice choice = chooser == null || n == 0 ? null : choose(r, fits, scores, n);
-        // best rank first (equal ranks: host ID order), by selection: the first candidate nearly always takes it
+        // hosts the soft group policy prefers first, then best rank (equal ranks: host ID order), by selection:
+        // the first candidate nearly always takes it
         boolean[] tried = this.tried;
         java.util.Arrays.fill(tried, 0, n, false);
         for (int left = n; left > 0; left--) {
             int best = -1;
             for (int i = 0; i < n; i++) {
-                if (!tried[i] && (best < 0 || scores[i] > scores[best])) {
+                if (!tried[i] && (best < 0 || (preferred[i] && !preferred[best])
+                        || (preferred[i] == preferred[best] && scores[i] > scores[best]))) {
                     best = i;
                 }
             }
@@ -497,6 +504,15 @@ public final class Placer {
                 return "VM group: a VM of a role anti-affined to " + role.role() + " is on the host";
             }
             return null;
+        }
+
+        /** The soft policies never rule a host out: they only say which hosts rank first. */
+        boolean prefers(HostSlot h) {
+            return switch (role.policy()) {
+                case SOFT_AFFINED -> roleHosts.isEmpty() || roleHosts.contains(h.id());
+                case SOFT_ANTI_AFFINED -> !roleHosts.contains(h.id());
+                default -> true;
+            };
         }
     }
 

@@ -10,6 +10,7 @@ import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.Attribute;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.template.VectorAttribute;
+import dev.nimbo.core.vmgroup.VmGroup;
 import dev.nimbo.core.vnet.Leases;
 import dev.nimbo.core.vnet.VirtualNetwork;
 import java.util.ArrayList;
@@ -61,7 +62,56 @@ public final class VmResources {
             }
         }
         VmQuotas.charge(tx, requesterUid, uid, gid, quota, true);
-        return VmSecurityGroups.joinNics(tx, vmId, Template.of(out), authorizeUse);
+        Template joined = joinVmGroup(tx, vmId, uid, Template.of(out), authorizeUse);
+        return VmSecurityGroups.joinNics(tx, vmId, joined, authorizeUse);
+    }
+
+    /**
+     * VMGROUP = [ VMGROUP_ID | VMGROUP_NAME (+ VMGROUP_UID), ROLE ]: the VM joins the role's VMS, as oned does at
+     * allocate (USE on the group; a group or role that is missing fails the allocation). The vector gets the
+     * group's VMGROUP_ID so the scheduler and {@link #release} find it whichever way it was named.
+     */
+    static Template joinVmGroup(Transaction tx, int vmId, int uid, Template tmpl, Consumer<PoolObject> authorizeUse) {
+        List<VectorAttribute> groups = tmpl.vectors("VMGROUP");
+        if (groups.isEmpty()) {
+            return tmpl;
+        }
+        if (groups.size() > 1) {
+            throw ApiException.allocate("virtual machine", "Only one VMGROUP attribute is allowed.");
+        }
+        VectorAttribute v = groups.get(0);
+        String role = v.get("ROLE");
+        if (role == null || role.isBlank()) {
+            throw ApiException.allocate("virtual machine", "Missing role name in VM Group definition");
+        }
+        PoolObject o = null;
+        String name = v.get("VMGROUP_NAME");
+        String id = v.get("VMGROUP_ID");
+        try {
+            if (name != null && !name.isBlank()) {
+                String owner = v.get("VMGROUP_UID");
+                int ownerId = owner == null || owner.isBlank() ? uid : Integer.parseInt(owner.strip());
+                o = tx.byName(ObjectType.VMGROUP, ownerId, name.strip());
+            } else if (id != null && !id.isBlank()) {
+                o = tx.get(ObjectType.VMGROUP, Integer.parseInt(id.strip()));
+            }
+        } catch (NumberFormatException e) {
+            throw ApiException.allocate("virtual machine", "Wrong VM Group ID in VMGROUP: " + e.getMessage());
+        }
+        if (!(o instanceof VmGroup g)) {
+            throw ApiException.allocate("virtual machine", "Cannot find VM Group to associate the VM");
+        }
+        authorizeUse.accept(g);
+        if (g.role(role) == null) {
+            throw ApiException.allocate("virtual machine", "Role does not exist in VM Group");
+        }
+        tx.put(g.withVm(role, vmId, true));
+        VectorAttribute resolved = v.with("VMGROUP_ID", Integer.toString(g.id()));
+        List<Attribute> out = new ArrayList<>(tmpl.attributes().size());
+        for (Attribute a : tmpl.attributes()) {
+            out.add(a == v ? resolved : a);
+        }
+        return Template.of(out);
     }
 
     static VectorAttribute disk(Transaction tx, int vmId, int uid, VectorAttribute d,
@@ -222,6 +272,19 @@ public final class VmResources {
             }
         }
         VmQuotas.release(tx, vm.uid(), vm.gid(), quota);
+        leaveVmGroup(tx, vm);
+    }
+
+    /** The VM leaves its VM group role's VMS (a group or role that is gone is skipped, as oned does). */
+    static void leaveVmGroup(Transaction tx, VirtualMachine vm) {
+        for (VectorAttribute v : vm.vmTemplate().vectors("VMGROUP")) {
+            int groupId = intOr(v.get("VMGROUP_ID"), -1);
+            String role = v.get("ROLE");
+            if (groupId >= 0 && role != null && tx.get(ObjectType.VMGROUP, groupId) instanceof VmGroup g
+                    && g.role(role) != null && g.role(role).vms().contains(vm.id())) {
+                tx.put(g.withVm(role, vm.id(), false));
+            }
+        }
     }
 
     /** The IMAGE (RVMS) and NETWORK (LEASES) quota usage the VM's disks and NICs hold. */

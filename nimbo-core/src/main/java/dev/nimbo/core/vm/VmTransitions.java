@@ -242,7 +242,8 @@ public final class VmTransitions {
             Host h = heldAfter.contains(hid) ? null : (Host) tx.get(ObjectType.HOST, hid);
             if (h != null) {
                 Host freed = VmPci.freeHostDevices(HostCapacity.remove(h, vm.id(), HostCapacity.Demand.of(vm)), vm.id());
-                tx.put(dev.nimbo.core.epa.Epa.release(freed, vm.id(), vm.vmTemplate()));
+                // a migration's source is freed by the placement it has there, not the target's NUMA_NODEs
+                tx.put(dev.nimbo.core.epa.Epa.release(freed, vm.id(), dev.nimbo.core.epa.Epa.onHost(vm.vmTemplate(), hid)));
             }
         }
         for (int hid : heldAfter) {
@@ -260,6 +261,12 @@ public final class VmTransitions {
                 if (placement != null) {
                     // a new placement takes its PCI devices and pinned CPUs, hugepages, NUMA memory here, in the
                     // same action as the deploy: the single writer is what keeps two VMs off the same core or VF
+                    for (int source : heldAfter) {
+                        if (source != hid && heldBefore.contains(source)) {
+                            next = next.toBuilder().vmTemplate(VmDefinition.sorted(
+                                    dev.nimbo.core.epa.Epa.keepSource(next.vmTemplate(), source))).build();
+                        }
+                    }
                     try {
                         dev.nimbo.core.epa.Epa.Acquired a = dev.nimbo.core.epa.Epa.acquire(added, vm.id(),
                                 next.vmTemplate());
@@ -274,6 +281,11 @@ public final class VmTransitions {
                 }
                 tx.put(added);
             }
+        }
+
+        Template settled = dev.nimbo.core.epa.Epa.settleSource(next.vmTemplate(), heldAfter);
+        if (settled != next.vmTemplate()) {
+            next = next.toBuilder().vmTemplate(VmDefinition.sorted(settled)).build();
         }
 
         // -------- quotas

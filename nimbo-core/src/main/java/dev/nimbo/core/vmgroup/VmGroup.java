@@ -206,6 +206,10 @@ public record VmGroup(int id, String name, int uid, int gid, String uname, Strin
         if (p != null) {
             throw new VmGroupException(p + " in role " + role.name());
         }
+        p = role.policyProblem();
+        if (p != null) {
+            throw new VmGroupException(p);
+        }
     }
 
     // ------------------------------------------------------------------ rules
@@ -250,8 +254,10 @@ public record VmGroup(int id, String name, int uid, int gid, String uname, Strin
         Set<Integer> affined = ruleRoles(VmGroupPolicy.AFFINED);
         for (int rid : affined) {
             VmGroupRole r = role(rid);
-            if (r.policy() == VmGroupPolicy.ANTI_AFFINED) {
-                throw new VmGroupException("Role " + r.name() + " is in an AFFINED rule but the role policy is ANTI_AFFINED");
+            if (r.policy() == VmGroupPolicy.ANTI_AFFINED || r.policy() == VmGroupPolicy.SOFT_ANTI_AFFINED) {
+                // an AFFINED rule keeps the role's VMs on one host: wanting them apart cannot be honoured
+                throw new VmGroupException("Role " + r.name() + " is in an AFFINED rule but the role policy is "
+                        + r.policy().name());
             }
         }
         Set<Integer> anti = ruleRoles(VmGroupPolicy.ANTI_AFFINED);

@@ -33,7 +33,10 @@ public record VmGroupRole(VectorAttribute attributes) {
         return s == null ? "" : s;
     }
 
-    /** AFFINED, ANTI_AFFINED or, for anything else (or nothing), NONE, as OpenNebula reads POLICY. */
+    /**
+     * AFFINED, ANTI_AFFINED, Nimbo's SOFT_AFFINED / SOFT_ANTI_AFFINED or, for anything else (or nothing), NONE, as
+     * OpenNebula reads POLICY (a misspelt SOFT_ policy is refused by {@link #policyProblem}).
+     */
     public VmGroupPolicy policy() {
         String p = attributes.get("POLICY");
         if (p == null) {
@@ -42,8 +45,27 @@ public record VmGroupRole(VectorAttribute attributes) {
         return switch (p.strip().toUpperCase(Locale.ROOT)) {
             case "AFFINED" -> VmGroupPolicy.AFFINED;
             case "ANTI_AFFINED" -> VmGroupPolicy.ANTI_AFFINED;
+            case "SOFT_AFFINED" -> VmGroupPolicy.SOFT_AFFINED;
+            case "SOFT_ANTI_AFFINED" -> VmGroupPolicy.SOFT_ANTI_AFFINED;
             default -> VmGroupPolicy.NONE;
         };
+    }
+
+    /**
+     * Why POLICY is refused, or null. OpenNebula reads an unknown POLICY as NONE and Nimbo keeps that for its
+     * values; a SOFT_ one that is not Nimbo's would silently lose the preference the user asked for.
+     */
+    String policyProblem() {
+        String p = attributes.get("POLICY");
+        if (p == null) {
+            return null;
+        }
+        String v = p.strip().toUpperCase(Locale.ROOT);
+        if (v.startsWith("SOFT") && policy() == VmGroupPolicy.NONE) {
+            return "POLICY " + p + " in role " + name() + " is not one of AFFINED, ANTI_AFFINED, SOFT_AFFINED, "
+                    + "SOFT_ANTI_AFFINED, NONE";
+        }
+        return null;
     }
 
     /** The VMs placed in this role (VMS = "1,5,7"). */

@@ -198,4 +198,29 @@ class EpaTest {
         // a granted vector still asks by VENDOR/CLASS, not by the address it got
         assertThat(PciFit.matches(pci("af:00.3", "1018", "vf", 0), p)).isTrue();
     }
+
+    @Test
+    void aMigrationKeepsTheSourcePlacementUntilOneHostIsHeld() {
+        Template onSource = Template.parse("TOPOLOGY = [ PIN_POLICY = THREAD ]\n"
+                + "NUMA_NODE = [ CPUS = \"0,1\", MEMORY = 512, MEMORY_NODE_ID = 0, NODE_ID = 0, TOTAL_CPUS = 2 ]");
+        Template kept = Epa.keepSource(onSource, 4);
+        assertThat(kept.vectors(Epa.SOURCE_PLACEMENT)).singleElement()
+                .satisfies(v -> assertThat(v.get("HOST_ID")).isEqualTo("4"));
+        // the target's placement replaces the NUMA_NODEs; the source's stays readable by host
+        Template onTarget = kept.without("NUMA_NODE").add(Template.parse(
+                "NUMA_NODE = [ CPUS = \"24,25\", MEMORY = 512, MEMORY_NODE_ID = 1, NODE_ID = 0, TOTAL_CPUS = 2 ]")
+                .vectors("NUMA_NODE").get(0));
+        assertThat(Epa.onHost(onTarget, 4).vectors("NUMA_NODE").get(0).get("MEMORY_NODE_ID")).isEqualTo("0");
+        assertThat(Epa.onHost(onTarget, 4).vectors("NUMA_NODE").get(0).get("HOST_ID")).isNull();
+        assertThat(Epa.onHost(onTarget, 9)).isSameAs(onTarget);
+        // both hosts held: nothing changes; on the target: the record goes; back on the source: it is restored
+        assertThat(Epa.settleSource(onTarget, java.util.Set.of(4, 9))).isSameAs(onTarget);
+        Template done = Epa.settleSource(onTarget, java.util.Set.of(9));
+        assertThat(done.vectors(Epa.SOURCE_PLACEMENT)).isEmpty();
+        assertThat(done.vectors("NUMA_NODE").get(0).get("CPUS")).isEqualTo("24,25");
+        Template reverted = Epa.settleSource(onTarget, java.util.Set.of(4));
+        assertThat(reverted.vectors(Epa.SOURCE_PLACEMENT)).isEmpty();
+        assertThat(reverted.vectors("NUMA_NODE")).singleElement()
+                .satisfies(v -> assertThat(v.get("CPUS")).isEqualTo("0,1"));
+    }
 }

@@ -135,6 +135,47 @@ class PlacerTest {
         assertThat(((Placer.Unplaced) o).message()).startsWith("SCHED_RANK: syntax error at position 1");
     }
 
+    /**
+     * {@code n} VMs of CPU 1 in role {@code r} of a group whose role has {@code policy}, placed in turn over hosts
+     * of {@code cpu} each (the role's members known up front, as the scheduler loop knows them).
+     */
+    List<Integer> placeRole(String hostPolicy, String policy, int hostCount, long cpu, int n) {
+        view.apply(new Record.Put(dev.nimbo.core.vmgroup.VmGroup.create(7, "g", 0, 0, "oneadmin", "oneadmin",
+                new Permissions(0600), Template.parse("ROLE = [ NAME = r, POLICY = " + policy + " ]"))));
+        List<Host> hosts = new ArrayList<>();
+        for (int i = 0; i < hostCount; i++) {
+            hosts.add(host(i, 0, cpu, ""));
+        }
+        placer(hostPolicy, hosts, ds0); // the clusters
+        java.util.Map<String, Set<Integer>> members = new HashMap<>();
+        members.put(Placer.roleKey(7, "r"), new java.util.TreeSet<>(java.util.stream.IntStream.range(0, n).boxed().toList()));
+        Placer p = new Placer(SchedPolicy.host(hostPolicy, "FREE_CPU_ALLOCATABLE * 2 - ID"), SchedPolicy.datastore("striping", null),
+                hosts.stream().map(h -> new HostSlot(h, (Cluster) view.get(dev.nimbo.core.obj.ObjectType.CLUSTER, 0))).toList(),
+                ds0.stream().map(DatastoreSlot::new).toList(), new HashMap<>(), members);
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            VirtualMachine v = vm(i, "CPU = 1\nMEMORY = 64");
+            v = v.toBuilder().vmTemplate(v.vmTemplate().with(new dev.nimbo.core.template.VectorAttribute("VMGROUP",
+                    List.of()).with("VMGROUP_ID", "7").with("ROLE", "r"))).build();
+            out.add(place(p, v));
+        }
+        return out;
+    }
+
+    @Test
+    void softAffinityPacksTheRoleWhileThereIsRoomThenSpreads() {
+        // striping alone would give 0, 1, 2, 0: the preference keeps the role on host 0 until it is full (2 VMs)
+        assertThat(placeRole("striping", "NONE", 3, 200, 4)).containsExactly(0, 1, 2, 0);
+        assertThat(placeRole("striping", "SOFT_AFFINED", 3, 200, 4)).containsExactly(0, 0, 1, 1);
+    }
+
+    @Test
+    void softAntiAffinitySpreadsWhilePossibleAndStillPlaces() {
+        // packing alone would give 0, 0, 1, 1; apart while a host without the role is left, then placed anyway
+        assertThat(placeRole("packing", "NONE", 2, 200, 5)).containsExactly(0, 0, 1, 1, -1);
+        assertThat(placeRole("packing", "SOFT_ANTI_AFFINED", 2, 200, 5)).containsExactly(0, 1, 0, 1, -1);
+    }
+
     @Test
     void reschedulingSkipsTheCurrentHost() {
         List<Host> hosts = List.of(host(0, 0, 400, ""), host(1, 0, 400, ""));

@@ -51,6 +51,8 @@ class VmGroupTest {
         "ROLE = [ NAME = a, POLICY = anti_affined ]\\nROLE = [ NAME = b ]\\nAFFINED = \"a,b\" | Role a is in an AFFINED rule but the role policy is ANTI_AFFINED",
         "ROLE = [ NAME = a ]\\nROLE = [ NAME = b ]\\nROLE = [ NAME = c ]\\nAFFINED = \"a,b\"\\nANTI_AFFINED = \"b,c\"\\nANTI_AFFINED = \"c,a\" | Roles defined in AFFINED and ANTI_AFFINED rules: a b",
         "ROLE = [ NAME = a, HOST_ANTI_AFFINED = \"1,x\" ] | HOST_ANTI_AFFINED must be a comma-separated list of host IDs, got '1,x' in role a",
+        "ROLE = [ NAME = a, POLICY = soft_anti_affined ]\\nROLE = [ NAME = b ]\\nAFFINED = \"a,b\" | Role a is in an AFFINED rule but the role policy is SOFT_ANTI_AFFINED",
+        "ROLE = [ NAME = a, POLICY = SOFT_AFINED ] | POLICY SOFT_AFINED in role a is not one of AFFINED, ANTI_AFFINED, SOFT_AFFINED, SOFT_ANTI_AFFINED, NONE",
     })
     void inconsistentGroupsAreRefused(String template, String message) {
         assertThatThrownBy(() -> group(template.replace("\\n", "\n"))).isInstanceOf(VmGroupException.class)
@@ -90,6 +92,17 @@ class VmGroupTest {
         assertThat(db.hostAffined()).containsExactly(1, 2);
         assertThat(db.affinedRoles()).containsExactly("app", "cache");
         assertThat(g.constraintsFor("nope")).isNull();
+    }
+
+    @Test
+    void softPoliciesAreReadAndCheckedOnRoleCalls() {
+        VmGroup g = group("ROLE = [ NAME = a, POLICY = SOFT_AFFINED ]\nROLE = [ NAME = b, POLICY = Soft_Anti_Affined ]");
+        assertThat(g.role("a").policy()).isEqualTo(VmGroupPolicy.SOFT_AFFINED);
+        assertThat(g.constraintsFor("b").policy()).isEqualTo(VmGroupPolicy.SOFT_ANTI_AFFINED);
+        assertThatThrownBy(() -> g.withRoleAdded(role("NAME = c, POLICY = SOFT"))).hasMessageStartingWith("POLICY SOFT in role c");
+        assertThatThrownBy(() -> g.withRoleUpdated(0, role("POLICY = SOFTLY"))).hasMessageStartingWith("POLICY SOFTLY in role a");
+        assertThat(g.withRoleUpdated(0, role("POLICY = SOFT_ANTI_AFFINED")).role("a").policy())
+                .isEqualTo(VmGroupPolicy.SOFT_ANTI_AFFINED);
     }
 
     @Test

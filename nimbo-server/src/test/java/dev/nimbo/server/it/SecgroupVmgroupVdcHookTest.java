@@ -275,6 +275,67 @@ class SecgroupVmgroupVdcHookTest {
         fails(admin.call("one.vmgroup.info", id), NO_EXISTS, "Error getting vm group [" + id + "].");
     }
 
+    /** Nimbo's soft policies are role POLICY values, checked like the others. */
+    @Test
+    void softPoliciesAreCheckedAtAllocateAndRoleCalls() {
+        String name = unique("soft");
+        fails(admin.call("one.vmgroup.allocate", "NAME = \"" + name + "\"\nROLE = [ NAME = a, POLICY = SOFT_AFINED ]"),
+                ALLOCATE, "POLICY SOFT_AFINED in role a is not one of AFFINED, ANTI_AFFINED, SOFT_AFFINED, SOFT_ANTI_AFFINED, NONE");
+        fails(admin.call("one.vmgroup.allocate", "NAME = \"" + name + "\"\nROLE = [ NAME = a, POLICY = SOFT_ANTI_AFFINED ]\n"
+                + "ROLE = [ NAME = b ]\nAFFINED = \"a, b\""), ALLOCATE,
+                "Role a is in an AFFINED rule but the role policy is SOFT_ANTI_AFFINED");
+        int id = ok(admin.call("one.vmgroup.allocate", "NAME = \"" + name + "\"\nROLE = [ NAME = a, POLICY = SOFT_AFFINED ]")).intValue();
+        assertThat(xml(admin.call("one.vmgroup.info", id)).child("ROLES").child("ROLE").text("POLICY")).isEqualTo("SOFT_AFFINED");
+        fails(admin.call("one.vmgroup.roleadd", id, "ROLE = [ NAME = b, POLICY = SOFTLY ]"), ACTION, "POLICY SOFTLY in role b");
+        ok(admin.call("one.vmgroup.roleupdate", id, 0, "ROLE = [ POLICY = SOFT_ANTI_AFFINED ]"));
+        ok(admin.call("one.vmgroup.delete", id));
+    }
+
+    /** VMs join their role's VMS at allocate and leave it when DONE, in the same transaction as the VM. */
+    @Test
+    void vmsJoinAndLeaveTheirRoles() {
+        String name = unique("roles");
+        int g = ok(admin.call("one.vmgroup.allocate", "NAME = \"" + name + "\"\nROLE = [ NAME = web ]\nROLE = [ NAME = db ]")).intValue();
+        String vm = "CPU = 0.1\nMEMORY = 64\n";
+        int a = ok(admin.call("one.vm.allocate", vm + "VMGROUP = [ VMGROUP_ID = " + g + ", ROLE = web ]", true)).intValue();
+        int b = ok(admin.call("one.vm.allocate", vm + "VMGROUP = [ VMGROUP_NAME = \"" + name + "\", ROLE = web ]", true)).intValue();
+        int c = ok(admin.call("one.vm.allocate", vm + "VMGROUP = [ VMGROUP_ID = " + g + ", ROLE = db ]", true)).intValue();
+        List<XmlNode> roles = xml(admin.call("one.vmgroup.info", g)).child("ROLES").all("ROLE");
+        assertThat(roles.get(0).text("VMS")).isEqualTo(a + "," + b);
+        assertThat(roles.get(1).text("VMS")).isEqualTo(String.valueOf(c));
+        assertThat(xml(admin.call("one.vm.info", b)).child("TEMPLATE").child("VMGROUP").text("VMGROUP_ID"))
+                .as("a group named is resolved to its ID").isEqualTo(String.valueOf(g));
+
+        // unknown group or role: the allocation fails and no VM is left in any role
+        int before = ok(admin.call("one.vmpool.info", -2, -1, -1, -1)).stringValue().split("<VM>", -1).length;
+        fails(admin.call("one.vm.allocate", vm + "VMGROUP = [ VMGROUP_ID = " + g + ", ROLE = cache ]"), ALLOCATE,
+                "Role does not exist in VM Group");
+        fails(admin.call("one.vm.allocate", vm + "VMGROUP = [ VMGROUP_ID = 99999, ROLE = web ]"), ALLOCATE,
+                "Cannot find VM Group to associate the VM");
+        fails(admin.call("one.vm.allocate", vm + "VMGROUP = [ VMGROUP_ID = " + g + " ]"), ALLOCATE,
+                "Missing role name in VM Group definition");
+        assertThat(ok(admin.call("one.vmpool.info", -2, -1, -1, -1)).stringValue().split("<VM>", -1).length).isEqualTo(before);
+
+        // USE on the group is needed
+        OneClient t = tenant(unique("vgu"));
+        fails(t.call("one.vm.allocate", vm + "VMGROUP = [ VMGROUP_ID = " + g + ", ROLE = web ]"), AUTHORIZATION, "");
+        ok(admin.call("one.vmgroup.chmod", g, -1, -1, -1, -1, -1, -1, 1, -1, -1));
+        int d = ok(t.call("one.vm.allocate", vm + "VMGROUP = [ VMGROUP_ID = " + g + ", ROLE = db ]", true)).intValue();
+        assertThat(xml(admin.call("one.vmgroup.info", g)).child("ROLES").all("ROLE").get(1).text("VMS")).isEqualTo(c + "," + d);
+
+        // a group with VMs cannot be deleted, nor its roles removed; VMs that are DONE leave their roles
+        fails(admin.call("one.vmgroup.delete", g), ACTION, "VM Group has 4 VMs");
+        for (int id : List.of(a, c, d)) {
+            ok(admin.call("one.vm.action", "terminate-hard", id));
+        }
+        roles = xml(admin.call("one.vmgroup.info", g)).child("ROLES").all("ROLE");
+        assertThat(roles.get(0).text("VMS")).isEqualTo(String.valueOf(b));
+        assertThat(roles.get(1).child("VMS")).isNull();
+        fails(admin.call("one.vmgroup.delete", g), ACTION, "VM Group has 1 VMs");
+        ok(admin.call("one.vm.action", "terminate-hard", b));
+        ok(admin.call("one.vmgroup.delete", g));
+    }
+
     @Test
     void tenantsManageOnlyTheirVmGroups() {
         OneClient a = tenant(unique("vga"));

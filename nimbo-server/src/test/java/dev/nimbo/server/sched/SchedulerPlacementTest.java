@@ -437,6 +437,95 @@ class SchedulerPlacementTest {
     }
 
     @Test
+    void prioritisedVmsArePlacedFirstAndCapacityCountsCpuNotVcpu() {
+        String tag = tag();
+        // both wait for a host; the later, prioritised one must get the room there is for only one of them
+        int low = allocate(admin, tag, "NAME = low\nCPU = 30\nVCPU = 1\nMEMORY = 256");
+        int high = allocate(admin, tag, "NAME = high\nCPU = 30\nVCPU = 1\nMEMORY = 256\nUSER_PRIORITY = 10");
+        awaitSchedMessage(low);
+        int h = host(tag, "DUMMY_PROFILE = \"edge-medium\""); // 48 threads: TOTAL_CPU 4800
+        assertThat(hostXml(h).child("HOST_SHARE").longValue("TOTAL_CPU", 0)).isBetween(3000L, 5999L);
+        assertThat(hostOf(awaitRunning(high))).isEqualTo(h);
+        assertThat(awaitSchedMessage(low)).contains("CPU");
+        // CPU (the share) is what is counted: many vCPUs with a small CPU still fit beside it
+        int wide = allocate(admin, tag, "NAME = wide\nCPU = 1\nVCPU = 64\nMEMORY = 256");
+        assertThat(hostOf(awaitRunning(wide))).isEqualTo(h);
+        assertThat(hostXml(h).child("HOST_SHARE").longValue("CPU_USAGE", -1)).isEqualTo(3100);
+        for (int id : List.of(low, high, wide)) {
+            ok(admin.call("one.vm.action", "terminate-hard", id));
+        }
+    }
+
+    /** The NUMA node of {@code host} with the given ID. */
+    XmlNode numaNode(int host, int node) {
+        for (XmlNode n : hostXml(host).child("HOST_SHARE").child("NUMA_NODES").all("NODE")) {
+            if (n.integer("NODE_ID", -1) == node) {
+                return n;
+            }
+        }
+        throw new AssertionError("host " + host + " has no NUMA node " + node);
+    }
+
+    static long hugepageUsage(XmlNode node) {
+        return node.all("HUGEPAGE").stream().filter(p -> p.text("SIZE").equals("2048")).findFirst().orElseThrow()
+                .longValue("USAGE", -1);
+    }
+
+    @Test
+    void aPinnedVmMigratingFreesItsSourceByTheSourcePlacement() {
+        String tag = tag();
+        String profile = "DUMMY_PROFILE = \"edge-medium\"\nPIN_POLICY = PINNED\n"; // 2 nodes x 12 cores x 2 threads
+        int hb = host(tag, profile + "SIDE = b");
+        String onB = "\nSCHED_REQUIREMENTS = \"TAG = \\\"" + tag + "\\\" & SIDE = b\"";
+        // a blocker takes every core of one node of the target, so the migrating VM lands on another node there
+        int blocker = ok(admin.call("one.vm.allocate", "NAME = blk\nCPU = 12\nVCPU = 12\nMEMORY = 1024\n"
+                + "TOPOLOGY = [ PIN_POLICY = CORE, SOCKETS = 1 ]" + onB, false)).intValue();
+        assertThat(hostOf(awaitRunning(blocker))).isEqualTo(hb);
+        int blocked = Integer.parseInt(vmXml(admin, blocker).child("TEMPLATE").child("NUMA_NODE").text("MEMORY_NODE_ID"));
+        int ha = host(tag, profile + "SIDE = a");
+        int vm = ok(admin.call("one.vm.allocate", "NAME = mover\nCPU = 2\nVCPU = 2\nMEMORY = 1024\n"
+                + "TOPOLOGY = [ PIN_POLICY = THREAD, HUGEPAGE_SIZE = 2 ]\nSCHED_REQUIREMENTS = \"TAG = \\\"" + tag
+                + "\\\" & SIDE = a\"", false)).intValue();
+        assertThat(hostOf(awaitRunning(vm))).isEqualTo(ha);
+        int source = Integer.parseInt(vmXml(admin, vm).child("TEMPLATE").child("NUMA_NODE").text("MEMORY_NODE_ID"));
+        assertThat(hugepageUsage(numaNode(ha, source))).isEqualTo(512);
+
+        ok(admin.call("one.vm.migrate", vm, hb, false, false, -1, 0));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            XmlNode x = vmXml(admin, vm);
+            return x.integer("LCM_STATE", -1) == RUNNING && hostOf(x) == hb;
+        });
+        XmlNode moved = vmXml(admin, vm).child("TEMPLATE");
+        int target = Integer.parseInt(moved.child("NUMA_NODE").text("MEMORY_NODE_ID"));
+        assertThat(target).as("the target node differs from the blocked one and the source one")
+                .isNotEqualTo(blocked).isNotEqualTo(source);
+        assertThat(moved.child("NUMA_NODE_SOURCE")).as("the source record goes once the source is freed").isNull();
+
+        // the source host is back to empty: every thread, hugepage and byte of NUMA memory of the VM's node
+        for (XmlNode n : hostXml(ha).child("HOST_SHARE").child("NUMA_NODES").all("NODE")) {
+            assertThat(hugepageUsage(n)).as("source node %s hugepages", n.text("NODE_ID")).isZero();
+            for (XmlNode c : n.all("CORE")) {
+                assertThat(c.integer("FREE", -1)).isEqualTo(2);
+            }
+        }
+        assertThat(threadOwners(hostXml(ha)).values()).containsOnly(-1);
+        // the target holds the VM's threads and hugepages on its node, the blocker's node untouched
+        assertThat(hugepageUsage(numaNode(hb, target))).isEqualTo(512);
+        assertThat(hugepageUsage(numaNode(hb, blocked))).isZero();
+        Map<Integer, Integer> owners = threadOwners(hostXml(hb));
+        for (String cpu : moved.child("NUMA_NODE").text("CPUS").split(",")) {
+            assertThat(owners.get(Integer.parseInt(cpu))).isEqualTo(vm);
+        }
+
+        for (int id : List.of(vm, blocker)) {
+            ok(admin.call("one.vm.action", "terminate-hard", id));
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> hostXml(hb).child("HOST_SHARE").integer("RUNNING_VMS", -1) == 0);
+        assertThat(threadOwners(hostXml(hb)).values()).containsOnly(-1);
+        assertThat(hugepageUsage(numaNode(hb, target))).isZero();
+    }
+
+    @Test
     void aRescheduledVmMigratesToAnotherHost() {
         String tag = tag();
         int h1 = host(tag, "");
