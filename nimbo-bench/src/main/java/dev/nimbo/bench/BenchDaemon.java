@@ -26,13 +26,15 @@ final class BenchDaemon implements AutoCloseable {
     private final String dbUrl;
     private final Map<String, String> env;
     private final int port;
+    private final List<String> args;
     private Process process;
 
-    private BenchDaemon(Path dataDir, String dbUrl, Map<String, String> env, int port) {
+    private BenchDaemon(Path dataDir, String dbUrl, Map<String, String> env, int port, List<String> args) {
         this.dataDir = dataDir;
         this.dbUrl = dbUrl;
         this.env = env;
         this.port = port;
+        this.args = List.copyOf(args);
     }
 
     /** Starts a daemon on a free loopback port; {@code dbUrl} null means the embedded SQLite of {@code dataDir}. */
@@ -41,9 +43,17 @@ final class BenchDaemon implements AutoCloseable {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        BenchDaemon d = new BenchDaemon(dataDir, dbUrl, env, port);
+        BenchDaemon d = new BenchDaemon(dataDir, dbUrl, env, port, List.of());
         d.launch();
         return d;
+    }
+
+    /**
+     * A daemon on SQLite in dataDir on the given port with extra arguments (an HA replica), not yet launched: an HA
+     * replica answers only once a majority is up, so replicas are launched from parallel threads.
+     */
+    static BenchDaemon prepare(Path dataDir, Map<String, String> env, int port, List<String> args) {
+        return new BenchDaemon(dataDir, null, env, port, args);
     }
 
     /** Milliseconds from launching the JVM until the daemon answered its first call. */
@@ -61,6 +71,7 @@ final class BenchDaemon implements AutoCloseable {
         if (dbUrl != null) {
             cmd.addAll(List.of("--db", dbUrl));
         }
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stdout.log").toFile()));
         pb.environment().put("ONE_AUTH", auth.toString());
@@ -95,6 +106,11 @@ final class BenchDaemon implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /** SIGKILL and wait: the crash an HA zone must survive. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
     }
 
     /** Stops the daemon with SIGTERM and waits for it; returns its exit code. */

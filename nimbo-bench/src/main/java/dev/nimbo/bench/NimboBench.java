@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The nimbo-bench command: one subcommand per benchmark. */
-@Command(name = "nimbo-bench", mixinStandardHelpOptions = true, subcommands = {UserInfoBench.class, HostsBench.class, VmsBench.class,
+@Command(name = "nimbo-bench", mixinStandardHelpOptions = true, subcommands = {UserInfoBench.class, HaBench.class, HostsBench.class, VmsBench.class,
         ScaleBench.class, SchedBench.class},
         description = "Nimbo benchmarks. Results go to docs/benchmarks.md.")
 public final class NimboBench {

@@ -57,7 +57,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             SystemCommand.class, CompletionCommand.class})
 public final class Nimbo implements Callable<Integer> {
 
-    @Option(scope = ScopeType.INHERIT, names = "--endpoint", paramLabel = "URL", description = "XML-RPC endpoint, e.g. http://host:2633/RPC2.")
+    @Option(scope = ScopeType.INHERIT, names = "--endpoint", paramLabel = "URL", description = "XML-RPC endpoint, e.g. http://host:2633/RPC2; a comma-separated list (HA front-ends) is tried in order when one is unreachable.")
     String endpoint;
 
     @Option(scope = ScopeType.INHERIT, names = "--user", paramLabel = "U", description = "User name (with --password, or prompted).")
@@ -164,9 +164,9 @@ public final class Nimbo implements Callable<Integer> {
     }
 
     private OneClient client(String session) {
-        URI uri = endpoint();
+        List<URI> endpoints = endpoints();
         javax.net.ssl.SSLContext tls = null;
-        if ("https".equalsIgnoreCase(uri.getScheme())) {
+        if (endpoints.stream().anyMatch(u -> "https".equalsIgnoreCase(u.getScheme()))) {
             Path ca = orEnv(caFile, "NIMBO_CA");
             Path cert = orEnv(certFile, "NIMBO_CERT");
             Path key = orEnv(keyFile, "NIMBO_KEY");
@@ -179,7 +179,7 @@ public final class Nimbo implements Callable<Integer> {
                 throw CliException.usage(e.getMessage());
             }
         }
-        return new OneClient(uri, session, java.time.Duration.ofSeconds(60), tls);
+        return new OneClient(endpoints, session, java.time.Duration.ofSeconds(60), tls);
     }
 
     private Path orEnv(Path option, String env) {
@@ -216,8 +216,11 @@ public final class Nimbo implements Callable<Integer> {
         return printer;
     }
 
-    /** --endpoint, $ONE_XMLRPC, ~/.one/one_endpoint, then the default. */
-    URI endpoint() {
+    /**
+     * --endpoint, $ONE_XMLRPC, ~/.one/one_endpoint, then the default; a comma-separated list names the front-ends
+     * of a replicated zone, tried in order when one is unreachable.
+     */
+    List<URI> endpoints() {
         String ep = endpoint;
         if (ep == null && blank(io.env().get("ONE_XMLRPC"))) {
             Path file = io.home().resolve(".one").resolve("one_endpoint");
@@ -230,12 +233,22 @@ public final class Nimbo implements Callable<Integer> {
                 }
             }
         }
+        if (ep == null) {
+            ep = io.env().get("ONE_XMLRPC");
+        }
         try {
-            URI uri = ep != null ? URI.create(ep.trim()) : OneEnvironment.endpoint(io.env());
-            if (uri.getScheme() == null || uri.getHost() == null) {
-                throw CliException.usage("endpoint must be a URL like http://host:2633/RPC2, got '" + uri + "'");
+            if (blank(ep)) {
+                return List.of(OneEnvironment.endpoint(io.env()));
             }
-            return uri;
+            List<URI> uris = new ArrayList<>();
+            for (String one : ep.split(",")) {
+                URI uri = URI.create(one.trim());
+                if (uri.getScheme() == null || uri.getHost() == null) {
+                    throw CliException.usage("endpoint must be a URL like http://host:2633/RPC2, got '" + uri + "'");
+                }
+                uris.add(uri);
+            }
+            return uris;
         } catch (IllegalArgumentException e) {
             throw CliException.usage("bad endpoint: " + e.getMessage());
         }

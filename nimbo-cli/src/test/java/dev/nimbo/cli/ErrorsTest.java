@@ -118,6 +118,21 @@ class ErrorsTest {
     }
 
     @Test
+    void aListOfEndpointsSkipsAnUnreachableOne() throws Exception {
+        fake.ok("one.zonepool.info", Docs.ZONE_POOL);
+        String down;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            down = "http://127.0.0.1:" + s.getLocalPort() + "/RPC2"; // closed again: connection refused
+        }
+        cli.env.put("ONE_XMLRPC", down + ", " + fake.endpoint());
+        assertThat(cli.run("zone", "list").exit()).isZero();
+        var r = cli.run("zone", "list", "--endpoint", down + "," + down);
+        assertThat(r.exit()).isEqualTo(ExitCodes.CONNECT);
+        assertThat(r.err()).contains("cannot reach " + down + ": ").hasLineCount(1);
+        assertThat(cli.run("zone", "list", "--endpoint", down + ",not a url").exit()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
     void garbageResponseIsAServerError() {
         fake.ok("one.userpool.info", "<USER_POOL><USER>");
         var r = cli.run("user", "list");

@@ -23,7 +23,9 @@ import java.util.Objects;
 public final class OneClient implements AutoCloseable {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-    private final URI endpoint;
+    /** Front-ends of one zone (HA); calls go to the last one that answered, the next one when it is unreachable. */
+    private final List<URI> endpoints;
+    private volatile int current;
     private final String session;
     private final Duration timeout;
     private final HttpClient http;
@@ -43,7 +45,18 @@ public final class OneClient implements AutoCloseable {
      * (see {@link dev.nimbo.client.tls.PemFiles#clientContext}); null means the JVM's defaults.
      */
     public OneClient(URI endpoint, String session, Duration timeout, javax.net.ssl.SSLContext tls) {
-        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        this(List.of(Objects.requireNonNull(endpoint, "endpoint")), session, timeout, tls);
+    }
+
+    /**
+     * Several front-ends of one replicated zone: a call that cannot connect to one (nothing was sent) is tried on
+     * the next; any replica forwards writes to the leader. A call that reached a front-end is never sent again.
+     */
+    public OneClient(List<URI> endpoints, String session, Duration timeout, javax.net.ssl.SSLContext tls) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("no endpoint");
+        }
+        this.endpoints = List.copyOf(endpoints);
         this.session = Objects.requireNonNull(session, "session");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         HttpClient.Builder b = HttpClient.newBuilder()
@@ -59,8 +72,9 @@ public final class OneClient implements AutoCloseable {
         return session;
     }
 
+    /** The front-end calls go to now. */
     public URI endpoint() {
-        return endpoint;
+        return endpoints.get(current);
     }
 
     /**
@@ -87,7 +101,7 @@ public final class OneClient implements AutoCloseable {
         }
         HttpResponse<byte[]> response = send(request);
         if (response.statusCode() != 200) {
-            throw new OneClientException(method + ": HTTP " + response.statusCode() + " from " + endpoint
+            throw new OneClientException(method + ": HTTP " + response.statusCode() + " from " + endpoint()
                     + snippet(response.body()));
         }
         try {
@@ -95,7 +109,7 @@ public final class OneClient implements AutoCloseable {
         } catch (XmlRpcFaultException e) {
             throw new OneClientException(method + ": fault " + e.code() + ": " + e.getMessage(), e);
         } catch (XmlRpcException e) {
-            throw new OneClientException(method + ": invalid response from " + endpoint + ": " + e.getMessage(), e);
+            throw new OneClientException(method + ": invalid response from " + endpoint() + ": " + e.getMessage(), e);
         }
     }
 
@@ -115,24 +129,37 @@ public final class OneClient implements AutoCloseable {
     }
 
     private HttpResponse<byte[]> send(byte[] body) {
-        HttpRequest request = HttpRequest.newBuilder(endpoint)
-                .timeout(timeout)
-                .header("Content-Type", "text/xml") // bare: some servers compare it exactly; the XML declares UTF-8
-                .header("User-Agent", "nimbo-client")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
-        try {
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            lastStatus = response.statusCode();
-            return response;
-        } catch (HttpTimeoutException e) {
-            throw new OneClientException("timed out after " + timeout.toMillis() + " ms talking to " + endpoint, e);
-        } catch (IOException e) {
-            throw new OneClientException("cannot reach " + endpoint + ": " + describe(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OneClientException("interrupted while calling " + endpoint, e);
+        int first = current;
+        List<String> unreachable = new ArrayList<>();
+        IOException lastFailure = null;
+        for (int i = 0; i < endpoints.size(); i++) {
+            int index = (first + i) % endpoints.size();
+            URI endpoint = endpoints.get(index);
+            HttpRequest request = HttpRequest.newBuilder(endpoint)
+                    .timeout(timeout)
+                    .header("Content-Type", "text/xml") // bare: some servers compare it exactly; the XML declares UTF-8
+                    .header("User-Agent", "nimbo-client")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build();
+            try {
+                HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                lastStatus = response.statusCode();
+                current = index;
+                return response;
+            } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+                // Not connected, so nothing was sent: trying the next front-end cannot make the change twice.
+                unreachable.add(endpoint + ": " + describe(e));
+                lastFailure = e;
+            } catch (HttpTimeoutException e) {
+                throw new OneClientException("timed out after " + timeout.toMillis() + " ms talking to " + endpoint, e);
+            } catch (IOException e) {
+                throw new OneClientException("cannot reach " + endpoint + ": " + describe(e), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OneClientException("interrupted while calling " + endpoint, e);
+            }
         }
+        throw new OneClientException("cannot reach " + String.join("; ", unreachable), lastFailure);
     }
 
     private static String describe(IOException e) {

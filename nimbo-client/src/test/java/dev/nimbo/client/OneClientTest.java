@@ -104,6 +104,22 @@ class OneClientTest {
     }
 
     @Test
+    void anUnreachableFrontEndIsSkippedForTheNextAndAllUnreachableIsOneError() throws IOException {
+        URI down;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            down = URI.create("http://127.0.0.1:" + s.getLocalPort() + "/RPC2"); // closed again: connection refused
+        }
+        try (OneClient client = new OneClient(List.of(down, endpoint), "u:p", java.time.Duration.ofSeconds(10), null)) {
+            assertThat(client.call("other").intValue()).isEqualTo(42);
+            assertThat(client.endpoint()).isEqualTo(endpoint);
+        }
+        try (OneClient client = new OneClient(List.of(down, down.resolve("/other")), "u:p", java.time.Duration.ofSeconds(10), null)) {
+            assertThatThrownBy(() -> client.call("other")).isInstanceOf(OneClientException.class)
+                    .hasMessageStartingWith("cannot reach " + down + ": ").hasMessageContaining(down.resolve("/other") + ": ");
+        }
+    }
+
+    @Test
     void failedEnvelopeIsReturnedNotThrown() {
         try (OneClient client = new OneClient(endpoint, "u:p")) {
             OneResponse r = client.call("fail", 5);

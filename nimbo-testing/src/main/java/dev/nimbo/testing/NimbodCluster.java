@@ -25,14 +25,26 @@ public final class NimbodCluster implements AutoCloseable {
     private final String peers;
     private final NimbodProcess[] replicas;
 
+    /**
+     * Where replica i runs for partition tests: its network namespace, the address its peers reach it at (Raft and
+     * forwarded writes) and the address the test process reaches its API at.
+     */
+    public record Placement(String netns, String peerHost, String clientHost) {
+    }
+
     private NimbodCluster(int n) throws IOException {
+        this(java.util.Collections.nCopies(n, "127.0.0.1"));
+    }
+
+    private NimbodCluster(List<String> hosts) throws IOException {
+        int n = hosts.size();
         this.apiPorts = new int[n];
         int[] raftPorts = new int[n];
         List<String> entries = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             apiPorts[i] = NimbodProcess.freePort();
             raftPorts[i] = NimbodProcess.freePort();
-            entries.add(i + "=127.0.0.1:" + raftPorts[i] + ":" + apiPorts[i]);
+            entries.add(i + "=" + hosts.get(i) + ":" + raftPorts[i] + ":" + apiPorts[i]);
         }
         this.peers = String.join(",", entries);
         this.replicas = new NimbodProcess[n];
@@ -54,6 +66,26 @@ public final class NimbodCluster implements AutoCloseable {
                 List<String> all = new ArrayList<>(List.of("--ha-id", String.valueOf(id), "--ha-peers", c.peers));
                 all.addAll(args);
                 c.replicas[id] = NimbodProcess.start(base.resolve("replica" + id), c.apiPorts[id], env, all);
+            });
+        } catch (IOException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /**
+     * Starts one replica per placement, each in its own network namespace (needs root). Its API listens on every
+     * address of its namespace (peers forward to peerHost, the test dials clientHost); Raft on peerHost only.
+     */
+    public static NimbodCluster startInNamespaces(Path base, List<Placement> placements, Map<String, String> env)
+            throws IOException {
+        NimbodCluster c = new NimbodCluster(placements.stream().map(Placement::peerHost).toList());
+        try {
+            c.inParallel(id -> {
+                Placement p = placements.get(id);
+                c.replicas[id] = NimbodProcess.startInNamespace(base.resolve("replica" + id), c.apiPorts[id], env,
+                        List.of("--ha-id", String.valueOf(id), "--ha-peers", c.peers), p.netns(), "0.0.0.0", p.clientHost());
             });
         } catch (IOException e) {
             c.close();

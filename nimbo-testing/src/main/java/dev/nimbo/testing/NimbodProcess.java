@@ -26,6 +26,10 @@ public final class NimbodProcess implements AutoCloseable {
     private final List<String> extraArgs;
     private Process process;
     private int logOffset;
+    /** Network namespace the daemon runs in (null: this one), and the address it binds and tests dial. */
+    private String netns;
+    private String bindAddress = "127.0.0.1";
+    private String clientHost = "127.0.0.1";
 
     private NimbodProcess(Path dataDir, String dbUrl, int port, Map<String, String> extraEnv, List<String> extraArgs) {
         this.dataDir = dataDir;
@@ -41,6 +45,21 @@ public final class NimbodProcess implements AutoCloseable {
      */
     public static NimbodProcess start(Path dataDir, int port, Map<String, String> env, List<String> args) throws IOException {
         NimbodProcess p = new NimbodProcess(dataDir, null, port, env, args);
+        p.launch();
+        return p;
+    }
+
+    /**
+     * As {@link #start(Path, int, Map, List)} inside network namespace netns ({@code ip netns exec}, needs root),
+     * with {@code --bind bindAddress}; the test reaches its API at clientHost (an address of that namespace
+     * routed from here).
+     */
+    public static NimbodProcess startInNamespace(Path dataDir, int port, Map<String, String> env, List<String> args,
+            String netns, String bindAddress, String clientHost) throws IOException {
+        NimbodProcess p = new NimbodProcess(dataDir, null, port, env, args);
+        p.netns = netns;
+        p.bindAddress = bindAddress;
+        p.clientHost = clientHost;
         p.launch();
         return p;
     }
@@ -119,8 +138,16 @@ public final class NimbodProcess implements AutoCloseable {
         logOffset = Files.exists(out) ? Files.readString(out).length() : 0;
         Path auth = dataDir.resolve("test_one_auth");
         Files.writeString(auth, "oneadmin:" + ADMIN_PASSWORD + "\n");
-        List<String> cmd = baseCommand();
+        List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            // ip execs the command after entering the namespace: the process's pid is the JVM's own.
+            cmd.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        cmd.addAll(baseCommand());
         cmd.addAll(List.of("--data", dataDir.toString(), "--port", String.valueOf(port)));
+        if (netns != null) {
+            cmd.addAll(List.of("--bind", bindAddress));
+        }
         if (dbUrl != null) {
             cmd.addAll(List.of("--db", dbUrl));
         }
@@ -140,7 +167,7 @@ public final class NimbodProcess implements AutoCloseable {
     private void awaitReady(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         // Only our daemon's own "listening" line proves that the port answers for it, not for another test's.
-        String ready = "listening on 127.0.0.1:" + port + " ";
+        String ready = "listening on " + bindAddress + ":" + port + " ";
         try (OneClient c = client()) {
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
@@ -189,7 +216,7 @@ public final class NimbodProcess implements AutoCloseable {
     }
 
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + port + "/RPC2");
+        return URI.create("http://" + clientHost + ":" + port + "/RPC2");
     }
 
     public OneClient client() {

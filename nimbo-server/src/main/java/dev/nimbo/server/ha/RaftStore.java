@@ -160,6 +160,8 @@ public final class RaftStore implements Store {
         }
         RaftServerConfigKeys.setStorageDir(props, List.of(config.raftDir().toFile()));
         GrpcConfigKeys.Server.setPort(props, config.self().raftPort());
+        // Listen only on the address the peers dial (not every interface): the Raft traffic stays on its network.
+        GrpcConfigKeys.Server.setHost(props, config.self().host());
         // Loaded machines (and WAN links) stall for hundreds of ms: elections after 1-2 s of silence avoid
         // needless leader changes and still fail over well within 5 s.
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
