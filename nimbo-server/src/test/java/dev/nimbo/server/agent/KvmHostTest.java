@@ -190,6 +190,11 @@ class KvmHostTest {
                 + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
         int images = ok(admin.call("one.datastore.allocate", "NAME=kvm-images\nDS_MAD=fs\nTM_MAD=shared\n"
                 + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
+        // a new datastore's capacity arrives with its first monitoring: images are refused for "space" before it
+        for (int ds : new int[] {files, images}) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> XmlNode.parse(ok(admin.call("one.datastore.info", ds))
+                    .stringValue()).longValue("FREE_MB", 0) > 0);
+        }
         int kernel = image("NAME=appliance-kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
         int initrd = image("NAME=appliance-initrd\nTYPE=RAMDISK\nPATH=\"" + safe + "/initrd.img\"", files);
         // persistent: a full copy on the host, copied back into the image when the VM ends
