@@ -227,16 +227,8 @@ final class ScaleBench implements Callable<Integer> {
     // ------------------------------------------------------------------ runs
 
     private void drive() throws Exception {
-        Mix mix = new Mix(endpoint, List.of(
-                new Mix.Method(HOST_INFO, 30, () -> RawRpcConnection.encode(HOST_INFO, List.of(session, random(hostIds)))),
-                new Mix.Method(HOSTPOOL_INFO, 20, () -> RawRpcConnection.encode(HOSTPOOL_INFO, List.of(session))),
-                new Mix.Method(VM_INFO, 30, () -> RawRpcConnection.encode(VM_INFO, List.of(session, random(vmIds)))),
-                new Mix.Method(VMPOOL_INFO, 20, () -> vmpoolCall(0))), maxInFlight);
-        Mix paged = new Mix(endpoint, List.of(
-                new Mix.Method(HOST_INFO, 30, () -> RawRpcConnection.encode(HOST_INFO, List.of(session, random(hostIds)))),
-                new Mix.Method(HOSTPOOL_INFO, 20, () -> RawRpcConnection.encode(HOSTPOOL_INFO, List.of(session))),
-                new Mix.Method(VM_INFO, 30, () -> RawRpcConnection.encode(VM_INFO, List.of(session, random(vmIds)))),
-                new Mix.Method(VMPOOL_INFO + " (" + vmpoolPage + ")", 20, () -> vmpoolCall(vmpoolPage))), maxInFlight);
+        Mix mix = openNebulaMix(0);
+        Mix paged = openNebulaMix(vmpoolPage);
         try (RawRpcConnection c = new RawRpcConnection(endpoint)) {
             setup.put("hostpoolInfoBytes", c.callAndDiscard(RawRpcConnection.encode(HOSTPOOL_INFO, List.of(session))));
             setup.put("vmpoolInfoBytes", c.callAndDiscard(RawRpcConnection.encode(VMPOOL_INFO,
@@ -270,6 +262,16 @@ final class ScaleBench implements Callable<Integer> {
             setup.put("hostMonitoringsDuringRuns", n);
             setup.put("hostMonitoringRate", n / (double) window);
         }
+    }
+
+    /** OpenNebula's mix (host.info 30, hostpool.info 20, vm.info 30, vmpool.info 20), vmpool.info paged when page > 0. */
+    private Mix openNebulaMix(int page) {
+        return new Mix(endpoint, List.of(
+                new Mix.Method(HOST_INFO, 30, () -> RawRpcConnection.encode(HOST_INFO, List.of(session, random(hostIds)))),
+                new Mix.Method(HOSTPOOL_INFO, 20, () -> RawRpcConnection.encode(HOSTPOOL_INFO, List.of(session))),
+                new Mix.Method(VM_INFO, 30, () -> RawRpcConnection.encode(VM_INFO, List.of(session, random(vmIds)))),
+                new Mix.Method(page > 0 ? VMPOOL_INFO + " (" + page + ")" : VMPOOL_INFO, 20, () -> vmpoolCall(page))),
+                maxInFlight);
     }
 
     /** The mix's one.vmpool.info: every VM (page 0), or a random range of {@code page} IDs. */
