@@ -148,7 +148,7 @@ public final class VmSchedActions {
         return Template.of(out);
     }
 
-    /** The actions due at {@code now}: not finished, TIME reached. */
+    /** The actions due at {@code now}: not finished, TIME reached; earliest first, as oned runs them. */
     public static List<VectorAttribute> due(Template t, long now) {
         List<VectorAttribute> out = new ArrayList<>();
         for (VectorAttribute sa : t.vectors("SCHED_ACTION")) {
@@ -159,15 +159,21 @@ public final class VmSchedActions {
                 out.add(sa);
             }
         }
+        out.sort(java.util.Comparator.comparingLong(sa -> longOr(sa.get("TIME"), Long.MAX_VALUE)));
         return out;
     }
 
     /**
-     * The action after a run at {@code now} ({@code error} null when it worked): DONE and MESSAGE set; a repeating
-     * one moves TIME to its next occurrence, unless its END says it is over (then it stays DONE with REPEAT kept).
+     * The action after a run at {@code now} ({@code error} null when it worked). A failed run only records MESSAGE
+     * and stays due, so it is tried again next round (as oned: an action refused in one state, e.g. a snapshot
+     * before the VM is RUNNING, runs once the state allows it). A run that worked sets DONE and clears MESSAGE; a
+     * repeating one moves TIME to its next occurrence, unless its END says it is over (then REPEAT becomes -1).
      */
     public static VectorAttribute afterRun(VectorAttribute sa, long now, String error, ZoneId zone) {
-        VectorAttribute out = sa.with("DONE", Long.toString(now)).with("MESSAGE", error == null ? "" : error);
+        if (error != null) {
+            return sa.with("MESSAGE", java.time.Instant.ofEpochSecond(now).atZone(zone).toLocalDateTime() + " : " + error);
+        }
+        VectorAttribute out = sa.with("DONE", Long.toString(now)).with("MESSAGE", "");
         int repeat = VmResources.intOr(sa.get("REPEAT"), -1);
         if (repeat < 0) {
             return out;

@@ -44,9 +44,14 @@ class VmSchedActionsTest {
         VectorAttribute hourly = VmSchedActions.build(1, 1, in(
                 "SCHED_ACTION = [ ACTION = snapshot-create, TIME = \"+10\", REPEAT = 3, DAYS = 2, END_TYPE = 1, END_VALUE = 2 ]"),
                 NOW, NOW);
-        VectorAttribute first = VmSchedActions.afterRun(hourly, NOW + 10, "boom", ZoneOffset.UTC);
+        // a failed run keeps the action due (tried again next round) and says why
+        VectorAttribute failed = VmSchedActions.afterRun(hourly, NOW + 10, "boom", ZoneOffset.UTC);
+        assertThat(failed.get("MESSAGE")).endsWith(" : boom");
+        assertThat(failed.get("DONE")).isEqualTo("-1");
+        assertThat(VmSchedActions.due(Template.EMPTY.add(failed), NOW + 11)).hasSize(1);
+        VectorAttribute first = VmSchedActions.afterRun(failed, NOW + 12, null, ZoneOffset.UTC);
         assertThat(first.get("TIME")).isEqualTo(String.valueOf(NOW + 10 + 7200));
-        assertThat(first.get("MESSAGE")).isEqualTo("boom");
+        assertThat(first.get("MESSAGE")).isEmpty();
         assertThat(first.get("END_VALUE")).isEqualTo("1");
         VectorAttribute second = VmSchedActions.afterRun(first, NOW + 7210, null, ZoneOffset.UTC);
         assertThat(second.get("REPEAT")).isEqualTo("-1");
