@@ -64,6 +64,11 @@ final class BenchDaemon implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        // e.g. -Xmx1g, or -XX:StartFlightRecording=... to profile the daemon under the benchmark's load
+        String javaOpts = System.getenv().getOrDefault("NIMBOD_JAVA_OPTS", "").strip();
+        if (!javaOpts.isEmpty()) {
+            cmd.addAll(List.of(javaOpts.split("\\s+")));
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.nimbo.server.Nimbod");

@@ -58,10 +58,69 @@ public final class RpcHandler extends Handler.Abstract {
             } else {
                 byte[] routed = router == null ? null
                         : router.route(body, request.getHeaders().get(RequestRouter.FORWARDED_HEADER) != null);
+                if (routed == null && isListing(body) && answerListing(body, request, response, callback)) {
+                    return true;
+                }
                 out = routed != null ? List.of(routed)
                         : pipeline.handleInSegments(body, remoteAddress(request), peerChain(request));
             }
         }
+        send(response, callback, out);
+        return true;
+    }
+
+    /**
+     * Pool listings (one.vmpool.info of 20,000 VMs: ~100 ms of CPU) are built on platform threads of their own.
+     * A virtual thread is never preempted: two listings on the two carrier threads of a 2-core machine would make
+     * every small call (host.info, vm.info) wait for them to finish. The OS time-slices platform threads, so small
+     * calls keep their share of the CPU while listings are built.
+     */
+    private final java.util.concurrent.ExecutorService listings = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            Thread.ofPlatform().name("rpc-listing-", 0).daemon(true).factory());
+
+    /** True when the call's method name (read from the start of the body) names a pool method. */
+    static boolean isListing(byte[] body) {
+        int n = Math.min(body.length, 512);
+        String head = new String(body, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = head.indexOf("<methodName>");
+        if (at < 0) {
+            return false;
+        }
+        int end = head.indexOf('<', at + 12);
+        String method = end < 0 ? head.substring(at + 12) : head.substring(at + 12, end);
+        return method.strip().contains("pool.");
+    }
+
+    /** Builds the answer on a listing thread and sends it from a virtual thread; false if the pool is shut down. */
+    private boolean answerListing(byte[] body, Request request, Response response, Callback callback) {
+        String remote = remoteAddress(request);
+        List<java.security.cert.X509Certificate> chain = peerChain(request);
+        try {
+            listings.execute(() -> {
+                List<byte[]> out;
+                try {
+                    out = pipeline.handleInSegments(body, remote, chain);
+                } catch (RuntimeException | Error e) {
+                    callback.failed(e);
+                    return;
+                }
+                // writing may block on a slow client for long: not on one of the few listing threads
+                Thread.ofVirtual().name("rpc-listing-write").start(() -> send(response, callback, out));
+            });
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            return false;
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        listings.shutdown();
+        super.doStop();
+    }
+
+    private void send(Response response, Callback callback, List<byte[]> out) {
         if (router != null) {
             response.getHeaders().put(RequestRouter.APPLIED_HEADER, String.valueOf(router.appliedIndex()));
         }
@@ -73,7 +132,6 @@ public final class RpcHandler extends Handler.Abstract {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/xml; charset=utf-8");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
         write(response, out, callback);
-        return true;
     }
 
     /** Bytes gathered per socket write when an answer comes in many segments (a pool document). */

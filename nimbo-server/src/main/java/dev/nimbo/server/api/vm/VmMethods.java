@@ -186,7 +186,7 @@ public final class VmMethods {
         call.params().arity(1, 2);
         VirtualMachine vm = call.ctx().view().require(ObjectType.VM, call.params().integer(0));
         call.authorizeIgnoringLock(Right.USE, vm);
-        return vm.toXml();
+        return call.ctx().renders().object(vm);
     }
 
     // ------------------------------------------------------------------ deploy

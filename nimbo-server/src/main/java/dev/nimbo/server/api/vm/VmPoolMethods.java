@@ -11,6 +11,7 @@ import dev.nimbo.core.xml.XmlWriter;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.PoolQuery;
+import dev.nimbo.server.api.render.RenderCache;
 import dev.nimbo.server.api.shared.SharedMethods;
 import dev.nimbo.server.vm.VmLifecycle;
 import java.time.Instant;
@@ -61,23 +62,20 @@ final class VmPoolMethods {
         }
         String kv = call.params().string(4, "");
         List<PoolObject> selected = SharedMethods.poolSelect(call, ObjectType.VM);
-        StringBuilder out = new StringBuilder(256 + selected.size() * (extended ? 3000 : 1200));
-        XmlWriter w = new XmlWriter(out);
-        w.open("VM_POOL");
+        List<PoolObject> shown = new ArrayList<>(selected.size());
         for (PoolObject o : selected) {
             VirtualMachine vm = (VirtualMachine) o;
-            if (!stateMatches(vm, state) || !kvMatches(vm, kv)) {
-                continue;
-            }
-            if (extended) {
-                vm.writeXml(w);
-            } else {
-                vm.writeShortXml(w);
+            if (stateMatches(vm, state) && kvMatches(vm, kv)) {
+                shown.add(vm);
             }
         }
-        w.close("VM_POOL");
-        return w.toString();
+        // each VM's rendering is kept until it changes: a listing of 20,000 VMs joins cached bytes
+        return call.ctx().renders().pool("VM_POOL", shown, extended ? RenderCache.OBJECT : SHORT_FORM);
     }
+
+    /** The short body of one.vmpool.info (vm_pool.xsd), a pure function of the VM's version. */
+    static final RenderCache.Form SHORT_FORM = RenderCache.Form.of("vm-short",
+            (o, w) -> ((VirtualMachine) o).writeShortXml(w));
 
     /** oned's KEY=VALUE filter on the VM's templates (VM/…, USER_TEMPLATE/… or a bare name); empty passes. */
     static boolean kvMatches(VirtualMachine vm, String kv) {

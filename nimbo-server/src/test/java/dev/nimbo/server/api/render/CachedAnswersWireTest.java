@@ -54,6 +54,7 @@ class CachedAnswersWireTest {
     int vntemplate;
     int vdc;
     int secgroup;
+    int vm;
 
     @BeforeAll
     void start() throws Exception {
@@ -85,6 +86,8 @@ class CachedAnswersWireTest {
         id(call("one.vn.allocate", "NAME = wire-net\nVN_MAD = dummy\nBRIDGE = br0\nAR = [ TYPE = IP4, IP = 10.8.0.1, SIZE = 4 ]\n"
                 + desc, -1));
         ok(call("one.acl.addrule", "0x200000001", "0x400400000000", "0x1")); // @1 DOCUMENT/* USE
+        vm = id(call("one.vm.allocate", "NAME = wire-vm\nCPU = 1\nMEMORY = 64\n" + desc, true));
+        id(call("one.vm.allocate", "NAME = wire-vm-2\nCPU = 1\nMEMORY = 32", false));
 
         ObjectsView v = server.controller().published();
         await().atMost(Duration.ofSeconds(30)).until(() ->
@@ -124,6 +127,7 @@ class CachedAnswersWireTest {
         same(v -> v.get(ObjectType.SECGROUP, secgroup).toXml(), "one.secgroup.info", secgroup);
         same(v -> v.get(ObjectType.VMGROUP, vmgroup).toXml(), "one.vmgroup.info", vmgroup);
         same(v -> v.get(ObjectType.VNTEMPLATE, vntemplate).toXml(), "one.vntemplate.info", vntemplate);
+        same(v -> v.get(ObjectType.VM, vm).toXml(), "one.vm.info", vm);
     }
 
     @Test
@@ -149,6 +153,22 @@ class CachedAnswersWireTest {
             }
             return w.close("HOOK_POOL").toString();
         }, "one.hookpool.info", -2, -1, -1);
+        same(v -> pool(v, ObjectType.VM), "one.vmpool.infoextended", -2, -1, -1, -1);
+        same(v -> {
+            XmlWriter w = new XmlWriter();
+            w.open("VM_POOL");
+            for (PoolObject o : v.list(ObjectType.VM)) {
+                ((dev.nimbo.core.vm.VirtualMachine) o).writeShortXml(w);
+            }
+            return w.close("VM_POOL").toString();
+        }, "one.vmpool.info", -2, -1, -1, -1);
+        // the state filter: only the VM on hold (STATE 2)
+        same(v -> {
+            XmlWriter w = new XmlWriter();
+            w.open("VM_POOL");
+            ((dev.nimbo.core.vm.VirtualMachine) v.get(ObjectType.VM, vm)).writeShortXml(w);
+            return w.close("VM_POOL").toString();
+        }, "one.vmpool.info", -2, -1, -1, 2);
         // an empty selection
         same(v -> "<VMTEMPLATE_POOL></VMTEMPLATE_POOL>", "one.templatepool.info", -2, 100000, 100001);
     }
