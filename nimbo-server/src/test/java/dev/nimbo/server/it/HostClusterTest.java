@@ -166,7 +166,7 @@ class HostClusterTest {
         // labels survive monitoring
         ok(admin.call("one.host.update", id, "LABELS = \"gold\"", 1));
         awaitState(id, MONITORED);
-        await().atMost(Duration.ofSeconds(5)).until(() -> tmpl(host(id), "HYPERVISOR") != null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> tmpl(host(id), "HYPERVISOR") != null);
         assertThat(tmpl(host(id), "LABELS")).isEqualTo("gold");
 
         fails(admin.call("one.host.update", id, "IM_MAD = nope", 1), ACTION, "Unknown IM_MAD 'nope'");
@@ -329,7 +329,7 @@ class HostClusterTest {
 
         ok(admin.call("one.host.delete", id));
         fails(admin.call("one.host.monitoring", id), NO_EXISTS, "[" + id + "]");
-        await().atMost(Duration.ofSeconds(5)).until(() -> XmlNode.parse(ok(admin.call("one.hostpool.monitoring", -1))
+        await().atMost(Duration.ofSeconds(20)).until(() -> XmlNode.parse(ok(admin.call("one.hostpool.monitoring", -1))
                 .stringValue()).all("MONITORING").stream().noneMatch(m -> m.integer("ID", -1) == id));
     }
 
@@ -400,7 +400,7 @@ class HostClusterTest {
         assertThat(s2.longValue("MAX_MEM", 0)).isEqualTo(4L * 1024 * 1024);
         // and they stay after the next monitoring
         int sampleTime = host(h1).child("MONITORING").integer("TIMESTAMP", 0);
-        await().atMost(Duration.ofSeconds(5)).until(() -> host(h1).child("MONITORING").integer("TIMESTAMP", 0) > sampleTime);
+        await().atMost(Duration.ofSeconds(20)).until(() -> host(h1).child("MONITORING").integer("TIMESTAMP", 0) > sampleTime);
         assertThat(host(h1).child("HOST_SHARE").longValue("MAX_CPU", 0)).isEqualTo(600);
 
         // rename follows into the hosts

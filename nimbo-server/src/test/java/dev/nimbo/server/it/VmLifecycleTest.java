@@ -731,7 +731,7 @@ class VmLifecycleTest {
         awaitVm(admin, id, DONE, 0);
         assertThat(host(h).child("HOST_SHARE").integer("RUNNING_VMS", -1)).isZero();
         // a VM that is done leaves no history behind
-        await().atMost(Duration.ofSeconds(5)).until(() -> !ok(admin.call("one.vmpool.monitoring", -2, -1))
+        await().atMost(Duration.ofSeconds(20)).until(() -> !ok(admin.call("one.vmpool.monitoring", -2, -1))
                 .stringValue().contains("<ID>" + id + "</ID>"));
     }
 

@@ -117,36 +117,36 @@ class HostMonitorTest {
         int ghost = addHost("ghost", "nope", HostState.INIT);
         int off = addHost("off", "dummy", HostState.OFFLINE);
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> host(ok).state() == HostState.MONITORED);
+        await().atMost(Duration.ofSeconds(20)).until(() -> host(ok).state() == HostState.MONITORED);
         assertThat(host(ok).share().totalCpu()).isEqualTo(800);
-        await().atMost(Duration.ofSeconds(5)).until(() -> host(slow).state() == HostState.ERROR);
+        await().atMost(Duration.ofSeconds(20)).until(() -> host(slow).state() == HostState.ERROR);
         assertThat(host(slow).template().get("ERROR")).contains("monitoring timed out after");
-        await().atMost(Duration.ofSeconds(5)).until(() -> host(ghost).state() == HostState.ERROR);
+        await().atMost(Duration.ofSeconds(20)).until(() -> host(ghost).state() == HostState.ERROR);
         assertThat(host(ghost).template().get("ERROR")).contains("Cannot find IM driver 'nope'");
 
         // periodic: several records for the good host, none for the offline one
-        await().atMost(Duration.ofSeconds(5)).until(() -> history.of(ok).size() >= 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> history.of(ok).size() >= 2);
         assertThat(history.of(off)).isEmpty();
         assertThat(host(off).state()).isEqualTo(HostState.OFFLINE);
         // one monitoring at a time: a call that never answers is retried only after its timeout
         assertThat(stuck.calls.get()).isPositive();
 
         // old records expire
-        await().atMost(Duration.ofSeconds(5)).until(() -> history.expiries.get() > 0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> history.expiries.get() > 0);
 
         // a deleted host's history goes with it
         controller.execute(tx -> {
             tx.delete(ObjectType.HOST, ok);
             return null;
         });
-        await().atMost(Duration.ofSeconds(5)).until(() -> history.deletedHosts.contains(ok));
+        await().atMost(Duration.ofSeconds(20)).until(() -> history.deletedHosts.contains(ok));
         assertThat(history.of(ok)).isEmpty();
     }
 
     @Test
     void askingWhileAMonitoringRunsMonitorsAgainAfterIt() {
         int id = addHost("again", "dummy", HostState.INIT);
-        await().atMost(Duration.ofSeconds(5)).until(() -> host(id).state() == HostState.MONITORED);
+        await().atMost(Duration.ofSeconds(20)).until(() -> host(id).state() == HostState.MONITORED);
         controller.execute(tx -> {
             Host h = (Host) tx.get(ObjectType.HOST, id);
             tx.put(h.withUserTemplate(h.template().with("DUMMY_PROFILE", "edge-small"), null));
@@ -154,7 +154,7 @@ class HostMonitorTest {
         });
         monitor.requestMonitoring(id);
         monitor.requestMonitoring(id);
-        await().atMost(Duration.ofSeconds(5)).until(() -> host(id).share().totalCpu() == 1600);
+        await().atMost(Duration.ofSeconds(20)).until(() -> host(id).share().totalCpu() == 1600);
         assertThat(host(id).share().pciDevices()).hasSize(5);
     }
 }

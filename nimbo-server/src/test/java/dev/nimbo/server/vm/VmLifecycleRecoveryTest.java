@@ -159,7 +159,7 @@ class VmLifecycleRecoveryTest {
         ApiContext resumed = interruptedDiskOps();
         ObjectTable t = (ObjectTable) resumed.view();
         lifecycle(resumed, false).recover();
-        await().atMost(Duration.ofSeconds(5)).until(() -> vm(t, 4).lcmState() == LcmState.RUNNING
+        await().atMost(Duration.ofSeconds(20)).until(() -> vm(t, 4).lcmState() == LcmState.RUNNING
                 && vm(t, 5).state() == VmState.POWEROFF);
         assertThat(vm(t, 4).diskSnapshots().get(1).size()).isEqualTo(1);
         assertThat(vm(t, 5).vmTemplate().vectors("DISK").get(0).get("SIZE")).isEqualTo("300");
@@ -167,7 +167,7 @@ class VmLifecycleRecoveryTest {
         ApiContext failed = interruptedDiskOps();
         ObjectTable f = (ObjectTable) failed.view();
         lifecycle(failed, true).recover();
-        await().atMost(Duration.ofSeconds(5)).until(() -> vm(f, 4).lcmState() == LcmState.RUNNING
+        await().atMost(Duration.ofSeconds(20)).until(() -> vm(f, 4).lcmState() == LcmState.RUNNING
                 && vm(f, 5).state() == VmState.POWEROFF);
         assertThat(vm(f, 4).diskSnapshots()).isEmpty();
         assertThat(vm(f, 5).vmTemplate().vectors("DISK").get(0).get("SIZE")).isEqualTo("100");
@@ -193,7 +193,7 @@ class VmLifecycleRecoveryTest {
         ApiContext ctx = interruptedWorld();
         ObjectTable t = (ObjectTable) ctx.view();
         lifecycle(ctx, false).recover();
-        await().atMost(Duration.ofSeconds(5)).until(() -> vm(t, 0).lcmState() == LcmState.RUNNING
+        await().atMost(Duration.ofSeconds(20)).until(() -> vm(t, 0).lcmState() == LcmState.RUNNING
                 && vm(t, 1).lcmState() == LcmState.RUNNING && vm(t, 2).state() == VmState.POWEROFF
                 && vm(t, 3).state() == VmState.STOPPED);
         assertThat(vm(t, 0).deployId()).isEqualTo("one-0");
@@ -206,7 +206,7 @@ class VmLifecycleRecoveryTest {
         ApiContext ctx = interruptedWorld();
         ObjectTable t = (ObjectTable) ctx.view();
         lifecycle(ctx, true).recover();
-        await().atMost(Duration.ofSeconds(5)).until(() -> vm(t, 0).lcmState() == LcmState.PROLOG_FAILURE
+        await().atMost(Duration.ofSeconds(20)).until(() -> vm(t, 0).lcmState() == LcmState.PROLOG_FAILURE
                 && vm(t, 1).lcmState() == LcmState.BOOT_FAILURE && vm(t, 2).lcmState() == LcmState.RUNNING
                 && vm(t, 3).lcmState() == LcmState.EPILOG_STOP_FAILURE);
         assertThat(vm(t, 0).userTemplate().get("ERROR")).contains(VmLifecycle.RESTART_MESSAGE);
