@@ -50,7 +50,7 @@ public final class RpcHandler extends Handler.Abstract {
         } else {
             byte[] body;
             try (InputStream in = Content.Source.asInputStream(request)) {
-                body = in.readNBytes(maxBytes + 1);
+                body = read(in, declared);
             }
             if (body.length > maxBytes) {
                 out = List.of(XmlRpcCodec.encodeFault(ErrorCode.XML_RPC_API.code(), "Request body exceeds the limit of "
@@ -134,6 +134,21 @@ public final class RpcHandler extends Handler.Abstract {
         write(response, out, callback);
     }
 
+    /**
+     * The request body: exactly its declared length in one array when the client sent Content-Length (the usual
+     * case: readNBytes with a large bound would grow and copy buffers for every call), else up to one byte more
+     * than the limit, so an oversized chunked body is recognised.
+     */
+    private byte[] read(InputStream in, long declared) throws java.io.IOException {
+        if (declared < 0 || declared > 1024 * 1024) {
+            // unknown, or large: grown as bytes really arrive, so a false Content-Length reserves no memory
+            return in.readNBytes(declared < 0 ? maxBytes + 1 : (int) declared);
+        }
+        byte[] body = new byte[(int) declared];
+        int n = in.readNBytes(body, 0, body.length);
+        return n == body.length ? body : java.util.Arrays.copyOf(body, n);
+    }
+
     /** Bytes gathered per socket write when an answer comes in many segments (a pool document). */
     private static final int CHUNK = 64 * 1024;
 
@@ -148,15 +163,23 @@ public final class RpcHandler extends Handler.Abstract {
             return;
         }
         try {
-            byte[] chunk = new byte[CHUNK];
+            long total = 0;
+            for (byte[] segment : segments) {
+                total += segment.length;
+            }
+            // an info answer is a few cached parts of a few KB: no 64 KiB buffer for it
+            byte[] chunk = new byte[(int) Math.min(total, CHUNK)];
+            int size = chunk.length;
             int fill = 0;
+            long left = total;
             for (byte[] segment : segments) {
                 for (int at = 0; at < segment.length; ) {
-                    int n = Math.min(segment.length - at, CHUNK - fill);
+                    int n = Math.min(segment.length - at, size - fill);
                     System.arraycopy(segment, at, chunk, fill, n);
                     fill += n;
                     at += n;
-                    if (fill == CHUNK) {
+                    left -= n;
+                    if (fill == size && left > 0) { // the last piece goes below, with the end of the answer
                         Callback.Completable sent = new Callback.Completable();
                         response.write(false, ByteBuffer.wrap(chunk, 0, fill), sent);
                         sent.get();
