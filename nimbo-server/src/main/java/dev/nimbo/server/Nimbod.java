@@ -52,7 +52,16 @@ public final class Nimbod implements Callable<Integer> {
     String haFollowerHook;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Nimbod()).execute(args));
+        int code;
+        try {
+            code = new CommandLine(new Nimbod()).execute(args);
+        } catch (Throwable e) {
+            // an Error (e.g. a missing library) escapes picocli: without this exit the already started HTTP
+            // threads would keep a half-started daemon alive that accepts calls and never answers them
+            e.printStackTrace();
+            code = 1;
+        }
+        System.exit(code);
     }
 
     @Override
