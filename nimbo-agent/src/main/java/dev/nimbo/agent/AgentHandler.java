@@ -149,11 +149,10 @@ public final class AgentHandler implements Function<Frame, Frame> {
         Set<Integer> wanted = ids(f.attr("vms", ""));
         Map<Integer, Map<String, String>> all = vmm.poll();
         Map<Integer, Map<String, String>> out = new LinkedHashMap<>();
-        all.forEach((id, m) -> {
-            if (wanted.contains(id)) {
-                out.put(id, m);
-            }
-        });
+        for (int id : wanted) {
+            // a VM the front-end has here with no domain: gone behind its back (destroyed, shut down, crashed away)
+            out.put(id, all.getOrDefault(id, Map.of("STATE", "POWEROFF")));
+        }
         return f.ok(Map.of(), MonitoringCodec.vmsToXml(out).getBytes(StandardCharsets.UTF_8));
     }
 

@@ -20,8 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * transient, the front-end holds the definition), shutdown (ACPI power button, then destroy after the timeout),
  * cancel, reboot, reset, save/restore (checkpoint file in the VM's directory), system snapshots with memory
  * (internal qcow2 snapshots named by HYPERVISOR_ID), disk and NIC hot-plug, clean-up; and the counters of running
- * domains from {@code virsh domstats}. Every operation is idempotent (a retried deploy of a running domain, a
- * shutdown of a domain already gone, succeed), as the front-end re-issues operations after a restart.
+ * domains from {@code virsh domstats} with their state (a paused domain is resumed by restore). Every operation
+ * is idempotent (a retried deploy of a running domain, a shutdown of a domain already gone, succeed), as the
+ * front-end re-issues operations after a restart.
  * Thread-safe (the front-end runs one operation per VM at a time).
  */
 public final class LibvirtVmm {
@@ -79,6 +80,8 @@ public final class LibvirtVmm {
                 Path cp = dir.resolve("checkpoint");
                 if (!exists(name)) {
                     virsh.run("restore", cp.toString());
+                } else if (virsh.run("domstate", name).strip().startsWith("paused")) {
+                    virsh.run("resume", name); // paused behind Nimbo's back (monitoring made the VM SUSPENDED)
                 }
                 Files.deleteIfExists(cp);
                 yield name;
@@ -277,8 +280,9 @@ public final class LibvirtVmm {
 
     /** Running domains' counters as vm.xsd MONITORING names them, by VM ID (domains named one-ID only). */
     public Map<Integer, Map<String, String>> poll() {
-        String out = virsh.tryRun("domstats", "--raw", "--cpu-total", "--balloon", "--interface", "--block",
-                "--state").output();
+        // a failure throws: an empty answer would say every VM is gone
+        String out = virsh.run("domstats", "--raw", "--cpu-total", "--balloon", "--interface", "--block",
+                "--state");
         Map<Integer, Map<String, String>> vms = new LinkedHashMap<>();
         String domain = null;
         Map<String, String> stats = new HashMap<>();
@@ -336,9 +340,21 @@ public final class LibvirtVmm {
         m.put("DISKWRBYTES", Long.toString(wr));
         m.put("DISKRDIOPS", Long.toString(rdOps));
         m.put("DISKWRIOPS", Long.toString(wrOps));
-        // libvirt state 1 running, 3 paused
-        m.put("STATE", "3".equals(s.get("state.state")) ? "PAUSED" : "RUNNING");
+        m.put("STATE", state(s.get("state.state")));
         vms.put(id, m);
+    }
+
+    /**
+     * A libvirt domain state (virDomainState) as the front-end reads a poll's STATE: paused and suspended-to-RAM
+     * are PAUSED, shut off POWEROFF, crashed FAILURE; running, blocked and shutting down are RUNNING.
+     */
+    static String state(String libvirtState) {
+        return switch (libvirtState == null ? "" : libvirtState.strip()) {
+            case "3", "7" -> "PAUSED";
+            case "5" -> "POWEROFF";
+            case "6" -> "FAILURE";
+            default -> "RUNNING";
+        };
     }
 
     private static long num(String v) {
