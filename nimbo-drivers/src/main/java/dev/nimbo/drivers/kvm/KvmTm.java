@@ -33,7 +33,9 @@ import java.util.regex.Pattern;
  * checked (SHA-256 of the whole file, verified by the agent before it is used). Each disk is then made in the VM's
  * directory: a qcow2 linked clone of the cached image for non-persistent images, a full copy for persistent ones
  * (copied back to the image on EPILOG), an empty file for volatile disks. OS KERNEL_DS / INITRD_DS
- * ({@code $FILE[IMAGE_ID=n]}) are sent the same way. Stop and undeploy bring the VM's directory back into the
+ * ({@code $FILE[IMAGE_ID=n]}) are sent the same way. An agent whose connection drops during an operation is waited
+ * for (it reconnects by itself) and the operation goes on where it was: a transfer continues from the bytes the host
+ * has, other requests are sent again. Stop and undeploy bring the VM's directory back into the
  * front-end's system datastore (EPILOG_STOP); resume sends it to the host again (PROLOG_RESUME). Thread-safe; each
  * operation runs on its own virtual thread.
  */
@@ -43,9 +45,14 @@ public final class KvmTm implements TransferDriver {
     private static final Pattern FILE_REF = Pattern.compile("\\$FILE\\[\\s*IMAGE_ID\\s*=\\s*\"?(\\d+)\"?\\s*]",
             Pattern.CASE_INSENSITIVE);
 
+    /** Consecutive failed attempts of one request or transfer (without progress) before the operation fails. */
+    static final int MAX_FRUITLESS_RETRIES = 5;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KvmTm.class);
+
     private final AgentLink link;
     private final IntFunction<String> imageSource;
     private final IntFunction<String> systemDsPath;
+    private final java.time.Duration reconnectWait;
 
     /**
      * @param imageSource  an image ID's SOURCE path on the front-end (null when there is no such image)
@@ -53,9 +60,16 @@ public final class KvmTm implements TransferDriver {
      *                     wait (null when there is no such datastore)
      */
     public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath) {
+        this(link, imageSource, systemDsPath, java.time.Duration.ofSeconds(120));
+    }
+
+    /** @param reconnectWait how long an operation waits for a host's agent whose connection dropped mid-way */
+    public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath,
+                 java.time.Duration reconnectWait) {
         this.link = link;
         this.imageSource = imageSource;
         this.systemDsPath = systemDsPath;
+        this.reconnectWait = reconnectWait;
     }
 
     @Override
@@ -285,11 +299,42 @@ public final class KvmTm implements TransferDriver {
         return key;
     }
 
-    /** Streams a front-end file to a host path in chunks, resuming a partial copy there; the host checks sha. */
+    /**
+     * Streams a front-end file to a host path in chunks, resuming a partial copy there; the host checks sha. When
+     * the agent's connection drops mid-way (or a chunk is refused because the copy there moved on), the transfer
+     * waits for the agent to come back and continues from what the host has, without failing the VM's operation.
+     */
     void upload(int hostId, Path file, String path, String sha) throws IOException {
         long size = Files.size(file);
-        Frame stat = call(hostId, Ops.FILE_STAT, Map.of("path", path), "lookup of " + path);
-        long offset = Math.min(stat.longAttr("partial", 0), size);
+        long best = -1;
+        int fruitless = 0;
+        for (int attempt = 0; ; attempt++) {
+            Frame stat = call(hostId, Ops.FILE_STAT, Map.of("path", path), "lookup of " + path);
+            if (attempt > 0 && "yes".equals(stat.attr("complete")) && stat.longAttr("partial", 0) == 0) {
+                return; // the last chunk arrived (and was checked) but its answer was lost
+            }
+            long offset = Math.min(stat.longAttr("partial", 0), size);
+            if (offset > best) {
+                best = offset;
+                fruitless = 0;
+            }
+            try {
+                stream(hostId, file, path, sha, size, offset);
+                return;
+            } catch (DriverException e) {
+                if (++fruitless > MAX_FRUITLESS_RETRIES) {
+                    throw e;
+                }
+                if (connectionLost(e)) {
+                    awaitAgent(hostId, e);
+                }
+                log.info("host {}: transfer of {} ({} bytes) interrupted ({}): resuming from what the host has",
+                        hostId, file.getFileName(), size, e.getMessage());
+            }
+        }
+    }
+
+    private void stream(int hostId, Path file, String path, String sha, long size, long offset) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             in.skipNBytes(offset);
             byte[] buf = new byte[CHUNK];
@@ -339,7 +384,24 @@ public final class KvmTm implements TransferDriver {
         return call(hostId, op, attrs, null, what);
     }
 
+    /**
+     * One request to the host's agent. When the connection drops, the request is sent again once the agent is back
+     * (every agent request but a chunk write is idempotent; {@link #upload} resumes those itself).
+     */
     private Frame call(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return callOnce(hostId, op, attrs, body, what);
+            } catch (DriverException e) {
+                if (!connectionLost(e) || Ops.FILE_WRITE.equals(op) || attempt >= MAX_FRUITLESS_RETRIES) {
+                    throw e;
+                }
+                awaitAgent(hostId, e);
+            }
+        }
+    }
+
+    private Frame callOnce(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {
         try {
             Frame f = link.request(hostId, op, attrs, body).get();
             if (!f.succeeded()) {
@@ -352,6 +414,34 @@ public final class KvmTm implements TransferDriver {
             Thread.currentThread().interrupt();
             throw new DriverException(what + ": interrupted", e);
         }
+    }
+
+    /** Waits for the host's agent to reconnect (it does by itself, with back-off); gives up after reconnectWait. */
+    private void awaitAgent(int hostId, DriverException lost) {
+        long deadline = System.nanoTime() + reconnectWait.toNanos();
+        try {
+            Thread.sleep(200); // the dead session may still be listed for a moment
+            while (!link.connected(hostId)) {
+                if (System.nanoTime() > deadline) {
+                    throw new DriverException(lost.getMessage() + " (the agent did not come back within "
+                            + reconnectWait.toSeconds() + " s)", lost);
+                }
+                Thread.sleep(250);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException(lost.getMessage() + ": interrupted", e);
+        }
+    }
+
+    /** Whether a request failed because the agent's connection dropped (it may be sent again once it is back). */
+    static boolean connectionLost(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof AgentLink.AgentUnavailableException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String cacheKey(Path file, long size, long mtime) {
