@@ -86,7 +86,8 @@ public final class AgentHandler implements Function<Frame, Frame> {
                         store.prepareFile(integer(f, "ds_id"), integer(f, "vm_id"), f.attr("file"), f.attr("cache"));
                     } else {
                         store.prepareDisk(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"),
-                                f.attr("cache"), "yes".equals(f.attr("clone")), "yes".equals(f.attr("readonly")),
+                                new HostStore.ImageRef(f.attr("cache"), f.attr("image")),
+                                "yes".equals(f.attr("clone")), "yes".equals(f.attr("readonly")),
                                 f.attr("format"), f.longAttr("size_mb", 0));
                     }
                     yield f.ok(Map.of(), null);

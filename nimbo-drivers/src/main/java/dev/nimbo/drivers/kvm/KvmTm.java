@@ -41,6 +41,8 @@ import java.util.regex.Pattern;
  */
 public final class KvmTm implements TransferDriver {
     public static final String NAME = "kvm";
+    /** The system datastore TM_MAD whose storage the hosts share with the front-end. */
+    public static final String SHARED = "shared";
     static final int CHUNK = 4 * 1024 * 1024;
     private static final Pattern FILE_REF = Pattern.compile("\\$FILE\\[\\s*IMAGE_ID\\s*=\\s*\"?(\\d+)\"?\\s*]",
             Pattern.CASE_INSENSITIVE);
@@ -149,7 +151,11 @@ public final class KvmTm implements TransferDriver {
         String source = disk.get("SOURCE");
         if (source != null && !source.isBlank()) {
             boolean clone = !"YES".equalsIgnoreCase(disk.get("PERSISTENT"));
-            a.put("cache", send(r.hostId(), Path.of(source.strip())));
+            if (shared(r)) {
+                a.put("image", sharedPath(disk, source.strip())); // the host sees the image: nothing is sent
+            } else {
+                a.put("cache", send(r.hostId(), Path.of(source.strip())));
+            }
             a.put("clone", clone ? "yes" : "no");
             a.put("format", lower(disk.get("FORMAT"), lower(disk.get("DRIVER"), "raw")));
             a.put("readonly", "CDROM".equalsIgnoreCase(disk.get("TYPE")) ? "yes" : "no");
@@ -161,7 +167,7 @@ public final class KvmTm implements TransferDriver {
     }
 
     private void epilog(DriverRequest r, boolean saveBack) throws IOException {
-        if (saveBack) {
+        if (saveBack && !shared(r)) { // on a shared datastore persistent disks were written in place
             for (VectorAttribute disk : r.vm().vmTemplate().vectors("DISK")) {
                 String source = disk.get("SOURCE");
                 if (source == null || !"YES".equalsIgnoreCase(disk.get("PERSISTENT"))
@@ -188,6 +194,9 @@ public final class KvmTm implements TransferDriver {
      * back to the front-end's system datastore, then the host's copy goes.
      */
     private void epilogStop(DriverRequest r) throws IOException {
+        if (shared(r)) {
+            return; // the VM's directory already is where the front-end keeps it
+        }
         Path local = parked(r);
         Files.createDirectories(local);
         String dir = "datastores/" + r.dsId() + "/" + r.vmId();
@@ -206,6 +215,9 @@ public final class KvmTm implements TransferDriver {
      * host's cache, and the front-end's copy dropped.
      */
     private void prologResume(DriverRequest r) throws IOException {
+        if (shared(r)) {
+            return; // the host sees the VM's directory where it was left
+        }
         Path local = parked(r);
         if (!Files.isDirectory(local)) {
             throw new DriverException("the VM's files are not in " + local + " on the front-end");
@@ -274,6 +286,30 @@ public final class KvmTm implements TransferDriver {
             }
         }
         throw new DriverException("kvm TM " + r.op().text() + ": no DISK marked " + flag + " in VM " + r.vmId());
+    }
+
+    /**
+     * Whether the VM's system datastore is shared (TM_MAD {@code shared}, NFS-style): each datastore N of the
+     * front-end (its BASE_PATH) is also mounted on the hosts, at the agent's {@code DATA/datastores/N}. Disks are
+     * then linked or cloned in place from their images and nothing of the VM moves on stop or undeploy.
+     */
+    static boolean shared(DriverRequest r) {
+        return SHARED.equalsIgnoreCase(lower(r.vm().vmTemplate().get("TM_MAD_SYSTEM"), ""));
+    }
+
+    /** An image's SOURCE as the host sees it on a shared datastore: datastores/DS/FILE under its data directory. */
+    private String sharedPath(VectorAttribute disk, String source) {
+        String ds = disk.get("DATASTORE_ID");
+        String base = ds == null || ds.isBlank() ? null : systemDsPath.apply(Integer.parseInt(ds.strip()));
+        if (base == null || base.isBlank()) {
+            throw new DriverException("disk " + disk.get("DISK_ID") + ": its image datastore has no BASE_PATH");
+        }
+        Path rel = Path.of(base).toAbsolutePath().normalize().relativize(Path.of(source).toAbsolutePath().normalize());
+        if (rel.toString().isEmpty() || rel.startsWith("..")) {
+            throw new DriverException("disk " + disk.get("DISK_ID") + ": image " + source + " is not in its datastore's"
+                    + " BASE_PATH " + base + " (a shared system datastore needs the images on shared storage too)");
+        }
+        return "datastores/" + ds.strip() + "/" + rel;
     }
 
     private static Map<String, String> base(DriverRequest r) {
