@@ -93,8 +93,15 @@ public final class AgentHandler implements Function<Frame, Frame> {
                     yield f.ok(Map.of(), null);
                 }
                 case Ops.DISK_SNAPSHOT -> {
-                    store.diskSnapshot(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"),
-                            f.attr("action", ""), f.attr("name", ""));
+                    int vmId = integer(f, "vm_id");
+                    if (vmm.exists(dev.nimbo.agent.libvirt.DomainXml.name(vmId))) {
+                        // the disk is in use: QEMU works on it (a running VM's snapshot deleted)
+                        vmm.liveDiskSnapshot(vmId, integer(f, "ds_id"), integer(f, "disk_id"), f.attr("action", ""),
+                                f.attr("name", ""));
+                    } else {
+                        store.diskSnapshot(integer(f, "ds_id"), vmId, integer(f, "disk_id"), f.attr("action", ""),
+                                f.attr("name", ""));
+                    }
                     yield f.ok(Map.of(), null);
                 }
                 case Ops.DISK_RESIZE -> {

@@ -161,8 +161,17 @@ final class KvmRig implements AutoCloseable {
         return id;
     }
 
-    /** The appliance's kernel and initrd as images of a new FILE_DS: the OS line of a VM template that boots it. */
+    private String applianceOs;
+
+    /** The appliance's kernel and initrd as images (registered once): the OS line of a VM template that boots it. */
     String applianceOs() {
+        if (applianceOs == null) {
+            applianceOs = registerAppliance();
+        }
+        return applianceOs;
+    }
+
+    private String registerAppliance() {
         String safe = kvm.appliance().toString();
         int files = datastore("NAME=appliance-files\nTYPE=FILE_DS\nDS_MAD=fs\nTM_MAD=shared\nSAFE_DIRS=\"" + safe + "\"");
         int kernel = image("NAME=appliance-kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
