@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Monitors running VMs through their hosts' virtualization drivers once per interval: one poll per host for
  * all its RUNNING VMs, then one controller action per round that sets each VM's MONITORING and LAST_POLL
- * (VMs that stopped running meanwhile are skipped). Every record also goes to the VM monitoring history (the
- * {@code vm_monitoring} table) for {@code one.vm.monitoring} and {@code one.vmpool.monitoring}, expired after
+ * (VMs that stopped running meanwhile are skipped), and moves the VMs whose hypervisor reports another state
+ * than theirs ({@link VmStateSync}: a domain gone, paused, crashed or running again). Every record also goes to
+ * the VM monitoring history (the {@code vm_monitoring} table) for {@code one.vm.monitoring} and {@code one.vmpool.monitoring}, expired after
  * {@code monitorExpiration} and dropped when the VM is done. Thread-safe; its timer thread only reads published
  * state, writes the history and submits actions.
  */
