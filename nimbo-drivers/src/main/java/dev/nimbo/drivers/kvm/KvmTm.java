@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
 /**
  * The transfer driver of {@code kvm} hosts (a local, "ssh"-style system datastore on each host): images are
  * streamed from the front-end's image datastore over the agent channel into the host's image cache (so a host
- * never receives the same image version twice), resumably (a partial file continues where it stopped) and
+ * never receives the same image version twice; one another host of its cluster has is fetched from that host
+ * instead, see {@link Peer}), resumably (a partial file continues where it stopped) and
  * checked (SHA-256 of the whole file, verified by the agent before it is used). Each disk is then made in the VM's
  * directory: a qcow2 linked clone of the cached image for non-persistent images, a full copy for persistent ones
  * (copied back to the image on EPILOG), an empty file for volatile disks. OS KERNEL_DS / INITRD_DS
@@ -55,6 +56,11 @@ public final class KvmTm implements TransferDriver {
     private final IntFunction<String> imageSource;
     private final IntFunction<String> systemDsPath;
     private final java.time.Duration reconnectWait;
+    private final IntFunction<java.util.List<Peer>> peers;
+
+    /** A host of the same cluster that serves its image cache to the others at cacheEndpoint (HOST:PORT). */
+    public record Peer(int hostId, String cacheEndpoint) {
+    }
 
     /**
      * @param imageSource  an image ID's SOURCE path on the front-end (null when there is no such image)
@@ -68,10 +74,17 @@ public final class KvmTm implements TransferDriver {
     /** @param reconnectWait how long an operation waits for a host's agent whose connection dropped mid-way */
     public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath,
                  java.time.Duration reconnectWait) {
+        this(link, imageSource, systemDsPath, reconnectWait, h -> java.util.List.of());
+    }
+
+    /** @param peers the other hosts of a host's cluster that serve their image caches (the per-cluster cache) */
+    public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath,
+                 java.time.Duration reconnectWait, IntFunction<java.util.List<Peer>> peers) {
         this.link = link;
         this.imageSource = imageSource;
         this.systemDsPath = systemDsPath;
         this.reconnectWait = reconnectWait;
+        this.peers = peers;
     }
 
     @Override
@@ -331,8 +344,39 @@ public final class KvmTm implements TransferDriver {
         if ("yes".equals(stat.attr("complete"))) {
             return key; // the host has this image version already
         }
-        upload(hostId, file, path, sha256(file));
+        String sha = sha256(file);
+        if (!fromPeer(hostId, path, key, size, sha)) {
+            upload(hostId, file, path, sha);
+        }
         return key;
+    }
+
+    /**
+     * The per-cluster cache: when another host of the cluster has the image, the host fetches it from that peer
+     * over their site's network instead of from the front-end over the WAN. False (the front-end sends it) when no
+     * connected peer has it or every fetch failed.
+     */
+    private boolean fromPeer(int hostId, String path, String key, long size, String sha) {
+        for (Peer p : peers.apply(hostId)) {
+            if (p.hostId() == hostId || !link.connected(p.hostId())) {
+                continue;
+            }
+            try {
+                if (!"yes".equals(callOnce(p.hostId(), Ops.FILE_STAT, Map.of("path", path), "cache lookup on peer")
+                        .attr("complete"))) {
+                    continue;
+                }
+                callOnce(hostId, Ops.CACHE_FETCH, Map.of("key", key, "endpoint", p.cacheEndpoint(),
+                        "peer_id", Integer.toString(p.hostId()), "size", Long.toString(size), "sha256", sha), null,
+                        "fetch of " + key + " from host " + p.hostId());
+                log.info("host {}: image {} taken from host {} of its cluster", hostId, key, p.hostId());
+                return true;
+            } catch (DriverException e) {
+                log.info("host {}: image {} not taken from host {} ({}): trying elsewhere", hostId, key, p.hostId(),
+                        e.getMessage());
+            }
+        }
+        return false;
     }
 
     /**
@@ -435,6 +479,10 @@ public final class KvmTm implements TransferDriver {
                 awaitAgent(hostId, e);
             }
         }
+    }
+
+    private Frame callOnce(int hostId, String op, Map<String, String> attrs, String what) {
+        return callOnce(hostId, op, attrs, null, what);
     }
 
     private Frame callOnce(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {

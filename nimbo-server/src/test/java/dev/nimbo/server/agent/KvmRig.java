@@ -49,8 +49,11 @@ final class KvmRig implements AutoCloseable {
     NimboServer server;
     OneClient admin;
     AgentConnection agent;
+    AgentHandler handler;
     Thread agentThread;
     int host = -1;
+    /** Where the agent serves its image cache to peers (null: it does not). */
+    String cacheAddress;
     /** How the next agent's requests are answered (tests wrap the real handler to slow or cut it). */
     Function<AgentHandler, Function<dev.nimbo.drivers.agent.Frame, dev.nimbo.drivers.agent.Frame>> handlerWrapper =
             h -> h;
@@ -97,8 +100,8 @@ final class KvmRig implements AutoCloseable {
     void startAgent(String token) {
         HostStore store = new HostStore(agentData);
         HostProbe probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), agentData, List.of());
-        AgentHandler handler = new AgentHandler(probe, store,
-                new LibvirtVmm(virsh, store, "qemu", Duration.ofSeconds(20)));
+        handler = new AgentHandler(probe, store,
+                new LibvirtVmm(virsh, store, "qemu", Duration.ofSeconds(20)), cacheAddress, 0);
         agent = new AgentConnection("127.0.0.1", agentPort, token, agentData, Duration.ofSeconds(2),
                 handlerWrapper.apply(handler));
         AgentConnection a = agent;
@@ -114,6 +117,7 @@ final class KvmRig implements AutoCloseable {
     void stopAgent() throws InterruptedException {
         agent.close();
         agentThread.join(5000);
+        handler.close();
     }
 
     XmlNode hostInfo() {
