@@ -18,9 +18,10 @@ import java.util.stream.Stream;
  * The agent's files under its data directory: {@code cache/KEY} holds images received from the front-end (one per
  * image version, so a host never receives the same one twice; {@code KEY.part} while it arrives), and
  * {@code datastores/DS/VM/} each VM's disks ({@code disk.N}, with {@code disk.N.format} saying raw or qcow2),
- * kernel, initrd, context ISO, checkpoint and console log. Paths from the front-end are checked to stay inside the
- * data directory. Thread-safe for different files; one writer per file (the front-end sends a file's chunks in
- * order).
+ * kernel, initrd, context ISO, checkpoint and console log. A shared datastore N of the front-end is mounted at
+ * {@code datastores/N}: its images are used in place ({@link ImageRef}). Paths from the front-end are checked to
+ * stay inside the data directory. Thread-safe for different files; one writer per file (the front-end sends a
+ * file's chunks in order).
  */
 public final class HostStore {
     private final Path root;

@@ -27,7 +27,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The transfer driver of {@code kvm} hosts (a local, "ssh"-style system datastore on each host): images are
+ * The transfer driver of {@code kvm} hosts (a local, "ssh"-style system datastore on each host, or a shared one,
+ * see {@link #shared}): images are
  * streamed from the front-end's image datastore over the agent channel into the host's image cache (so a host
  * never receives the same image version twice; one another host of its cluster has is fetched from that host
  * instead, see {@link Peer}), resumably (a partial file continues where it stopped) and
@@ -68,16 +69,13 @@ public final class KvmTm implements TransferDriver {
      *                     wait (null when there is no such datastore)
      */
     public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath) {
-        this(link, imageSource, systemDsPath, java.time.Duration.ofSeconds(120));
+        this(link, imageSource, systemDsPath, java.time.Duration.ofSeconds(120), h -> java.util.List.of());
     }
 
-    /** @param reconnectWait how long an operation waits for a host's agent whose connection dropped mid-way */
-    public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath,
-                 java.time.Duration reconnectWait) {
-        this(link, imageSource, systemDsPath, reconnectWait, h -> java.util.List.of());
-    }
-
-    /** @param peers the other hosts of a host's cluster that serve their image caches (the per-cluster cache) */
+    /**
+     * @param reconnectWait how long an operation waits for a host's agent whose connection dropped mid-way
+     * @param peers         the other hosts of a host's cluster that serve their image caches (per-cluster cache)
+     */
     public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath,
                  java.time.Duration reconnectWait, IntFunction<java.util.List<Peer>> peers) {
         this.link = link;
