@@ -98,18 +98,23 @@ public final class VmMonitor implements AutoCloseable {
 
     /**
      * Polls every running VM once; completes when the samples are stored and the VMs whose hypervisor state
-     * differs from theirs have moved ({@link VmStateSync}). Powered-off, suspended and UNKNOWN VMs are asked about
-     * too (only their state counts), so a VM started again behind Nimbo's back is found.
+     * differs from theirs have moved ({@link VmStateSync}). Where the driver reports states, powered-off, suspended
+     * and UNKNOWN VMs are asked about too (only their state counts), so a VM started again behind Nimbo's back is
+     * found.
      */
     public CompletableFuture<Void> round() {
         Map<Integer, List<VirtualMachine>> byHost = new HashMap<>();
         Map<Integer, VirtualMachine> polled = new HashMap<>();
+        Map<Integer, Boolean> reportsState = new HashMap<>();
         for (PoolObject o : ctx.view().list(ObjectType.VM)) {
             VirtualMachine vm = (VirtualMachine) o;
-            if (vm.hostId() >= 0 && VmStateSync.watched(vm.phase())) {
-                byHost.computeIfAbsent(vm.hostId(), h -> new ArrayList<>()).add(vm);
-                polled.put(vm.id(), vm);
+            boolean running = vm.state() == VmState.ACTIVE && vm.lcmState() == LcmState.RUNNING;
+            if (vm.hostId() < 0 || !VmStateSync.watched(vm.phase())
+                    || (!running && !reportsState.computeIfAbsent(vm.hostId(), this::reportsState))) {
+                continue;
             }
+            byHost.computeIfAbsent(vm.hostId(), h -> new ArrayList<>()).add(vm);
+            polled.put(vm.id(), vm);
         }
         List<CompletableFuture<Map<Integer, Map<String, String>>>> polls = new ArrayList<>();
         for (Map.Entry<Integer, List<VirtualMachine>> e : byHost.entrySet()) {
@@ -172,6 +177,12 @@ public final class VmMonitor implements AutoCloseable {
                 return null;
             }).thenApply(x -> null);
         });
+    }
+
+    /** Whether the host's driver reports VM states (only then are VMs that do not run asked about). */
+    private boolean reportsState(int hostId) {
+        VmmDriver d = ctx.view().get(ObjectType.HOST, hostId) instanceof Host h ? vmms.get(h.vmMad()) : null;
+        return d != null && d.reportsState();
     }
 
     private void record(Map<Integer, VmMonitoring> samples) {
