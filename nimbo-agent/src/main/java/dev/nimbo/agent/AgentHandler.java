@@ -2,6 +2,8 @@ package dev.nimbo.agent;
 
 import dev.nimbo.agent.host.HostProbe;
 import dev.nimbo.agent.libvirt.LibvirtVmm;
+import dev.nimbo.agent.link.Identity;
+import dev.nimbo.agent.link.PeerCache;
 import dev.nimbo.agent.store.HostStore;
 import dev.nimbo.drivers.agent.Frame;
 import dev.nimbo.drivers.kvm.MonitoringCodec;
@@ -27,17 +29,64 @@ import org.slf4j.LoggerFactory;
  * preparation, clean-up), by the host's probe, store and libvirt driver. Failures become a RESPONSE with the
  * reason, never a dropped connection. Thread-safe (requests run concurrently, one per VM at a time).
  */
-public final class AgentHandler implements Function<Frame, Frame> {
+public final class AgentHandler implements Function<Frame, Frame>, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentHandler.class);
 
     private final HostProbe probe;
     private final HostStore store;
     private final LibvirtVmm vmm;
+    /** Where this host serves its image cache to its cluster's peers (null: it does not). */
+    private final String cacheAddress;
+    private final int cachePort;
+    private PeerCache peerCache;
 
     public AgentHandler(HostProbe probe, HostStore store, LibvirtVmm vmm) {
+        this(probe, store, vmm, null, 0);
+    }
+
+    /**
+     * @param cacheAddress the address of this host its cluster's other hosts reach it at, to fetch images from its
+     *                     cache (null: not served); cachePort 0 for any free port
+     */
+    public AgentHandler(HostProbe probe, HostStore store, LibvirtVmm vmm, String cacheAddress, int cachePort) {
         this.probe = probe;
         this.store = store;
         this.vmm = vmm;
+        this.cacheAddress = cacheAddress;
+        this.cachePort = cachePort;
+    }
+
+    /** The peer cache, started on first use once the host has its certificate; null when not served. */
+    private synchronized PeerCache peerCache() throws IOException {
+        if (peerCache == null && cacheAddress != null) {
+            Identity id = Identity.load(store.root());
+            if (id != null) {
+                PeerCache p = new PeerCache(store, id);
+                p.listen(cacheAddress, cachePort);
+                peerCache = p;
+            }
+        }
+        return peerCache;
+    }
+
+    /** Stops serving the image cache to peers. */
+    @Override
+    public synchronized void close() {
+        if (peerCache != null) {
+            peerCache.close();
+            peerCache = null;
+        }
+    }
+
+    /** What the host reports besides its probe: libvirt's version and domain type, the cache endpoint if any. */
+    private Map<String, String> extraMonitoring() throws IOException {
+        Map<String, String> m = new TreeMap<>(Map.of("LIBVIRT_VERSION", vmm.libvirtVersion(),
+                "KVM_DOMAIN_TYPE", vmm.domainType()));
+        PeerCache p = peerCache();
+        if (p != null) {
+            m.put("CACHE_ENDPOINT", cacheAddress + ":" + p.port());
+        }
+        return m;
     }
 
     @Override
@@ -46,9 +95,17 @@ public final class AgentHandler implements Function<Frame, Frame> {
         try {
             return switch (op) {
                 case Ops.MONITOR -> f.ok(Map.of(), MonitoringCodec.hostToXml(withWilds(probe.probe(
-                        vmm.domainType().equals("qemu") ? "qemu" : "kvm", Map.of("LIBVIRT_VERSION", vmm.libvirtVersion(),
-                        "KVM_DOMAIN_TYPE", vmm.domainType())), ids(f.attr("vms", ""))))
-                        .getBytes(StandardCharsets.UTF_8));
+                        vmm.domainType().equals("qemu") ? "qemu" : "kvm", extraMonitoring()),
+                        ids(f.attr("vms", "")))).getBytes(StandardCharsets.UTF_8));
+                case Ops.CACHE_FETCH -> {
+                    PeerCache p = peerCache();
+                    if (p == null) {
+                        yield f.failed("this host does not take images from peers (no --cache-listen)");
+                    }
+                    p.fetch(f.attr("key", ""), f.attr("endpoint", ""), integer(f, "peer_id"), f.longAttr("size", -1),
+                            f.attr("sha256", ""));
+                    yield f.ok(Map.of(), null);
+                }
                 case Ops.POLL -> poll(f);
                 case Ops.VMM -> {
                     String action = f.attr("action", "");
@@ -86,14 +143,22 @@ public final class AgentHandler implements Function<Frame, Frame> {
                         store.prepareFile(integer(f, "ds_id"), integer(f, "vm_id"), f.attr("file"), f.attr("cache"));
                     } else {
                         store.prepareDisk(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"),
-                                f.attr("cache"), "yes".equals(f.attr("clone")), "yes".equals(f.attr("readonly")),
+                                new HostStore.ImageRef(f.attr("cache"), f.attr("image")),
+                                "yes".equals(f.attr("clone")), "yes".equals(f.attr("readonly")),
                                 f.attr("format"), f.longAttr("size_mb", 0));
                     }
                     yield f.ok(Map.of(), null);
                 }
                 case Ops.DISK_SNAPSHOT -> {
-                    store.diskSnapshot(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"),
-                            f.attr("action", ""), f.attr("name", ""));
+                    int vmId = integer(f, "vm_id");
+                    if (vmm.exists(dev.nimbo.agent.libvirt.DomainXml.name(vmId))) {
+                        // the disk is in use: QEMU works on it (a running VM's snapshot deleted)
+                        vmm.liveDiskSnapshot(vmId, integer(f, "ds_id"), integer(f, "disk_id"), f.attr("action", ""),
+                                f.attr("name", ""));
+                    } else {
+                        store.diskSnapshot(integer(f, "ds_id"), vmId, integer(f, "disk_id"), f.attr("action", ""),
+                                f.attr("name", ""));
+                    }
                     yield f.ok(Map.of(), null);
                 }
                 case Ops.DISK_RESIZE -> {
@@ -149,11 +214,10 @@ public final class AgentHandler implements Function<Frame, Frame> {
         Set<Integer> wanted = ids(f.attr("vms", ""));
         Map<Integer, Map<String, String>> all = vmm.poll();
         Map<Integer, Map<String, String>> out = new LinkedHashMap<>();
-        all.forEach((id, m) -> {
-            if (wanted.contains(id)) {
-                out.put(id, m);
-            }
-        });
+        for (int id : wanted) {
+            // a VM the front-end has here with no domain: gone behind its back (destroyed, shut down, crashed away)
+            out.put(id, all.getOrDefault(id, Map.of("STATE", "POWEROFF")));
+        }
         return f.ok(Map.of(), MonitoringCodec.vmsToXml(out).getBytes(StandardCharsets.UTF_8));
     }
 

@@ -52,6 +52,11 @@ public final class NimboAgent implements Callable<Integer> {
             + " none by default")
     String pciFilter = "";
 
+    @Option(names = "--cache-listen", description = "ADDRESS[:PORT] on the site network where the other hosts of"
+            + " this host's cluster fetch images from its cache (the per-cluster image cache; TLS with the hosts'"
+            + " certificates). Off by default; port 4125 if not given")
+    String cacheListen;
+
     /** The host's monitoring record now, as the front-end keeps it in its history. */
     static String sample(HostProbe probe, String hypervisor) {
         try {
@@ -59,6 +64,19 @@ public final class NimboAgent implements Callable<Integer> {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private String cacheAddress() {
+        if (cacheListen == null || cacheListen.isBlank()) {
+            return null;
+        }
+        int colon = cacheListen.lastIndexOf(':');
+        return colon < 0 ? cacheListen.strip() : cacheListen.substring(0, colon).strip();
+    }
+
+    private int cachePort() {
+        int colon = cacheListen == null ? -1 : cacheListen.lastIndexOf(':');
+        return colon < 0 ? 4125 : Integer.parseInt(cacheListen.substring(colon + 1).strip());
     }
 
     public static void main(String[] args) {
@@ -91,10 +109,20 @@ public final class NimboAgent implements Callable<Integer> {
         LibvirtVmm vmm = new LibvirtVmm(new Virsh(libvirtUri), store, type, Duration.ofSeconds(shutdownTimeout));
         List<String> filter = pciFilter.isBlank() ? List.of() : Arrays.asList(pciFilter.split(","));
         HostProbe probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), dir, filter);
+        AgentHandler handler;
+        try {
+            handler = new AgentHandler(probe, store, vmm, cacheAddress(), cachePort());
+        } catch (NumberFormatException e) {
+            System.err.println("nimbo-agent: --cache-listen must be ADDRESS or ADDRESS:PORT, got " + cacheListen);
+            return 2;
+        }
         AgentConnection conn = new AgentConnection(host, port, token, dir, Duration.ofSeconds(heartbeat),
-                new AgentHandler(probe, store, vmm), () -> sample(probe, type),
+                handler, () -> sample(probe, type),
                 Duration.ofSeconds(Math.max(1, monitorInterval)));
-        Runtime.getRuntime().addShutdownHook(new Thread(conn::close, "agent-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            conn.close();
+            handler.close();
+        }, "agent-stop"));
         try {
             conn.run();
             return 0;

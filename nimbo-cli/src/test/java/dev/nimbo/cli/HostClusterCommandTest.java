@@ -137,6 +137,14 @@ class HostClusterCommandTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo("ID: 12\nTOKEN: nimbo1.12.s3cret.abcd\n");
         assertThat(fake.last("one.host.info")).containsExactly("oneadmin:secret", 12, false);
+        // a new token for the host: the server makes it on AGENT_TOKEN's update; its expiry is shown as a date
+        fake.ok("one.host.update", 12).ok("one.host.info", "<HOST><ID>12</ID><NAME>kvm-1</NAME><TEMPLATE>"
+                + "<AGENT_TOKEN><![CDATA[nimbo1.12.n3w.abcd]]></AGENT_TOKEN>"
+                + "<AGENT_TOKEN_EXPIRES><![CDATA[1800000000]]></AGENT_TOKEN_EXPIRES></TEMPLATE></HOST>");
+        var renewed = cli.run("host", "token", "12");
+        assertThat(renewed.exit()).isZero();
+        assertThat(renewed.out()).isEqualTo("TOKEN: nimbo1.12.n3w.abcd\nEXPIRES: 2027-01-15T08:00:00Z\n");
+        assertThat(fake.last("one.host.update")).containsExactly("oneadmin:secret", 12, "AGENT_TOKEN = \"NEW\"", 1);
         var refused = cli.run("host", "create", "dummy-1", "--im", "dummy", "--vm", "dummy", "--token");
         assertThat(refused.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(refused.err()).contains("--token is for hosts with agents");

@@ -19,10 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * The VM operations of a host, on libvirt/QEMU: deploy (context ISO, domain XML, {@code virsh create}: domains are
  * transient, the front-end holds the definition), shutdown (ACPI power button, then destroy after the timeout),
  * cancel, reboot, reset, save/restore (checkpoint file in the VM's directory), system snapshots with memory
- * (internal qcow2 snapshots named by HYPERVISOR_ID), disk and NIC hot-plug, clean-up; and the counters of running
- * domains from {@code virsh domstats}. Every operation is idempotent (a retried deploy of a running domain, a
- * shutdown of a domain already gone, succeed), as the front-end re-issues operations after a restart.
- * Thread-safe (the front-end runs one operation per VM at a time).
+ * (internal qcow2 snapshots named by HYPERVISOR_ID), live disk snapshots, disk and NIC hot-plug, clean-up; and the
+ * counters of running domains from {@code virsh domstats} with their state (a paused domain is resumed by
+ * restore). Every operation is idempotent (a retried deploy of a running domain, a shutdown of a domain already
+ * gone, succeed), as the front-end re-issues operations after a restart. Thread-safe (the front-end runs one operation per VM at a time).
  */
 public final class LibvirtVmm {
     private final Virsh virsh;
@@ -79,6 +79,8 @@ public final class LibvirtVmm {
                 Path cp = dir.resolve("checkpoint");
                 if (!exists(name)) {
                     virsh.run("restore", cp.toString());
+                } else if (virsh.run("domstate", name).strip().startsWith("paused")) {
+                    virsh.run("resume", name); // paused behind Nimbo's back (monitoring made the VM SUSPENDED)
                 }
                 Files.deleteIfExists(cp);
                 yield name;
@@ -99,6 +101,12 @@ public final class LibvirtVmm {
                 if (virsh.tryRun("snapshot-info", name, snap).ok()) {
                     virsh.run("snapshot-delete", name, snap);
                 }
+                yield "";
+            }
+            case "disk_snapshot_create" -> {
+                VectorAttribute d = marked(Template.parse(templateText), "DISK", "DISK_SNAPSHOT_ACTIVE");
+                liveDiskSnapshot(vmId, dsId, Integer.parseInt(d.get("DISK_ID").strip()), "create",
+                        "snap-" + d.get("DISK_SNAPSHOT_ID").strip());
                 yield "";
             }
             case "attach_disk", "detach_disk" -> {
@@ -216,15 +224,76 @@ public final class LibvirtVmm {
         throw new IllegalArgumentException("no snapshot marked ACTIVE in the VM's template");
     }
 
-    /** The DISK or NIC being attached (ATTACH = YES) or detached (DETACH = YES). */
-    private static VectorAttribute hotplugged(Template t, String kind, boolean attach) {
+    /**
+     * A disk snapshot of a running domain: QEMU itself makes (or deletes) the internal qcow2 snapshot {@code snap}
+     * of the disk's image (qemu-img may not touch an image in use), the same snap-ID a powered-off VM's disk gets,
+     * so either way of working can revert or delete it later. Idempotent: creating one that exists or deleting one
+     * that is gone succeeds.
+     */
+    public void liveDiskSnapshot(int vmId, int dsId, int diskId, String action, String snap) {
+        if (!"qcow2".equals(store.diskFormat(dsId, vmId, diskId))) {
+            throw new IllegalArgumentException("disk " + diskId + " is raw: disk snapshots need a qcow2 disk");
+        }
+        if (!snap.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException("bad snapshot name '" + snap + "'");
+        }
+        String command = switch (action) {
+            case "create" -> "blockdev-snapshot-internal-sync";
+            case "delete" -> "blockdev-snapshot-delete-internal-sync";
+            default -> throw new IllegalArgumentException("a running VM's disk snapshot can be created or deleted,"
+                    + " not " + action + " (power it off first)");
+        };
+        String name = DomainXml.name(vmId);
+        String node = blockNode(name, store.vmDir(dsId, vmId).resolve("disk." + diskId));
+        Virsh.Result r = virsh.tryRun("qemu-monitor-command", name, "{\"execute\":\"" + command
+                + "\",\"arguments\":{\"device\":\"" + node + "\",\"name\":\"" + snap + "\"}}");
+        String out = r.output();
+        if (r.ok() && !out.contains("\"error\"")) {
+            return;
+        }
+        boolean already = action.equals("create") ? out.contains("already exists")
+                : out.contains("does not exist") || out.contains("not found");
+        if (!already) {
+            throw new Virsh.CommandException("disk " + diskId + " snapshot " + action + ": " + out.strip());
+        }
+    }
+
+    /** QEMU's name of the block node holding a disk file of a running domain (from the monitor's info block). */
+    private String blockNode(String domain, Path disk) {
+        java.util.Set<String> paths = new java.util.HashSet<>(List.of(disk.toString()));
+        try {
+            paths.add(disk.toRealPath().toString()); // a disk that is a link to its image
+        } catch (IOException e) {
+            // the path as it is
+        }
+        for (String line : virsh.run("qemu-monitor-command", domain, "--hmp", "info block").split("\n")) {
+            int colon = line.indexOf(": ");
+            if (colon <= 0 || Character.isWhitespace(line.charAt(0))) {
+                continue;
+            }
+            String rest = line.substring(colon + 2);
+            int paren = rest.lastIndexOf(" (");
+            if (paren > 0 && paths.contains(rest.substring(0, paren).strip())) {
+                String node = line.substring(0, colon).strip();
+                int hash = node.indexOf(" (#");
+                return hash > 0 ? node.substring(0, hash) : node;
+            }
+        }
+        throw new Virsh.CommandException("domain " + domain + " has no disk " + disk);
+    }
+
+    private static VectorAttribute marked(Template t, String kind, String flag) {
         for (VectorAttribute v : t.vectors(kind)) {
-            if ("YES".equalsIgnoreCase(v.get(attach ? "ATTACH" : "DETACH"))) {
+            if ("YES".equalsIgnoreCase(v.get(flag))) {
                 return v;
             }
         }
-        throw new IllegalArgumentException("no " + kind + " marked " + (attach ? "ATTACH" : "DETACH")
-                + " in the VM's template");
+        throw new IllegalArgumentException("no " + kind + " marked " + flag + " in the VM's template");
+    }
+
+    /** The DISK or NIC being attached (ATTACH = YES) or detached (DETACH = YES). */
+    private static VectorAttribute hotplugged(Template t, String kind, boolean attach) {
+        return marked(t, kind, attach ? "ATTACH" : "DETACH");
     }
 
     private String deploy(int vmId, int dsId, Template t, Path dir, String name) throws IOException {
@@ -277,8 +346,9 @@ public final class LibvirtVmm {
 
     /** Running domains' counters as vm.xsd MONITORING names them, by VM ID (domains named one-ID only). */
     public Map<Integer, Map<String, String>> poll() {
-        String out = virsh.tryRun("domstats", "--raw", "--cpu-total", "--balloon", "--interface", "--block",
-                "--state").output();
+        // a failure throws: an empty answer would say every VM is gone
+        String out = virsh.run("domstats", "--raw", "--cpu-total", "--balloon", "--interface", "--block",
+                "--state");
         Map<Integer, Map<String, String>> vms = new LinkedHashMap<>();
         String domain = null;
         Map<String, String> stats = new HashMap<>();
@@ -336,9 +406,21 @@ public final class LibvirtVmm {
         m.put("DISKWRBYTES", Long.toString(wr));
         m.put("DISKRDIOPS", Long.toString(rdOps));
         m.put("DISKWRIOPS", Long.toString(wrOps));
-        // libvirt state 1 running, 3 paused
-        m.put("STATE", "3".equals(s.get("state.state")) ? "PAUSED" : "RUNNING");
+        m.put("STATE", state(s.get("state.state")));
         vms.put(id, m);
+    }
+
+    /**
+     * A libvirt domain state (virDomainState) as the front-end reads a poll's STATE: paused and suspended-to-RAM
+     * are PAUSED, shut off POWEROFF, crashed FAILURE; running, blocked and shutting down are RUNNING.
+     */
+    static String state(String libvirtState) {
+        return switch (libvirtState == null ? "" : libvirtState.strip()) {
+            case "3", "7" -> "PAUSED";
+            case "5" -> "POWEROFF";
+            case "6" -> "FAILURE";
+            default -> "RUNNING";
+        };
     }
 
     private static long num(String v) {

@@ -18,9 +18,10 @@ import java.util.stream.Stream;
  * The agent's files under its data directory: {@code cache/KEY} holds images received from the front-end (one per
  * image version, so a host never receives the same one twice; {@code KEY.part} while it arrives), and
  * {@code datastores/DS/VM/} each VM's disks ({@code disk.N}, with {@code disk.N.format} saying raw or qcow2),
- * kernel, initrd, context ISO, checkpoint and console log. Paths from the front-end are checked to stay inside the
- * data directory. Thread-safe for different files; one writer per file (the front-end sends a file's chunks in
- * order).
+ * kernel, initrd, context ISO, checkpoint and console log. A shared datastore N of the front-end is mounted at
+ * {@code datastores/N}: its images are used in place ({@link ImageRef}). Paths from the front-end are checked to
+ * stay inside the data directory. Thread-safe for different files; one writer per file (the front-end sends a
+ * file's chunks in order).
  */
 public final class HostStore {
     private final Path root;
@@ -108,6 +109,28 @@ public final class HostStore {
      */
     public void prepareDisk(int dsId, int vmId, int diskId, String cacheKey, boolean clone, boolean readonly,
                             String format, long sizeMb) throws IOException {
+        prepareDisk(dsId, vmId, diskId, new ImageRef(cacheKey, null), clone, readonly, format, sizeMb);
+    }
+
+    /**
+     * Where a disk's image is on this host: in the image cache (key), or on shared storage ({@code image}, a path
+     * under the data directory, {@code datastores/DS/FILE} where the front-end's datastore DS is mounted), used
+     * in place: a read-only CD-ROM or a persistent disk is a symbolic link to it, a clone's backing file is it.
+     * Neither: a volatile disk.
+     */
+    public record ImageRef(String cacheKey, String image) {
+        boolean inPlace() {
+            return image != null && !image.isBlank();
+        }
+
+        boolean none() {
+            return !inPlace() && (cacheKey == null || cacheKey.isBlank());
+        }
+    }
+
+    /** As {@link #prepareDisk(int, int, int, String, boolean, boolean, String, long)}, the image anywhere. */
+    public void prepareDisk(int dsId, int vmId, int diskId, ImageRef ref, boolean clone, boolean readonly,
+                            String format, long sizeMb) throws IOException {
         Path dir = vmDir(dsId, vmId);
         Files.createDirectories(dir);
         Path disk = dir.resolve("disk." + diskId);
@@ -116,11 +139,13 @@ public final class HostStore {
         if (!List.of("raw", "qcow2").contains(fmt)) {
             throw new IllegalArgumentException("disk " + diskId + ": format '" + fmt + "' (raw or qcow2)");
         }
-        if (cacheKey == null || cacheKey.isBlank()) {
+        if (ref.none()) {
             Virsh.exec(List.of("qemu-img", "create", "-q", "-f", fmt, disk.toString(), Math.max(1, sizeMb) + "M"), 120);
         } else {
-            Path cached = cached(cacheKey);
-            if (readonly) {
+            Path cached = ref.inPlace() ? sharedImage(ref.image()) : cached(ref.cacheKey());
+            if (ref.inPlace() && (readonly || !clone)) {
+                Files.createSymbolicLink(disk, cached); // the image itself, written in place when persistent
+            } else if (readonly) {
                 link(cached, disk);
             } else if (clone) {
                 Virsh.exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", fmt, "-b", cached.toString(),
@@ -258,6 +283,15 @@ public final class HostStore {
         Path p = root.resolve("cache").resolve(key);
         if (!Files.isRegularFile(p)) {
             throw new IllegalArgumentException("image " + key + " is not in this host's cache");
+        }
+        return p;
+    }
+
+    private Path sharedImage(String relative) {
+        Path p = resolve(relative);
+        if (!relative.startsWith("datastores/") || !Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("image " + relative + " is not on this host's shared storage (mount the"
+                    + " front-end's datastore there under " + root.resolve("datastores") + ")");
         }
         return p;
     }

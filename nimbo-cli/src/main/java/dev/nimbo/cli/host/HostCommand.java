@@ -78,7 +78,8 @@ public final class HostCommand extends Family {
             @Option(names = {"-c", "--cluster"}, paramLabel = "CLUSTER", description = "Cluster ID or name (default: default).")
             String cluster,
             @Option(names = "--token", description = "Also print the one-time enrolment token the host's nimbo-agent"
-                    + " needs (kvm hosts; host show keeps showing it as AGENT_TOKEN until it is used).")
+                    + " needs and when it expires (kvm hosts; host show keeps showing it as AGENT_TOKEN and"
+                    + " AGENT_TOKEN_EXPIRES until it is used).")
             boolean token) {
         if (token && !"kvm".equals(im)) {
             throw CliException.usage("--token is for hosts with agents (--im kvm), not --im " + im);
@@ -87,14 +88,34 @@ public final class HostCommand extends Family {
         int id = api().id("one.host.allocate", name, im, vm, cid);
         printId(id);
         if (token) {
-            XmlNode t = api().xml("one.host.info", id, false).child("TEMPLATE");
-            String value = t == null ? "" : t.text("AGENT_TOKEN");
-            if (value.isEmpty()) {
-                throw CliException.server("host " + id + " was created but the server gave it no AGENT_TOKEN");
-            }
-            print("TOKEN: " + value + "\n");
+            printToken(id, "was created");
         }
         return ExitCodes.OK;
+    }
+
+    @Command(name = "token", header = "Make a new enrolment token for a kvm host (the old one stops working).",
+            description = {"For a host whose token expired, or to enrol it again (a new certificate) after its agent",
+                "lost its data directory. Tokens last NIMBO_AGENT_TOKEN_LIFETIME seconds (default 24 h).",
+                "Example:", "  nimbo host token kvm-01"})
+    int token(@Parameters(paramLabel = "HOST", description = "ID or name") String host) {
+        int id = resolve(KIND, host);
+        api().call("one.host.update", id, "AGENT_TOKEN = \"NEW\"", 1);
+        printToken(id, "was updated");
+        return ExitCodes.OK;
+    }
+
+    /** Prints the host's enrolment token and until when it can be used. */
+    private void printToken(int id, String what) {
+        XmlNode t = api().xml("one.host.info", id, false).child("TEMPLATE");
+        String value = t == null ? "" : t.text("AGENT_TOKEN");
+        if (value.isEmpty()) {
+            throw CliException.server("host " + id + " " + what + " but the server gave it no AGENT_TOKEN");
+        }
+        print("TOKEN: " + value + "\n");
+        String expires = t.text("AGENT_TOKEN_EXPIRES");
+        if (expires.matches("\\d+")) {
+            print("EXPIRES: " + Instant.ofEpochSecond(Long.parseLong(expires)) + "\n");
+        }
     }
 
     @Command(name = "delete", header = "Delete hosts (refused while they have VMs).",

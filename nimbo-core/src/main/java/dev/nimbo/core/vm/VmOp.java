@@ -59,6 +59,14 @@ public enum VmOp {
     BACKUP(VmAction.BACKUP),
     /** The disks of a powered-off VM restored in place from a backup image. */
     RESTORE(VmAction.RESTORE),
+    /**
+     * What the hypervisor's monitoring found, applied as oned's LifeCycleManager does: a running VM's domain gone or
+     * shut off (POWEROFF), paused (SUSPENDED), crashed (UNKNOWN), or a VM that is not running found running again.
+     */
+    MONITOR_POWEROFF(VmAction.MONITOR),
+    MONITOR_SUSPEND(VmAction.MONITOR),
+    MONITOR_DONE(VmAction.MONITOR),
+    MONITOR_POWERON(VmAction.MONITOR),
     RECOVER_FAILURE(VmAction.RECOVER),
     RECOVER_SUCCESS(VmAction.RECOVER),
     RECOVER_RETRY(VmAction.RETRY),

@@ -353,6 +353,15 @@ public final class VmStateMachine {
         rule(VmOp.RESTORE, go(Phase.active(LcmState.RESTORE), DriverOp.DISK_RESTORE, Effect.CLOSE_COPY_RECORD)
                 .withRecord(VmAction.RESTORE), poweroff);
 
+        // monitoring found the domain otherwise than the VM's state says (oned's trigger_monitor_*): no driver runs
+        rule(VmOp.MONITOR_POWEROFF, go(poweroff, null, Effect.RESCHED_OFF).withRecord(VmAction.MONITOR), running,
+                unknown);
+        rule(VmOp.MONITOR_SUSPEND, go(suspended, null, Effect.RESCHED_OFF).withRecord(VmAction.MONITOR), running,
+                unknown);
+        rule(VmOp.MONITOR_DONE, go(unknown, null, Effect.RESCHED_OFF), running);
+        rule(VmOp.MONITOR_POWERON, go(running, null, Effect.NEXT_RECORD, Effect.CLEAR_ACTION), poweroff, suspended);
+        rule(VmOp.MONITOR_POWERON, go(running, null), unknown);
+
         // ---------------------------------------------------------------- driver results
         result(PROLOG, go(Phase.active(BOOT), DriverOp.DEPLOY), go(Phase.active(PROLOG_FAILURE), null));
         result(PROLOG_RESUME, go(Phase.active(BOOT_STOPPED), DriverOp.RESTORE),

@@ -26,4 +26,13 @@ public interface VmmDriver {
     CompletableFuture<Map<Integer, Map<String, String>>> poll(int hostId, String hostname,
                                                              dev.nimbo.core.template.Template hostTemplate,
                                                              List<VirtualMachine> vms);
+
+    /**
+     * Whether {@link #poll} reports each VM's hypervisor state ({@link VmStateSync#STATE}, including VMs it does
+     * not find) so that monitoring moves VMs that changed behind the front-end's back; such drivers are also asked
+     * about powered-off, suspended and UNKNOWN VMs.
+     */
+    default boolean reportsState() {
+        return false;
+    }
 }

@@ -89,6 +89,9 @@ class VmStateMachineTest {
             case DISK_RESIZE -> in(p, VmState.POWEROFF, VmState.UNDEPLOYED) || active(p, RUNNING);
             case BACKUP -> in(p, VmState.POWEROFF) || active(p, RUNNING);
             case RESTORE -> in(p, VmState.POWEROFF);
+            case MONITOR_POWEROFF, MONITOR_SUSPEND -> active(p, RUNNING, UNKNOWN);
+            case MONITOR_DONE -> active(p, RUNNING);
+            case MONITOR_POWERON -> in(p, VmState.POWEROFF, VmState.SUSPENDED) || active(p, UNKNOWN);
             case RECOVER_SUCCESS, RECOVER_FAILURE -> in(p, VmState.CLONING_FAILURE)
                     || (p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm()));
             case RECOVER_RETRY -> p.state() == VmState.ACTIVE && RECOVERABLE.contains(p.lcm());

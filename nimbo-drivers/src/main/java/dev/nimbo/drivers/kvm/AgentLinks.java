@@ -7,9 +7,10 @@ final class AgentLinks {
     private AgentLinks() {
     }
 
-    /** The message of a failure, without the CompletionException wrappers. */
+    /** The message of a failure, without the CompletionException / ExecutionException wrappers. */
     static String reason(Throwable e) {
-        while (e instanceof CompletionException && e.getCause() != null) {
+        while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
             e = e.getCause();
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

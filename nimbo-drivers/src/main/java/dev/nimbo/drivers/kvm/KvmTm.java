@@ -27,25 +27,41 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The transfer driver of {@code kvm} hosts (a local, "ssh"-style system datastore on each host): images are
+ * The transfer driver of {@code kvm} hosts (a local, "ssh"-style system datastore on each host, or a shared one,
+ * see {@link #shared}): images are
  * streamed from the front-end's image datastore over the agent channel into the host's image cache (so a host
- * never receives the same image version twice), resumably (a partial file continues where it stopped) and
+ * never receives the same image version twice; one another host of its cluster has is fetched from that host
+ * instead, see {@link Peer}), resumably (a partial file continues where it stopped) and
  * checked (SHA-256 of the whole file, verified by the agent before it is used). Each disk is then made in the VM's
  * directory: a qcow2 linked clone of the cached image for non-persistent images, a full copy for persistent ones
  * (copied back to the image on EPILOG), an empty file for volatile disks. OS KERNEL_DS / INITRD_DS
- * ({@code $FILE[IMAGE_ID=n]}) are sent the same way. Stop and undeploy bring the VM's directory back into the
+ * ({@code $FILE[IMAGE_ID=n]}) are sent the same way. An agent whose connection drops during an operation is waited
+ * for (it reconnects by itself) and the operation goes on where it was: a transfer continues from the bytes the host
+ * has, other requests are sent again. Stop and undeploy bring the VM's directory back into the
  * front-end's system datastore (EPILOG_STOP); resume sends it to the host again (PROLOG_RESUME). Thread-safe; each
  * operation runs on its own virtual thread.
  */
 public final class KvmTm implements TransferDriver {
     public static final String NAME = "kvm";
+    /** The system datastore TM_MAD whose storage the hosts share with the front-end. */
+    public static final String SHARED = "shared";
     static final int CHUNK = 4 * 1024 * 1024;
     private static final Pattern FILE_REF = Pattern.compile("\\$FILE\\[\\s*IMAGE_ID\\s*=\\s*\"?(\\d+)\"?\\s*]",
             Pattern.CASE_INSENSITIVE);
 
+    /** Consecutive failed attempts of one request or transfer (without progress) before the operation fails. */
+    static final int MAX_FRUITLESS_RETRIES = 5;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KvmTm.class);
+
     private final AgentLink link;
     private final IntFunction<String> imageSource;
     private final IntFunction<String> systemDsPath;
+    private final java.time.Duration reconnectWait;
+    private final IntFunction<java.util.List<Peer>> peers;
+
+    /** A host of the same cluster that serves its image cache to the others at cacheEndpoint (HOST:PORT). */
+    public record Peer(int hostId, String cacheEndpoint) {
+    }
 
     /**
      * @param imageSource  an image ID's SOURCE path on the front-end (null when there is no such image)
@@ -53,9 +69,20 @@ public final class KvmTm implements TransferDriver {
      *                     wait (null when there is no such datastore)
      */
     public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath) {
+        this(link, imageSource, systemDsPath, java.time.Duration.ofSeconds(120), h -> java.util.List.of());
+    }
+
+    /**
+     * @param reconnectWait how long an operation waits for a host's agent whose connection dropped mid-way
+     * @param peers         the other hosts of a host's cluster that serve their image caches (per-cluster cache)
+     */
+    public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath,
+                 java.time.Duration reconnectWait, IntFunction<java.util.List<Peer>> peers) {
         this.link = link;
         this.imageSource = imageSource;
         this.systemDsPath = systemDsPath;
+        this.reconnectWait = reconnectWait;
+        this.peers = peers;
     }
 
     @Override
@@ -135,7 +162,11 @@ public final class KvmTm implements TransferDriver {
         String source = disk.get("SOURCE");
         if (source != null && !source.isBlank()) {
             boolean clone = !"YES".equalsIgnoreCase(disk.get("PERSISTENT"));
-            a.put("cache", send(r.hostId(), Path.of(source.strip())));
+            if (shared(r)) {
+                a.put("image", sharedPath(disk, source.strip())); // the host sees the image: nothing is sent
+            } else {
+                a.put("cache", send(r.hostId(), Path.of(source.strip())));
+            }
             a.put("clone", clone ? "yes" : "no");
             a.put("format", lower(disk.get("FORMAT"), lower(disk.get("DRIVER"), "raw")));
             a.put("readonly", "CDROM".equalsIgnoreCase(disk.get("TYPE")) ? "yes" : "no");
@@ -147,7 +178,7 @@ public final class KvmTm implements TransferDriver {
     }
 
     private void epilog(DriverRequest r, boolean saveBack) throws IOException {
-        if (saveBack) {
+        if (saveBack && !shared(r)) { // on a shared datastore persistent disks were written in place
             for (VectorAttribute disk : r.vm().vmTemplate().vectors("DISK")) {
                 String source = disk.get("SOURCE");
                 if (source == null || !"YES".equalsIgnoreCase(disk.get("PERSISTENT"))
@@ -174,6 +205,9 @@ public final class KvmTm implements TransferDriver {
      * back to the front-end's system datastore, then the host's copy goes.
      */
     private void epilogStop(DriverRequest r) throws IOException {
+        if (shared(r)) {
+            return; // the VM's directory already is where the front-end keeps it
+        }
         Path local = parked(r);
         Files.createDirectories(local);
         String dir = "datastores/" + r.dsId() + "/" + r.vmId();
@@ -192,6 +226,9 @@ public final class KvmTm implements TransferDriver {
      * host's cache, and the front-end's copy dropped.
      */
     private void prologResume(DriverRequest r) throws IOException {
+        if (shared(r)) {
+            return; // the host sees the VM's directory where it was left
+        }
         Path local = parked(r);
         if (!Files.isDirectory(local)) {
             throw new DriverException("the VM's files are not in " + local + " on the front-end");
@@ -262,6 +299,30 @@ public final class KvmTm implements TransferDriver {
         throw new DriverException("kvm TM " + r.op().text() + ": no DISK marked " + flag + " in VM " + r.vmId());
     }
 
+    /**
+     * Whether the VM's system datastore is shared (TM_MAD {@code shared}, NFS-style): each datastore N of the
+     * front-end (its BASE_PATH) is also mounted on the hosts, at the agent's {@code DATA/datastores/N}. Disks are
+     * then linked or cloned in place from their images and nothing of the VM moves on stop or undeploy.
+     */
+    static boolean shared(DriverRequest r) {
+        return SHARED.equalsIgnoreCase(lower(r.vm().vmTemplate().get("TM_MAD_SYSTEM"), ""));
+    }
+
+    /** An image's SOURCE as the host sees it on a shared datastore: datastores/DS/FILE under its data directory. */
+    private String sharedPath(VectorAttribute disk, String source) {
+        String ds = disk.get("DATASTORE_ID");
+        String base = ds == null || ds.isBlank() ? null : systemDsPath.apply(Integer.parseInt(ds.strip()));
+        if (base == null || base.isBlank()) {
+            throw new DriverException("disk " + disk.get("DISK_ID") + ": its image datastore has no BASE_PATH");
+        }
+        Path rel = Path.of(base).toAbsolutePath().normalize().relativize(Path.of(source).toAbsolutePath().normalize());
+        if (rel.toString().isEmpty() || rel.startsWith("..")) {
+            throw new DriverException("disk " + disk.get("DISK_ID") + ": image " + source + " is not in its datastore's"
+                    + " BASE_PATH " + base + " (a shared system datastore needs the images on shared storage too)");
+        }
+        return "datastores/" + ds.strip() + "/" + rel;
+    }
+
     private static Map<String, String> base(DriverRequest r) {
         Map<String, String> a = new TreeMap<>();
         a.put("vm_id", Integer.toString(r.vmId()));
@@ -281,15 +342,77 @@ public final class KvmTm implements TransferDriver {
         if ("yes".equals(stat.attr("complete"))) {
             return key; // the host has this image version already
         }
-        upload(hostId, file, path, sha256(file));
+        String sha = sha256(file);
+        if (!fromPeer(hostId, path, key, size, sha)) {
+            upload(hostId, file, path, sha);
+        }
         return key;
     }
 
-    /** Streams a front-end file to a host path in chunks, resuming a partial copy there; the host checks sha. */
+    /**
+     * The per-cluster cache: when another host of the cluster has the image, the host fetches it from that peer
+     * over their site's network instead of from the front-end over the WAN. False (the front-end sends it) when no
+     * connected peer has it or every fetch failed.
+     */
+    private boolean fromPeer(int hostId, String path, String key, long size, String sha) {
+        for (Peer p : peers.apply(hostId)) {
+            if (p.hostId() == hostId || !link.connected(p.hostId())) {
+                continue;
+            }
+            try {
+                if (!"yes".equals(callOnce(p.hostId(), Ops.FILE_STAT, Map.of("path", path), "cache lookup on peer")
+                        .attr("complete"))) {
+                    continue;
+                }
+                callOnce(hostId, Ops.CACHE_FETCH, Map.of("key", key, "endpoint", p.cacheEndpoint(),
+                        "peer_id", Integer.toString(p.hostId()), "size", Long.toString(size), "sha256", sha), null,
+                        "fetch of " + key + " from host " + p.hostId());
+                log.info("host {}: image {} taken from host {} of its cluster", hostId, key, p.hostId());
+                return true;
+            } catch (DriverException e) {
+                log.info("host {}: image {} not taken from host {} ({}): trying elsewhere", hostId, key, p.hostId(),
+                        e.getMessage());
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Streams a front-end file to a host path in chunks, resuming a partial copy there; the host checks sha. When
+     * the agent's connection drops mid-way (or a chunk is refused because the copy there moved on), the transfer
+     * waits for the agent to come back and continues from what the host has, without failing the VM's operation.
+     */
     void upload(int hostId, Path file, String path, String sha) throws IOException {
         long size = Files.size(file);
-        Frame stat = call(hostId, Ops.FILE_STAT, Map.of("path", path), "lookup of " + path);
-        long offset = Math.min(stat.longAttr("partial", 0), size);
+        long best = -1;
+        int fruitless = 0;
+        for (int attempt = 0; ; attempt++) {
+            Frame stat = call(hostId, Ops.FILE_STAT, Map.of("path", path), "lookup of " + path);
+            if (attempt > 0 && "yes".equals(stat.attr("complete")) && stat.longAttr("partial", 0) == 0) {
+                return; // the last chunk arrived (and was checked) but its answer was lost
+            }
+            long offset = Math.min(stat.longAttr("partial", 0), size);
+            if (offset > best) {
+                best = offset;
+                fruitless = 0;
+            }
+            try {
+                stream(hostId, file, path, sha, size, offset);
+                return;
+            } catch (DriverException e) {
+                if (++fruitless > MAX_FRUITLESS_RETRIES) {
+                    throw e;
+                }
+                if (connectionLost(e)) {
+                    awaitAgent(hostId, e);
+                }
+                log.info("host {}: transfer of {} ({} bytes) interrupted ({}): resuming from what the host has",
+                        hostId, file.getFileName(), size, e.getMessage());
+            }
+        }
+    }
+
+    private void stream(int hostId, Path file, String path, String sha, long size, long offset) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             in.skipNBytes(offset);
             byte[] buf = new byte[CHUNK];
@@ -339,7 +462,28 @@ public final class KvmTm implements TransferDriver {
         return call(hostId, op, attrs, null, what);
     }
 
+    /**
+     * One request to the host's agent. When the connection drops, the request is sent again once the agent is back
+     * (every agent request but a chunk write is idempotent; {@link #upload} resumes those itself).
+     */
     private Frame call(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return callOnce(hostId, op, attrs, body, what);
+            } catch (DriverException e) {
+                if (!connectionLost(e) || Ops.FILE_WRITE.equals(op) || attempt >= MAX_FRUITLESS_RETRIES) {
+                    throw e;
+                }
+                awaitAgent(hostId, e);
+            }
+        }
+    }
+
+    private Frame callOnce(int hostId, String op, Map<String, String> attrs, String what) {
+        return callOnce(hostId, op, attrs, null, what);
+    }
+
+    private Frame callOnce(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {
         try {
             Frame f = link.request(hostId, op, attrs, body).get();
             if (!f.succeeded()) {
@@ -352,6 +496,34 @@ public final class KvmTm implements TransferDriver {
             Thread.currentThread().interrupt();
             throw new DriverException(what + ": interrupted", e);
         }
+    }
+
+    /** Waits for the host's agent to reconnect (it does by itself, with back-off); gives up after reconnectWait. */
+    private void awaitAgent(int hostId, DriverException lost) {
+        long deadline = System.nanoTime() + reconnectWait.toNanos();
+        try {
+            Thread.sleep(200); // the dead session may still be listed for a moment
+            while (!link.connected(hostId)) {
+                if (System.nanoTime() > deadline) {
+                    throw new DriverException(lost.getMessage() + " (the agent did not come back within "
+                            + reconnectWait.toSeconds() + " s)", lost);
+                }
+                Thread.sleep(250);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException(lost.getMessage() + ": interrupted", e);
+        }
+    }
+
+    /** Whether a request failed because the agent's connection dropped (it may be sent again once it is back). */
+    static boolean connectionLost(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof AgentLink.AgentUnavailableException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String cacheKey(Path file, long size, long mtime) {

@@ -85,6 +85,12 @@ public final class KvmVmm implements VmmDriver {
         });
     }
 
+    /** The agent reports every asked VM's domain state, POWEROFF for one it has no domain of. */
+    @Override
+    public boolean reportsState() {
+        return true;
+    }
+
     @Override
     public CompletableFuture<Map<Integer, Map<String, String>>> poll(int hostId, String hostname, Template hostTemplate,
                                                                     List<VirtualMachine> vms) {

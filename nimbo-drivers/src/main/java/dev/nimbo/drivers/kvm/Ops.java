@@ -14,6 +14,8 @@ public final class Ops {
     public static final String DISK_SNAPSHOT = "disk.snapshot";
     public static final String DISK_RESIZE = "disk.resize";
     public static final String DISK_DROP = "disk.drop";
+    /** Take an image into this host's cache from a peer host of its cluster that has it. */
+    public static final String CACHE_FETCH = "cache.fetch";
 
     private Ops() {
     }

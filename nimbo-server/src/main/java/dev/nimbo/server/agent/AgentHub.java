@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The front-end's end of the agent channel: the CA, the TLS listener on port 4124 that agents dial, enrolment
- * (a host's one-time token, kept as AGENT_TOKEN in its template, buys a certificate; the token is then replaced by
- * the certificate's fingerprint AGENT_CERT_SHA256, so only that certificate opens sessions), and the open
+ * (a host's one-time token, kept as AGENT_TOKEN in its template and refused after AGENT_TOKEN_EXPIRES, buys a
+ * certificate; the token is then replaced by the certificate's fingerprint AGENT_CERT_SHA256, so only that
+ * certificate opens sessions), and the open
  * sessions by host ID, through which the {@code kvm} drivers reach hosts ({@link AgentLink}). A session that
  * drops makes the host's next monitoring fail (the host goes to ERROR); its VMs are left alone.
  *
@@ -43,6 +44,8 @@ public final class AgentHub implements AgentLink, AutoCloseable {
 
     /** The host template attribute holding the enrolment token until it is used. */
     public static final String TOKEN = "AGENT_TOKEN";
+    /** The host template attribute with the time (epoch seconds) after which the token is refused. */
+    public static final String TOKEN_EXPIRES = "AGENT_TOKEN_EXPIRES";
     /** The host template attribute naming the certificate the host's agent must present. */
     public static final String CERT = "AGENT_CERT_SHA256";
     public static final String KVM = "kvm";
@@ -114,6 +117,33 @@ public final class AgentHub implements AgentLink, AutoCloseable {
     /** A new enrolment token for a host (to put in its template as {@link #TOKEN}). */
     public String newToken(int hostId) {
         return EnrolmentToken.create(hostId, ca.fingerprint()).text();
+    }
+
+    /**
+     * The host template with a new enrolment token ({@link #TOKEN}) usable until {@code now} plus the configured
+     * lifetime ({@link #TOKEN_EXPIRES}, epoch seconds).
+     */
+    public dev.nimbo.core.template.Template withNewToken(dev.nimbo.core.template.Template t, int hostId, long now) {
+        return t.with(TOKEN, newToken(hostId)).with(TOKEN_EXPIRES,
+                Long.toString(now + settings.tokenLifetime().toSeconds()));
+    }
+
+    /** When a token that expires at {@code expires} (epoch seconds, as the template holds it) is refused: null if not. */
+    static String expiredProblem(int hostId, String expires, long now) {
+        if (expires == null || expires.isBlank()) {
+            return null; // made before tokens expired: valid until used
+        }
+        long at;
+        try {
+            at = Long.parseLong(expires.strip());
+        } catch (NumberFormatException e) {
+            at = 0; // garbled by hand: refused rather than valid forever
+        }
+        if (now <= at) {
+            return null;
+        }
+        return "the enrolment token of host " + hostId + " expired at "
+                + java.time.Instant.ofEpochSecond(at) + ": make a new one with 'nimbo host token " + hostId + "'";
     }
 
     /** Called with a host ID when its session drops (the host monitor checks it at once). */
@@ -224,6 +254,12 @@ public final class AgentHub implements AgentLink, AutoCloseable {
             refuse(s, io, "bad or already used enrolment token for host " + token.hostId());
             return;
         }
+        String expired = expiredProblem(h.id(), h.template().get(TOKEN_EXPIRES), ctx.now());
+        if (expired != null) {
+            log.warn("agent enrolment from {} refused: {}", peer, expired);
+            refuse(s, io, expired);
+            return;
+        }
         X509Certificate cert;
         try {
             cert = ca.issueHost(h.id(), f.body());
@@ -239,7 +275,7 @@ public final class AgentHub implements AgentLink, AutoCloseable {
                 return false;
             }
             Cluster c = tx.get(ObjectType.CLUSTER, cur.clusterId()) instanceof Cluster cl ? cl : null;
-            tx.put(cur.withUserTemplate(cur.template().without(TOKEN).with(CERT, fp), c));
+            tx.put(cur.withUserTemplate(cur.template().without(TOKEN).without(TOKEN_EXPIRES).with(CERT, fp), c));
             return true;
         });
         if (!Boolean.TRUE.equals(done)) {

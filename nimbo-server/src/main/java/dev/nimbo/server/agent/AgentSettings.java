@@ -9,21 +9,26 @@ import java.time.Duration;
  * NIMBO_AGENT_PORT      = 4124   0 for any free port (written to DATA/agent-port), -1 for no listener
  * NIMBO_AGENT_BIND      = the XML-RPC bind address
  * NIMBO_AGENT_HEARTBEAT = 5      seconds between heartbeats; three missed ones drop the session
+ * NIMBO_AGENT_TOKEN_LIFETIME = 86400  seconds an enrolment token can be used after it is made
  * </pre>
  * Immutable.
  */
-public record AgentSettings(int port, String bind, Duration heartbeat) {
+public record AgentSettings(int port, String bind, Duration heartbeat, Duration tokenLifetime) {
     public static final int DEFAULT_PORT = 4124;
 
     public static AgentSettings fromEnvironment(String defaultBind) {
         int port = integer("nimbo.agent.port", "NIMBO_AGENT_PORT", DEFAULT_PORT);
         String bind = setting("nimbo.agent.bind", "NIMBO_AGENT_BIND");
         int beat = integer("nimbo.agent.heartbeat", "NIMBO_AGENT_HEARTBEAT", 5);
+        int lifetime = integer("nimbo.agent.tokenLifetime", "NIMBO_AGENT_TOKEN_LIFETIME", 86_400);
+        if (lifetime < 1) {
+            throw new IllegalArgumentException("NIMBO_AGENT_TOKEN_LIFETIME must be at least 1 second, got " + lifetime);
+        }
         if (port < -1 || port > 65535) {
             throw new IllegalArgumentException("NIMBO_AGENT_PORT must be -1 (off), 0 (any) or a port, got " + port);
         }
         return new AgentSettings(port, bind == null || bind.isBlank() ? defaultBind : bind.strip(),
-                Duration.ofSeconds(Math.max(1, beat)));
+                Duration.ofSeconds(Math.max(1, beat)), Duration.ofSeconds(lifetime));
     }
 
     private static String setting(String property, String env) {

@@ -92,7 +92,8 @@ public final class VmLifecycle implements AutoCloseable {
             java.util.function.IntFunction<String> dsPath = id ->
                     ctx.view().get(ObjectType.DATASTORE, id) instanceof dev.nimbo.core.datastore.Datastore ds
                             ? ds.basePath() : null;
-            KvmTm kvmTm = new KvmTm(agents, imageSource, dsPath);
+            KvmTm kvmTm = new KvmTm(agents, imageSource, dsPath, java.time.Duration.ofSeconds(120),
+                    hostId -> cachePeers(ctx, hostId));
             VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm(), new KvmVmm(agents, kvmTm)),
                     List.of(new DummyTm(), kvmTm), VmSettings.fromEnvironment(),
                     JdbcMonitoringStore.open(ctx.config().effectiveDbUrl(), JdbcMonitoringStore.Kind.VMS));
@@ -101,6 +102,22 @@ public final class VmLifecycle implements AutoCloseable {
             l.scheduler.start();
             return l;
         });
+    }
+
+    /** The other hosts of a host's cluster that serve their image cache (their agents report CACHE_ENDPOINT). */
+    static List<KvmTm.Peer> cachePeers(ApiContext ctx, int hostId) {
+        if (!(ctx.view().get(ObjectType.HOST, hostId) instanceof Host self)) {
+            return List.of();
+        }
+        List<KvmTm.Peer> out = new ArrayList<>();
+        for (PoolObject o : ctx.view().list(ObjectType.HOST)) {
+            Host h = (Host) o;
+            String endpoint = h.template().get("CACHE_ENDPOINT");
+            if (h.id() != hostId && h.clusterId() == self.clusterId() && endpoint != null && !endpoint.isBlank()) {
+                out.add(new KvmTm.Peer(h.id(), endpoint.strip()));
+            }
+        }
+        return out;
     }
 
     /** The daemon's life cycle (started on first use if the daemon did not start it). */

@@ -8,6 +8,7 @@ import dev.nimbo.core.vm.LcmState;
 import dev.nimbo.core.vm.VirtualMachine;
 import dev.nimbo.core.vm.VmMonitoring;
 import dev.nimbo.core.vm.VmState;
+import dev.nimbo.core.vm.VmStateSync;
 import dev.nimbo.core.vm.VmmDriver;
 import dev.nimbo.core.xml.XmlNode;
 import dev.nimbo.core.xml.XmlWriter;
@@ -27,8 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Monitors running VMs through their hosts' virtualization drivers once per interval: one poll per host for
  * all its RUNNING VMs, then one controller action per round that sets each VM's MONITORING and LAST_POLL
- * (VMs that stopped running meanwhile are skipped). Every record also goes to the VM monitoring history (the
- * {@code vm_monitoring} table) for {@code one.vm.monitoring} and {@code one.vmpool.monitoring}, expired after
+ * (VMs that stopped running meanwhile are skipped), and moves the VMs whose hypervisor reports another state
+ * than theirs ({@link VmStateSync}: a domain gone, paused, crashed or running again). Every record also goes to
+ * the VM monitoring history (the {@code vm_monitoring} table) for {@code one.vm.monitoring} and {@code one.vmpool.monitoring}, expired after
  * {@code monitorExpiration} and dropped when the VM is done. Thread-safe; its timer thread only reads published
  * state, writes the history and submits actions.
  */
@@ -94,14 +96,25 @@ public final class VmMonitor implements AutoCloseable {
         }
     }
 
-    /** Polls every running VM once; completes when the samples are stored. */
+    /**
+     * Polls every running VM once; completes when the samples are stored and the VMs whose hypervisor state
+     * differs from theirs have moved ({@link VmStateSync}). Where the driver reports states, powered-off, suspended
+     * and UNKNOWN VMs are asked about too (only their state counts), so a VM started again behind Nimbo's back is
+     * found.
+     */
     public CompletableFuture<Void> round() {
         Map<Integer, List<VirtualMachine>> byHost = new HashMap<>();
+        Map<Integer, VirtualMachine> polled = new HashMap<>();
+        Map<Integer, Boolean> reportsState = new HashMap<>();
         for (PoolObject o : ctx.view().list(ObjectType.VM)) {
             VirtualMachine vm = (VirtualMachine) o;
-            if (vm.state() == VmState.ACTIVE && vm.lcmState() == LcmState.RUNNING && vm.hostId() >= 0) {
-                byHost.computeIfAbsent(vm.hostId(), h -> new ArrayList<>()).add(vm);
+            boolean running = vm.state() == VmState.ACTIVE && vm.lcmState() == LcmState.RUNNING;
+            if (vm.hostId() < 0 || !VmStateSync.watched(vm.phase())
+                    || (!running && !reportsState.computeIfAbsent(vm.hostId(), this::reportsState))) {
+                continue;
             }
+            byHost.computeIfAbsent(vm.hostId(), h -> new ArrayList<>()).add(vm);
+            polled.put(vm.id(), vm);
         }
         List<CompletableFuture<Map<Integer, Map<String, String>>>> polls = new ArrayList<>();
         for (Map.Entry<Integer, List<VirtualMachine>> e : byHost.entrySet()) {
@@ -127,10 +140,24 @@ public final class VmMonitor implements AutoCloseable {
         return CompletableFuture.allOf(polls.toArray(CompletableFuture[]::new)).thenCompose(v -> {
             long now = ctx.now();
             Map<Integer, VmMonitoring> samples = new HashMap<>();
+            Map<Integer, String> states = new HashMap<>();
             for (CompletableFuture<Map<Integer, Map<String, String>>> p : polls) {
-                p.join().forEach((id, values) -> samples.put(id, VmMonitoring.of(id, now, values)));
+                p.join().forEach((id, values) -> {
+                    VirtualMachine was = polled.get(id);
+                    if (was == null) {
+                        return;
+                    }
+                    String state = values.get(VmStateSync.STATE);
+                    if (state != null && VmStateSync.opFor(was.phase(), state) != null) {
+                        states.put(id, state);
+                    } else if (was.state() == VmState.ACTIVE && was.lcmState() == LcmState.RUNNING) {
+                        samples.put(id, VmMonitoring.of(id, now, values));
+                    }
+                });
             }
-            if (samples.isEmpty() || closed) {
+            log.debug("VM monitoring: {} VMs polled, {} samples, states to apply {}", polled.size(), samples.size(),
+                    states);
+            if ((samples.isEmpty() && states.isEmpty()) || closed) {
                 return CompletableFuture.completedFuture(null);
             }
             record(samples);
@@ -141,9 +168,21 @@ public final class VmMonitor implements AutoCloseable {
                         tx.put(vm.toBuilder().monitoring(e.getValue(), now).build());
                     }
                 }
+                states.forEach((id, state) -> {
+                    if (VmStateSync.apply(tx, polled.get(id), state) != null) {
+                        log.info("VM {}: its hypervisor reports it {}: now {}", id, state,
+                                ((VirtualMachine) tx.get(ObjectType.VM, id)).phase().text());
+                    }
+                });
                 return null;
             }).thenApply(x -> null);
         });
+    }
+
+    /** Whether the host's driver reports VM states (only then are VMs that do not run asked about). */
+    private boolean reportsState(int hostId) {
+        VmmDriver d = ctx.view().get(ObjectType.HOST, hostId) instanceof Host h ? vmms.get(h.vmMad()) : null;
+        return d != null && d.reportsState();
     }
 
     private void record(Map<Integer, VmMonitoring> samples) {

@@ -149,6 +149,44 @@ class AgentChannelTest {
     }
 
     @Test
+    void enrolmentTokensExpireAndANewOneCanBeMade() throws Exception {
+        int id = newKvmHost("kvm-expiring");
+        Host h = host(id);
+        long now = System.currentTimeMillis() / 1000;
+        long expires = Long.parseLong(h.template().get("AGENT_TOKEN_EXPIRES"));
+        assertThat(expires).isBetween(now + 86_400 - 60, now + 86_400 + 5); // 24 h by default
+        String token = h.template().get("AGENT_TOKEN");
+
+        // a day later (as if): the token is refused, saying when it expired and what to do
+        server.controller().execute(tx -> {
+            Host cur = (Host) tx.get(ObjectType.HOST, id);
+            tx.put(cur.withUserTemplate(cur.template().with("AGENT_TOKEN_EXPIRES", Long.toString(now - 1)), null));
+            return null;
+        });
+        Path data = dir.resolve("agent-expiring");
+        assertThatThrownBy(() -> agent(token, data).run()).isInstanceOf(AgentConnection.RefusedException.class)
+                .hasMessageContaining("enrolment token of host " + id + " expired at")
+                .hasMessageContaining("nimbo host token " + id);
+        assertThat(Files.exists(data.resolve("agent/cert.pem"))).isFalse();
+        assertThat(host(id).template().get("AGENT_TOKEN")).isEqualTo(token); // nothing changed
+
+        // nimbo host token: AGENT_TOKEN set to anything makes a fresh token of the server's, valid for 24 h again
+        assertThat(client.call("one.host.update", id, "AGENT_TOKEN = \"my-own-token\"", 1).ok()).isTrue();
+        String fresh = host(id).template().get("AGENT_TOKEN");
+        assertThat(fresh).isNotEqualTo(token).isNotEqualTo("my-own-token").startsWith("nimbo1." + id + ".");
+        assertThat(Long.parseLong(host(id).template().get("AGENT_TOKEN_EXPIRES"))).isGreaterThan(now + 86_000);
+        assertThatThrownBy(() -> agent(token, dir.resolve("agent-old-token")).run())
+                .isInstanceOf(AgentConnection.RefusedException.class).hasMessageContaining("bad or already used");
+        AgentConnection a = agent(fresh, data);
+        Thread t = runInBackground(a);
+        await().atMost(Duration.ofSeconds(20)).until(() -> host(id).state() == HostState.MONITORED);
+        assertThat(host(id).template().get("AGENT_TOKEN")).isNull();
+        assertThat(host(id).template().get("AGENT_TOKEN_EXPIRES")).isNull();
+        a.close();
+        t.join(5000);
+    }
+
+    @Test
     void certificatesFromAnotherCaOrReplacedOnesAreRefused() throws Exception {
         int id = newKvmHost("kvm-bad-cert");
         // a certificate naming the host, signed by a CA of our own: the TLS handshake fails or the session is refused

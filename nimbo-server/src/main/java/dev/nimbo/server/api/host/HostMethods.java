@@ -83,9 +83,8 @@ public final class HostMethods {
             Host host = Host.create(id, name, im, vm, cluster.id(), cluster.name()).withReservations(cluster);
             if (dev.nimbo.server.agent.AgentHub.KVM.equals(im)) {
                 // a real host: the one-time token its agent enrols with (host show shows it until used)
-                String token = dev.nimbo.server.agent.AgentHub.of(call.ctx()).newToken(id);
-                host = host.withUserTemplate(host.template().with(dev.nimbo.server.agent.AgentHub.TOKEN, token),
-                        cluster);
+                host = host.withUserTemplate(dev.nimbo.server.agent.AgentHub.of(call.ctx())
+                        .withNewToken(host.template(), id, tx.now()), cluster);
             }
             tx.put(host);
             tx.put(cluster.withHost(id));
@@ -207,6 +206,11 @@ public final class HostMethods {
             Host h = require(tx, id);
             HostAccess.authorize(call, Right.ADMIN, h);
             Template next = h.template().update(t, merge);
+            String token = next.get(dev.nimbo.server.agent.AgentHub.TOKEN);
+            if (token != null && !token.equals(h.template().get(dev.nimbo.server.agent.AgentHub.TOKEN))) {
+                // AGENT_TOKEN set by hand (nimbo host token): a fresh token of ours, never the value given
+                next = dev.nimbo.server.agent.AgentHub.of(call.ctx()).withNewToken(next, id, tx.now());
+            }
             String im = next.get("IM_MAD");
             String vm = next.get("VM_MAD");
             String problem = driverProblem(blank(im) ? h.imMad() : im.strip(), blank(vm) ? h.vmMad() : vm.strip());
