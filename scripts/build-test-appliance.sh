@@ -12,7 +12,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:-${NIMBO_APPLIANCE_DIR:-$ROOT/target/appliance}}
 STAMP="$OUT/.built-by"
-SELF_SUM=$(sha256sum "$0" | cut -d' ' -f1)
+# (the busybox in use is part of the stamp: an appliance built with another one is built again)
+SELF_SUM=$( (sha256sum "$0"; sha256sum "$(readlink -f "$(command -v busybox || echo /dev/null)")") | sha256sum | cut -d' ' -f1)
 
 if [[ -f $STAMP && $(cat "$STAMP") == "$SELF_SUM" && -f $OUT/vmlinuz && -f $OUT/initrd.img && -f $OUT/datablock.qcow2 ]]; then
     echo "$OUT"
@@ -20,8 +21,12 @@ if [[ -f $STAMP && $(cat "$STAMP") == "$SELF_SUM" && -f $OUT/vmlinuz && -f $OUT/
 fi
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need busybox || ! need depmod || ! need cpio || ! need qemu-img; then
+if ! need busybox || ! need depmod || ! need cpio || ! need qemu-img || ! dpkg -s busybox-static >/dev/null 2>&1; then
     "$ROOT/scripts/install-kvm-deps.sh" >&2
+fi
+if ldd "$(readlink -f "$(command -v busybox)")" >/dev/null 2>&1; then
+    echo "build-test-appliance: $(command -v busybox) is dynamically linked; the initramfs needs busybox-static" >&2
+    exit 1
 fi
 
 WORK=$(mktemp -d)

@@ -14,6 +14,9 @@ missing() {
     for b in "${BINS[@]}"; do
         command -v "$b" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$b" >/dev/null 2>&1 || { echo "$b"; return 0; }
     done
+    # the appliance's initramfs has no C library: Debian's plain "busybox" package (dynamic) replaces
+    # busybox-static when something installs it, and the guests then die with "Failed to execute /init"
+    dpkg -s busybox-static >/dev/null 2>&1 || { echo "busybox-static"; return 0; }
     return 1
 }
 
@@ -38,10 +41,28 @@ if m=$(missing); then
     apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >&2
 fi
 
+# Hugepage-backed guests (TOPOLOGY HUGEPAGE_SIZE) need hugetlbfs mounted before libvirtd starts: its QEMU driver
+# looks for the mounts once, at start-up, and then makes DIR/libvirt/qemu in each. A libvirtd that started before
+# the mount (no such directory) is restarted; its running guests are not touched by that.
+if [[ $(id -u) -eq 0 ]]; then
+    mkdir -p /dev/hugepages
+    mountpoint -q /dev/hugepages || mount -t hugetlbfs hugetlbfs /dev/hugepages
+    if libvirt_up && [[ ! -d /dev/hugepages/libvirt/qemu ]] && [[ -s /run/libvirtd.pid ]]; then
+        echo "install-kvm-deps: restarting libvirtd so that it sees hugetlbfs" >&2
+        pid=$(cat /run/libvirtd.pid) # (libvirtd -d writes its pid here)
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+    fi
+fi
+
 if ! libvirt_up; then
     [[ $(id -u) -eq 0 ]] || { echo "install-kvm-deps: libvirtd is not running and we are not root" >&2; exit 1; }
     pgrep -x virtlogd >/dev/null || virtlogd -d
-    pgrep -x libvirtd >/dev/null || libvirtd -d
+    # (not "pgrep libvirtd": test hosts may run more libvirtd instances in their own namespaces)
+    libvirtd -d || true
     for _ in $(seq 1 50); do
         libvirt_up && break
         sleep 0.2

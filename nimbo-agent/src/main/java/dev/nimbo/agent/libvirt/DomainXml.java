@@ -146,10 +146,11 @@ public final class DomainXml {
     }
 
     private static void numatune(StringBuilder b, List<VectorAttribute> numa) {
+        // the host node holding each virtual node's memory: MEMORY_NODE_ID (NODE_ID numbers the virtual node)
         List<String> nodes = new ArrayList<>();
         for (VectorAttribute n : numa) {
-            if (n.get("NODE_ID") != null && !n.get("NODE_ID").isBlank()) {
-                nodes.add(n.get("NODE_ID").strip());
+            if (n.get("MEMORY_NODE_ID") != null && !n.get("MEMORY_NODE_ID").isBlank()) {
+                nodes.add(n.get("MEMORY_NODE_ID").strip());
             }
         }
         if (nodes.isEmpty()) {
@@ -231,7 +232,8 @@ public final class DomainXml {
             for (int i = 0; i < numa.size(); i++) {
                 VectorAttribute n = numa.get(i);
                 int total = (int) number(n.get("TOTAL_CPUS"), Math.max(1, vcpu / numa.size()));
-                long mem = number(n.get("MEMORY"), memMb * 1024 / numa.size()); // KB, as the scheduler writes it
+                // MB, as users write NUMA_NODE and the scheduler records it (oned's numa docs)
+                long mem = number(n.get("MEMORY"), memMb / numa.size()) * 1024;
                 b.append("      <cell id='").append(i).append("' cpus='").append(first).append('-')
                         .append(first + total - 1).append("' memory='").append(mem).append("' unit='KiB'/>\n");
                 first += total;

@@ -47,7 +47,7 @@ class DomainXmlTest {
     void pinningTopologyHugepagesPciAndRaw() {
         String xml = build("VCPU=4\nMEMORY=1024\nCPU_MODEL=[ MODEL=host-passthrough ]\n"
                 + "TOPOLOGY=[ SOCKETS=1, CORES=2, THREADS=2, HUGEPAGE_SIZE=2, PIN_POLICY=CORE ]\n"
-                + "NUMA_NODE=[ NODE_ID=1, TOTAL_CPUS=4, MEMORY=1048576, CPUS=\"4,5,6,7\" ]\n"
+                + "NUMA_NODE=[ NODE_ID=0, MEMORY_NODE_ID=1, TOTAL_CPUS=4, MEMORY=1024, CPUS=\"4,5,6,7\" ]\n"
                 + "PCI=[ DOMAIN=0000, BUS=3b, SLOT=00, FUNCTION=1 ]\n"
                 + "RAW=[ TYPE=kvm, DATA=\"<seclabel type='none'/>\" ]");
         assertThat(xml).contains("<vcpupin vcpu='0' cpuset='4'/>").contains("<vcpupin vcpu='3' cpuset='7'/>")
