@@ -53,6 +53,11 @@ public final class AgentHandler implements Function<Frame, Frame> {
                 case Ops.VMM -> {
                     String action = f.attr("action", "");
                     log.info("VM {}: {}", f.attr("vm_id"), action);
+                    if (action.equals("migrate")) {
+                        vmm.migrate(integer(f, "vm_id"), integer(f, "ds_id"), f.attr("target_uri", ""),
+                                f.attr("target_address", ""), f.attr("target_dir", ""));
+                        yield f.ok(Map.of(), null);
+                    }
                     String deployId = vmm.execute(action, integer(f, "vm_id"), integer(f, "ds_id"),
                             f.attr("template", ""));
                     Map<String, String> out = new TreeMap<>();
@@ -104,6 +109,11 @@ public final class AgentHandler implements Function<Frame, Frame> {
                 case Ops.DISK_DROP -> {
                     store.dropDisk(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"));
                     yield f.ok(Map.of(), null);
+                }
+                case Ops.VM_DIR -> {
+                    java.nio.file.Path dir = store.vmDir(integer(f, "ds_id"), integer(f, "vm_id")).toAbsolutePath();
+                    java.nio.file.Files.createDirectories(dir);
+                    yield f.ok(Map.of("path", dir.toString()), null);
                 }
                 case Ops.VM_CLEAN -> {
                     store.cleanVm(integer(f, "ds_id"), integer(f, "vm_id"));
