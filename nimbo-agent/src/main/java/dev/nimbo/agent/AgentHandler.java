@@ -116,6 +116,11 @@ public final class AgentHandler implements Function<Frame, Frame> {
                     yield f.ok(Map.of("path", dir.toString()), null);
                 }
                 case Ops.VM_CLEAN -> {
+                    if ("yes".equals(f.attr("unless_running")) && vmm.exists(
+                            dev.nimbo.agent.libvirt.DomainXml.name(integer(f, "vm_id")))) {
+                        // a migration the front-end thinks failed arrived after all: its files stay
+                        yield f.failed("domain of VM " + f.attr("vm_id") + " runs on this host: its files stay");
+                    }
                     store.cleanVm(integer(f, "ds_id"), integer(f, "vm_id"));
                     yield f.ok(Map.of(), null);
                 }

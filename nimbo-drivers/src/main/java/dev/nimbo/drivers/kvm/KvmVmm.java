@@ -96,6 +96,7 @@ public final class KvmVmm implements VmmDriver {
             tm.call(r.hostId(), Ops.VMM, a, null, "live migration to " + r.targetHostname());
         } catch (java.io.IOException | RuntimeException e) {
             vm.put("ds_id", Integer.toString(target.dsId()));
+            vm.put("unless_running", "yes");
             try {
                 tm.call(target.hid(), Ops.VM_CLEAN, vm, null, "clean-up on the target");
             } catch (RuntimeException cleanup) {
