@@ -35,7 +35,8 @@ import org.junit.jupiter.api.TestInstance;
  * namespaces ({@code scripts/kvm-second-host.sh}), each with its agent, the guest's bridge joined to a test
  * namespace that pings it. One test appliance guest is refused a migration to a host whose agent is gone (it keeps
  * running where it was, with the reason) and to a non-admin owner, then migrated cold (save, files streamed host to
- * host, restore) and live (libvirt live migration with storage copy) while it is pinged every 100 ms: the longest
+ * host, restore), cold with a power-off (booted on the new host), and live (libvirt live migration with storage
+ * copy) while it is pinged every 100 ms: the longest
  * silence is measured and bounded, and the host it left keeps neither domain nor files. Tagged {@code kvm}.
  */
 @Tag("kvm")
@@ -276,28 +277,40 @@ class KvmMigrationTest {
                     .contains("backing file: " + agentData(1).resolve("cache"));
             System.out.println("KVM migration: cold (save, copy, restore) " + coldMs + " ms");
 
-            // live: libvirt moves the running guest back to host 1, copying its disks; ping never stops for long
+            // powered off (ACPI) for the move, booted afresh on host 1 from its moved disks
+            long t2 = System.nanoTime();
+            ok(admin.call("one.vm.migrate", id, host[0], false, false, -1, 1));
+            assertThat(placedOn(awaitRunning(id, 180))).isEqualTo(host[0]);
+            assertPings("the guest answers ping after a power-off migration", 120);
+            System.out.println("KVM migration: power-off (ACPI, copy, boot to ping) "
+                    + (System.nanoTime() - t2) / 1_000_000 + " ms");
+            assertThat(domainOn(1, id)).isFalse();
+            assertThat(vmDir(1, id)).doesNotExist();
+            assertThat(Files.readString(vmDir(0, id).resolve("deployment.xml"))).contains(vmDir(0, id).toString())
+                    .doesNotContain(agentData(1).toString());
+
+            // live: libvirt moves the running guest to host 2, copying its disks; ping never stops for long
             await().atMost(Duration.ofSeconds(30)).until(() -> watch.silenceMillis() < 500);
             watch.resetGap();
             long before = watch.answers();
             long t1 = System.nanoTime();
-            ok(admin.call("one.vm.migrate", id, host[0], true, false, -1, 0));
+            ok(admin.call("one.vm.migrate", id, host[1], true, false, -1, 0));
             XmlNode live = awaitRunning(id, 180);
             long liveMs = (System.nanoTime() - t1) / 1_000_000;
             await().atMost(Duration.ofSeconds(20)).until(() -> watch.answers() > before + 10);
             long gap = watch.longestGapMillis();
             System.out.println("KVM migration: live " + liveMs + " ms in all, longest ping gap " + gap + " ms");
-            assertThat(placedOn(live)).isEqualTo(host[0]);
+            assertThat(placedOn(live)).isEqualTo(host[1]);
             assertThat(gap).as("longest ping gap during live migration (ms)").isLessThan(MAX_PING_GAP_MS);
-            assertThat(domainOn(0, id)).isTrue();
-            assertThat(domainOn(1, id)).isFalse();
-            assertThat(vmDir(1, id)).doesNotExist();
+            assertThat(domainOn(1, id)).isTrue();
+            assertThat(domainOn(0, id)).isFalse();
+            assertThat(vmDir(0, id)).doesNotExist();
             assertThat(live.child("USER_TEMPLATE").text("ERROR")).isNullOrEmpty();
         }
 
         ok(admin.call("one.vm.action", "terminate-hard", id));
         await().atMost(Duration.ofSeconds(60)).until(() -> vm(id).integer("STATE", -1) == 6);
-        assertThat(domainOn(0, id)).isFalse();
-        assertThat(vmDir(0, id)).doesNotExist();
+        assertThat(domainOn(1, id)).isFalse();
+        assertThat(vmDir(1, id)).doesNotExist();
     }
 }
