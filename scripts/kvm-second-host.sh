@@ -128,7 +128,12 @@ down() {
         done
     fi
     if [[ -f $DATA/$n/run/libvirtd.pid ]]; then
-        kill "$(cat "$DATA/$n/run/libvirtd.pid")" 2>/dev/null || true
+        pid=$(cat "$DATA/$n/run/libvirtd.pid")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
     fi
     ip link del "${n}m" 2>/dev/null || true
     ip link del "${n}g" 2>/dev/null || true
@@ -137,6 +142,7 @@ down() {
         umount "$(ns_file "$n")" 2>/dev/null || true
         rm -f "$(ns_file "$n")"
     fi
+    rm -rf "${DATA:?}/$n"
 }
 
 case ${1:-} in
