@@ -9,6 +9,7 @@ import dev.nimbo.core.vm.DriverResult;
 import dev.nimbo.core.vm.History;
 import dev.nimbo.core.vm.VirtualMachine;
 import dev.nimbo.core.vm.VmmDriver;
+import dev.nimbo.drivers.agent.Frame;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,10 @@ public final class KvmVmm implements VmmDriver {
                 target.dsId());
         Map<String, String> vm = new TreeMap<>(Map.of("vm_id", Integer.toString(r.vmId())));
         try {
+            if (runsOn(target.hid(), r.vmId())) {
+                // done before a front-end restart issued it again: preparing the target now would wipe its disks
+                return finishLive(r, vm);
+            }
             tm.prepareLiveTarget(at, r.hostId(), r.dsId());
             vm.put("ds_id", Integer.toString(target.dsId()));
             String targetDir = tm.call(target.hid(), Ops.VM_DIR, vm, null, "the VM's directory on the target")
@@ -104,7 +109,13 @@ public final class KvmVmm implements VmmDriver {
             }
             throw e instanceof DriverException d ? d : new DriverException("kvm migrate: " + e.getMessage(), e);
         }
+        return finishLive(r, vm);
+    }
+
+    /** The VM runs on its new host: the old host's files go. */
+    private DriverResult finishLive(DriverRequest r, Map<String, String> vm) {
         vm.put("ds_id", Integer.toString(r.dsId()));
+        vm.remove("unless_running");
         try {
             tm.call(r.hostId(), Ops.VM_CLEAN, vm, null, "clean-up on the source");
         } catch (RuntimeException e) {
@@ -112,6 +123,12 @@ public final class KvmVmm implements VmmDriver {
             org.slf4j.LoggerFactory.getLogger(KvmVmm.class).warn("VM {}: {}", r.vmId(), e.getMessage());
         }
         return new DriverResult(r.deployId(), "");
+    }
+
+    /** Whether the host's libvirt runs the VM's domain now. */
+    private boolean runsOn(int hostId, int vmId) {
+        Frame f = tm.call(hostId, Ops.POLL, Map.of("vms", Integer.toString(vmId)), null, "poll of the target");
+        return MonitoringCodec.vmsFromXml(new String(f.body(), StandardCharsets.UTF_8)).containsKey(vmId);
     }
 
     private static VectorAttribute attaching(DriverRequest r) {

@@ -31,6 +31,8 @@ class KvmVmmMigrationTest {
         final List<Map<String, String>> attrs = new CopyOnWriteArrayList<>();
         final Set<Integer> connected;
         final String failing;
+        /** The host whose libvirt runs the VM's domain. */
+        int runsOn = SOURCE;
 
         ScriptedLink(Set<Integer> connected, String failing) {
             this.connected = connected;
@@ -50,6 +52,8 @@ class KvmVmmMigrationTest {
                 case Ops.DIR_LIST -> req.ok(Map.of(), "disk.1\nconsole.log\nmigrate.xml\n".getBytes(StandardCharsets.UTF_8));
                 case Ops.FILE_READ -> req.ok(Map.of("eof", "yes"), "iso".getBytes(StandardCharsets.UTF_8));
                 case Ops.VM_DIR -> req.ok(Map.of("path", "/data/datastores/100/7"), null);
+                case Ops.POLL -> req.ok(Map.of(), MonitoringCodec.vmsToXml(hostId == runsOn
+                        ? Map.of(7, Map.of("STATE", "RUNNING")) : Map.of()).getBytes(StandardCharsets.UTF_8));
                 default -> req.ok(Map.of(), null);
             });
         }
@@ -80,13 +84,22 @@ class KvmVmmMigrationTest {
         ScriptedLink link = new ScriptedLink(Set.of(SOURCE, TARGET), "");
         assertThat(vmm(link).execute(liveMigration()).get().deployId()).isEqualTo("one-7");
         // the context CD-ROM is copied (the console log and libvirt's own files are not), then libvirt migrates
-        assertThat(link.calls).containsExactly("1 dir.list", "1 file.read", "2 file.write", "2 vm.dir",
+        assertThat(link.calls).containsExactly("2 poll", "1 dir.list", "1 file.read", "2 file.write", "2 vm.dir",
                 "1 vmm migrate", "1 vm.clean");
-        assertThat(link.attrs.get(2)).containsEntry("path", "datastores/100/7/disk.1");
-        assertThat(link.attrs.get(4)).containsEntry("target_uri", "qemu+tcp://10.0.0.2/system")
+        assertThat(link.attrs.get(3)).containsEntry("path", "datastores/100/7/disk.1");
+        assertThat(link.attrs.get(5)).containsEntry("target_uri", "qemu+tcp://10.0.0.2/system")
                 .containsEntry("target_address", "10.0.0.2").containsEntry("target_dir", "/data/datastores/100/7")
                 .containsEntry("ds_id", "0");
-        assertThat(link.attrs.get(5)).containsEntry("ds_id", "0").doesNotContainKey("unless_running");
+        assertThat(link.attrs.get(6)).containsEntry("ds_id", "0").doesNotContainKey("unless_running");
+    }
+
+    @Test
+    void aMigrationIssuedAgainAfterItHappenedOnlyCleansTheSource() throws Exception {
+        ScriptedLink link = new ScriptedLink(Set.of(SOURCE, TARGET), "");
+        link.runsOn = TARGET;
+        assertThat(vmm(link).execute(liveMigration()).get().deployId()).isEqualTo("one-7");
+        // nothing made again on the target (that would replace the running guest's disks)
+        assertThat(link.calls).containsExactly("2 poll", "1 vm.clean");
     }
 
     @Test
