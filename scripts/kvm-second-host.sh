@@ -26,7 +26,7 @@ STATE=/run/${PFX}-hosts            # nsfs mount files live here (a private mount
 DATA=/var/tmp/${PFX}-hosts         # per host libvirt directories (bind-mounted over the real ones)
 
 ns_file() { echo "$STATE/$1.mnt"; }
-in_host() { local n=$1; shift; nsenter --mount="$(ns_file "$n")" --net="/run/netns/$n" -- "$@"; }
+in_host() { local n=$1; shift; nsenter --mount="$(ns_file "$n")" --net="/run/netns/$n" --wd="$PWD" -- "$@"; }
 
 shared_net() {
     NIMBO_TEST_BRIDGE=$BR NIMBO_TEST_NETNS=$TESTNS NIMBO_TEST_NETNS_IP=$NET.0.1 \
