@@ -110,6 +110,11 @@ public final class AgentHandler implements Function<Frame, Frame>, AutoCloseable
                 case Ops.VMM -> {
                     String action = f.attr("action", "");
                     log.info("VM {}: {}", f.attr("vm_id"), action);
+                    if (action.equals("migrate")) {
+                        vmm.migrate(integer(f, "vm_id"), integer(f, "ds_id"), f.attr("target_uri", ""),
+                                f.attr("target_address", ""), f.attr("target_dir", ""));
+                        yield f.ok(Map.of(), null);
+                    }
                     String deployId = vmm.execute(action, integer(f, "vm_id"), integer(f, "ds_id"),
                             f.attr("template", ""));
                     Map<String, String> out = new TreeMap<>();
@@ -170,7 +175,17 @@ public final class AgentHandler implements Function<Frame, Frame>, AutoCloseable
                     store.dropDisk(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"));
                     yield f.ok(Map.of(), null);
                 }
+                case Ops.VM_DIR -> {
+                    java.nio.file.Path dir = store.vmDir(integer(f, "ds_id"), integer(f, "vm_id")).toAbsolutePath();
+                    java.nio.file.Files.createDirectories(dir);
+                    yield f.ok(Map.of("path", dir.toString()), null);
+                }
                 case Ops.VM_CLEAN -> {
+                    if ("yes".equals(f.attr("unless_running")) && vmm.exists(
+                            dev.nimbo.agent.libvirt.DomainXml.name(integer(f, "vm_id")))) {
+                        // a migration the front-end thinks failed arrived after all: its files stay
+                        yield f.failed("domain of VM " + f.attr("vm_id") + " runs on this host: its files stay");
+                    }
                     store.cleanVm(integer(f, "ds_id"), integer(f, "vm_id"));
                     yield f.ok(Map.of(), null);
                 }

@@ -49,6 +49,33 @@ public final class KvmFixture {
         return ready;
     }
 
+    /**
+     * An extra hypervisor host of this machine ({@code scripts/kvm-second-host.sh}): a libvirtd of its own in its own
+     * mount and network namespaces, reachable at {@code address} (qemu+tcp, no auth) and from here through its
+     * socket ({@code libvirtUri}); its guests' bridge joins {@code bridge}, whose namespace {@code testNetns} pings
+     * them. For migration between two real hosts.
+     */
+    public record NamespacedHost(String name, String address, String libvirtUri, String bridge, String testNetns,
+                                 String testNetnsIp) {
+    }
+
+    /** Brings up (or finds) the namespaced host NAME (prefix mig9) with address index {@code index} (1..200). */
+    public static synchronized NamespacedHost namespacedHost(String name, int index) {
+        Path root = ensureReady().root();
+        Result r = run(root, 120, "bash", root.resolve("scripts/kvm-second-host.sh").toString(), "up", name,
+                Integer.toString(index));
+        check(r, "kvm-second-host.sh up " + name);
+        String[] f = lastLine(r.output).split(" ");
+        return new NamespacedHost(f[0], f[1], "qemu+unix:///system?socket=" + f[2], f[3], f[4], f[5]);
+    }
+
+    /** Stops the namespaced host's guests and libvirtd and removes its namespaces. */
+    public static synchronized void removeNamespacedHost(String name) {
+        Path root = PostgresFixture.repoRoot();
+        check(run(root, 60, "bash", root.resolve("scripts/kvm-second-host.sh").toString(), "down", name),
+                "kvm-second-host.sh down " + name);
+    }
+
     private static String lastLine(String text) {
         String[] lines = text.strip().split("\n");
         return lines[lines.length - 1].strip();

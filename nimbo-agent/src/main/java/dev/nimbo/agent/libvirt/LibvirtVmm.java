@@ -78,7 +78,7 @@ public final class LibvirtVmm {
             case "restore" -> {
                 Path cp = dir.resolve("checkpoint");
                 if (!exists(name)) {
-                    virsh.run("restore", cp.toString());
+                    restore(vmId, cp, dir);
                 } else if (virsh.run("domstate", name).strip().startsWith("paused")) {
                     virsh.run("resume", name); // paused behind Nimbo's back (monitoring made the VM SUSPENDED)
                 }
@@ -200,6 +200,47 @@ public final class LibvirtVmm {
             default -> throw new UnsupportedOperationException("the kvm agent does not support " + action + " yet");
         };
     }
+
+    /**
+     * Restores a checkpoint; one saved on another host (a cold migration) names that host's VM directory, so the
+     * domain comes back with its paths pointed at this host's copy of the files.
+     */
+    private void restore(int vmId, Path checkpoint, Path dir) throws IOException {
+        String xml = virsh.run("save-image-dumpxml", checkpoint.toString());
+        String moved = MigrationXml.relocate(xml, vmId, dir);
+        if (moved.equals(xml)) {
+            virsh.run("restore", checkpoint.toString());
+            return;
+        }
+        Path file = dir.resolve("restore.xml");
+        Files.writeString(file, moved);
+        virsh.run("restore", checkpoint.toString(), "--xml", file.toString());
+    }
+
+    /**
+     * Live migration of a running domain to another host's libvirt ({@code targetUri}), its disks copied on the
+     * way (NBD, only what the target's prepared disks lack: their backing images are already there), QEMU's
+     * stream to {@code targetAddress}. The target's VM directory ({@code targetDir}) was filled by the front-end
+     * first; the domain arrives with its paths pointed there. Done already when the domain runs on the target.
+     */
+    public void migrate(int vmId, int dsId, String targetUri, String targetAddress, String targetDir) throws IOException {
+        String name = DomainXml.name(vmId);
+        if (!exists(name)) {
+            if (new Virsh(targetUri).tryRun("domstate", name).ok()) {
+                return; // migrated already (the operation issued again after a front-end restart)
+            }
+            throw new Virsh.CommandException("domain " + name + " is not running on this host");
+        }
+        Path dir = store.vmDir(dsId, vmId);
+        String xml = virsh.run("dumpxml", "--migratable", name);
+        Path file = dir.resolve("migrate.xml");
+        Files.writeString(file, MigrationXml.relocate(xml, vmId, Path.of(targetDir)));
+        virsh.runLong(MIGRATION_TIMEOUT_SECONDS, "migrate", "--live", "--copy-storage-inc", "--xml", file.toString(),
+                name, targetUri, "tcp://" + targetAddress);
+        lastCpu.remove(name);
+    }
+
+    private static final int MIGRATION_TIMEOUT_SECONDS = 900;
 
     /** The domain's disks now: target -> source file. */
     private Map<String, String> blockTargets(String name) {

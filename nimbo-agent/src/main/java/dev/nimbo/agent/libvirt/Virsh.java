@@ -23,9 +23,14 @@ public final class Virsh {
 
     /** virsh's output; a {@link CommandException} with its message when it fails. */
     public String run(String... args) {
+        return runLong(120, args);
+    }
+
+    /** {@link #run} for commands that may take long (a migration): up to timeoutSeconds. */
+    public String runLong(int timeoutSeconds, String... args) {
         List<String> cmd = new ArrayList<>(List.of("virsh", "-q", "-c", uri));
         cmd.addAll(List.of(args));
-        return exec(cmd, 120);
+        return exec(cmd, timeoutSeconds);
     }
 
     /** Like {@link #run} but a failure is an answer, not an exception. */

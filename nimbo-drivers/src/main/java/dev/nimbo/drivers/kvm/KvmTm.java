@@ -6,6 +6,7 @@ import dev.nimbo.core.vm.DriverException;
 import dev.nimbo.core.vm.DriverOp;
 import dev.nimbo.core.vm.DriverRequest;
 import dev.nimbo.core.vm.DriverResult;
+import dev.nimbo.core.vm.History;
 import dev.nimbo.core.vm.TransferDriver;
 import dev.nimbo.drivers.agent.Frame;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -109,6 +111,7 @@ public final class KvmTm implements TransferDriver {
                     case PROLOG_DISK -> stageDisk(r, marked(r, "ATTACH"));
                     case EPILOG_DISK -> dropDisk(r, marked(r, "DETACH"));
                     case PROLOG_RESUME -> prologResume(r);
+                    case PROLOG_MIGRATE -> prologMigrate(r);
                     default -> throw new DriverException("kvm TM: " + r.op().text()
                             + " is not supported yet on kvm hosts");
                 }
@@ -239,6 +242,19 @@ public final class KvmTm implements TransferDriver {
                 upload(r.hostId(), f, dir + "/" + f.getFileName(), sha256(f));
             }
         }
+        relinkClones(r);
+        try (java.util.stream.Stream<Path> s = Files.walk(local)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * Linked clones that arrived from elsewhere (the front-end, another host) point at the host's own cached copy
+     * of their image: sent there first if the host lacks it.
+     */
+    private void relinkClones(DriverRequest r) throws IOException {
         for (VectorAttribute disk : r.vm().vmTemplate().vectors("DISK")) {
             String source = disk.get("SOURCE");
             if (source == null || source.isBlank() || "YES".equalsIgnoreCase(disk.get("PERSISTENT"))
@@ -252,9 +268,86 @@ public final class KvmTm implements TransferDriver {
             a.put("rebase", "yes");
             call(r.hostId(), Ops.DISK_PREPARE, a, "disk " + a.get("disk_id"));
         }
-        try (java.util.stream.Stream<Path> s = Files.walk(local)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+    }
+
+    /**
+     * Cold migration (the VM saved or powered off on its previous host, the request naming the new one): every
+     * file of its directory streams from the old host to the new one through the front-end (no host ever reaches
+     * another), linked clones are pointed at the new host's image cache, and the old host's copy goes.
+     */
+    private void prologMigrate(DriverRequest r) throws IOException {
+        History from = previous(r);
+        if (from.hid() == r.hostId() && from.dsId() == r.dsId()) {
+            return; // nothing moves
+        }
+        copyVmFiles(r.vmId(), from.hid(), from.dsId(), r.hostId(), r.dsId(), name -> true);
+        relinkClones(r);
+        Map<String, String> a = base(r);
+        a.put("ds_id", Integer.toString(from.dsId()));
+        call(from.hid(), Ops.VM_CLEAN, a, "clean-up on the previous host");
+    }
+
+    /** The placement a migrating VM leaves (the record before its last one). */
+    static History previous(DriverRequest r) {
+        List<History> h = r.vm().history();
+        if (h.size() < 2) {
+            throw new DriverException("VM " + r.vmId() + " has no previous placement to migrate from");
+        }
+        return h.get(h.size() - 2);
+    }
+
+    /**
+     * Live migration, before libvirt moves the domain: the VM's disks made on the target host as a deploy makes
+     * them (linked clones of its cached images, copies, empty volatile disks: QEMU then copies only what they
+     * lack), its kernel and initrd sent, and its other files (context CD-ROM) copied from the source host.
+     * {@code r} names the target host and datastore.
+     */
+    public void prepareLiveTarget(DriverRequest r, int sourceHost, int sourceDs) throws IOException {
+        prolog(r);
+        java.util.Set<String> made = new java.util.HashSet<>(List.of("kernel", "initrd", "checkpoint"));
+        for (VectorAttribute d : r.vm().vmTemplate().vectors("DISK")) {
+            String id = d.get("DISK_ID") == null ? "0" : d.get("DISK_ID").strip();
+            made.add("disk." + id);
+            made.add("disk." + id + ".format");
+        }
+        copyVmFiles(r.vmId(), sourceHost, sourceDs, r.hostId(), r.dsId(),
+                name -> !made.contains(name) && !name.endsWith(".xml") && !name.equals("console.log"));
+    }
+
+    /** Streams the VM's files chosen by name from one host's directory to another's, chunk by chunk. */
+    private void copyVmFiles(int vmId, int fromHost, int fromDs, int toHost, int toDs,
+                             java.util.function.Predicate<String> chosen) throws IOException {
+        String from = "datastores/" + fromDs + "/" + vmId;
+        String to = "datastores/" + toDs + "/" + vmId;
+        Frame list = call(fromHost, Ops.DIR_LIST, Map.of("path", from), "listing the VM's files");
+        for (String name : new String(list.body(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            String n = name.strip();
+            if (!n.isEmpty() && chosen.test(n)) {
+                relay(fromHost, from + "/" + n, toHost, to + "/" + n);
+            }
+        }
+    }
+
+    /** One file from host to host: read chunks from one agent, write them to the other, checked by SHA-256. */
+    private void relay(int fromHost, String fromPath, int toHost, String toPath) {
+        MessageDigest md = sha();
+        long offset = 0;
+        while (true) {
+            Frame f = call(fromHost, Ops.FILE_READ, Map.of("path", fromPath, "offset", Long.toString(offset),
+                    "length", Integer.toString(CHUNK)), "reading " + fromPath);
+            byte[] data = f.body() == null ? new byte[0] : f.body();
+            md.update(data);
+            boolean last = "yes".equals(f.attr("eof")) || data.length == 0;
+            Map<String, String> a = new TreeMap<>(Map.of("path", toPath, "offset", Long.toString(offset),
+                    "last", last ? "yes" : "no"));
+            offset += data.length;
+            if (last) {
+                a.put("sha256", hex(md.digest()));
+                a.put("size", Long.toString(offset));
+            }
+            call(toHost, Ops.FILE_WRITE, a, data, "writing " + toPath + " on the new host");
+            if (last) {
+                return;
             }
         }
     }
@@ -466,7 +559,7 @@ public final class KvmTm implements TransferDriver {
      * One request to the host's agent. When the connection drops, the request is sent again once the agent is back
      * (every agent request but a chunk write is idempotent; {@link #upload} resumes those itself).
      */
-    private Frame call(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {
+    Frame call(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {
         for (int attempt = 0; ; attempt++) {
             try {
                 return callOnce(hostId, op, attrs, body, what);

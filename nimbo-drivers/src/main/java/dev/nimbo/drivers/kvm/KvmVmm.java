@@ -6,8 +6,10 @@ import dev.nimbo.core.vm.DriverException;
 import dev.nimbo.core.vm.DriverOp;
 import dev.nimbo.core.vm.DriverRequest;
 import dev.nimbo.core.vm.DriverResult;
+import dev.nimbo.core.vm.History;
 import dev.nimbo.core.vm.VirtualMachine;
 import dev.nimbo.core.vm.VmmDriver;
+import dev.nimbo.drivers.agent.Frame;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +57,78 @@ public final class KvmVmm implements VmmDriver {
                 return d;
             }, task -> Thread.ofVirtual().name("kvm-attach-" + r.vmId()).start(task)).thenCompose(d -> vmm(r));
         }
+        if (!r.targetHostname().isEmpty()) {
+            // a migration leaves this host: refused before the guest is touched when the target cannot take it
+            History target = r.vm().lastHistory();
+            if (!link.connected(target.hid())) {
+                return CompletableFuture.failedFuture(new DriverException("kvm: cannot migrate VM " + r.vmId()
+                        + " to host " + target.hostname() + ": its agent is not connected"));
+            }
+            if (r.op() == DriverOp.MIGRATE) {
+                return CompletableFuture.supplyAsync(() -> migrateLive(r, target),
+                        task -> Thread.ofVirtual().name("kvm-migrate-" + r.vmId()).start(task));
+            }
+        }
         return vmm(r);
+    }
+
+    /**
+     * Live migration: the target host's VM directory prepared (disks, kernel, context), then the source agent
+     * has libvirt move the running domain there (qemu+tcp to the target host's libvirtd, its name being its
+     * address), copying the disks' own data on the way; the source's files go once the domain runs on the target.
+     * A failure cleans the target and leaves the VM running where it was.
+     */
+    private DriverResult migrateLive(DriverRequest r, History target) {
+        DriverRequest at = new DriverRequest(DriverOp.PROLOG, r.vm(), target.hid(), target.hostname(), null,
+                target.dsId());
+        Map<String, String> vm = new TreeMap<>(Map.of("vm_id", Integer.toString(r.vmId())));
+        try {
+            if (runsOn(target.hid(), r.vmId())) {
+                // done before a front-end restart issued it again: preparing the target now would wipe its disks
+                return finishLive(r, vm);
+            }
+            tm.prepareLiveTarget(at, r.hostId(), r.dsId());
+            vm.put("ds_id", Integer.toString(target.dsId()));
+            String targetDir = tm.call(target.hid(), Ops.VM_DIR, vm, null, "the VM's directory on the target")
+                    .attr("path", "");
+            Map<String, String> a = new TreeMap<>();
+            a.put("action", r.op().text());
+            a.put("vm_id", Integer.toString(r.vmId()));
+            a.put("ds_id", Integer.toString(r.dsId()));
+            a.put("target_uri", "qemu+tcp://" + r.targetHostname() + "/system");
+            a.put("target_address", r.targetHostname());
+            a.put("target_dir", targetDir);
+            tm.call(r.hostId(), Ops.VMM, a, null, "live migration to " + r.targetHostname());
+        } catch (java.io.IOException | RuntimeException e) {
+            vm.put("ds_id", Integer.toString(target.dsId()));
+            vm.put("unless_running", "yes");
+            try {
+                tm.call(target.hid(), Ops.VM_CLEAN, vm, null, "clean-up on the target");
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e instanceof DriverException d ? d : new DriverException("kvm migrate: " + e.getMessage(), e);
+        }
+        return finishLive(r, vm);
+    }
+
+    /** The VM runs on its new host: the old host's files go. */
+    private DriverResult finishLive(DriverRequest r, Map<String, String> vm) {
+        vm.put("ds_id", Integer.toString(r.dsId()));
+        vm.remove("unless_running");
+        try {
+            tm.call(r.hostId(), Ops.VM_CLEAN, vm, null, "clean-up on the source");
+        } catch (RuntimeException e) {
+            // the VM runs on its new host: leftovers on the old one do not fail the migration
+            org.slf4j.LoggerFactory.getLogger(KvmVmm.class).warn("VM {}: {}", r.vmId(), e.getMessage());
+        }
+        return new DriverResult(r.deployId(), "");
+    }
+
+    /** Whether the host's libvirt runs the VM's domain now. */
+    private boolean runsOn(int hostId, int vmId) {
+        Frame f = tm.call(hostId, Ops.POLL, Map.of("vms", Integer.toString(vmId)), null, "poll of the target");
+        return MonitoringCodec.vmsFromXml(new String(f.body(), StandardCharsets.UTF_8)).containsKey(vmId);
     }
 
     private static VectorAttribute attaching(DriverRequest r) {

@@ -11,6 +11,8 @@ public final class Ops {
     public static final String DISK_PREPARE = "disk.prepare";
     public static final String VM_CLEAN = "vm.clean";
     public static final String DIR_LIST = "dir.list";
+    /** The VM's directory on the host, made if missing (its absolute path: a live migration's target XML). */
+    public static final String VM_DIR = "vm.dir";
     public static final String DISK_SNAPSHOT = "disk.snapshot";
     public static final String DISK_RESIZE = "disk.resize";
     public static final String DISK_DROP = "disk.drop";
