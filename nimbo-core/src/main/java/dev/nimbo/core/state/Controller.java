@@ -85,8 +85,14 @@ public final class Controller implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** Removes a listener added before (the same object): a manager stopping on lost leadership leaves none behind. */
     public void removeCommitListener(Consumer<List<Record>> listener) {
         listeners.remove(listener);
+    }
+
+    /** Commit listeners registered now (tests: stopping managers leaves none behind). */
+    public int commitListenerCount() {
+        return listeners.size();
     }
 
     /**
