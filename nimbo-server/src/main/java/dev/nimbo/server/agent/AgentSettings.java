@@ -9,6 +9,7 @@ import java.time.Duration;
  * NIMBO_AGENT_PORT      = 4124   0 for any free port (written to DATA/agent-port), -1 for no listener
  * NIMBO_AGENT_BIND      = the XML-RPC bind address
  * NIMBO_AGENT_HEARTBEAT = 5      seconds between heartbeats; three missed ones drop the session
+ * NIMBO_AGENT_CA        = DATA/agent-ca   the CA's directory; the replicas of an HA zone need the same CA
  * </pre>
  * Immutable.
  */
@@ -24,6 +25,16 @@ public record AgentSettings(int port, String bind, Duration heartbeat) {
         }
         return new AgentSettings(port, bind == null || bind.isBlank() ? defaultBind : bind.strip(),
                 Duration.ofSeconds(Math.max(1, beat)));
+    }
+
+    /**
+     * Where the agents' CA lives ({@code nimbo.agent.ca} or NIMBO_AGENT_CA, else DATA/agent-ca). Every replica of
+     * a replicated front-end must hold the same CA, so that the certificates agents got from one leader open
+     * sessions with the next.
+     */
+    public static java.nio.file.Path caDir(java.nio.file.Path dataDir) {
+        String v = setting("nimbo.agent.ca", "NIMBO_AGENT_CA");
+        return v == null || v.isBlank() ? dataDir.resolve("agent-ca") : java.nio.file.Path.of(v.strip()).toAbsolutePath();
     }
 
     private static String setting(String property, String env) {
