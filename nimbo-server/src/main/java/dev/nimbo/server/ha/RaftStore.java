@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -228,9 +227,52 @@ public final class RaftStore implements Store {
         if (records.isEmpty()) {
             return;
         }
+        try {
+            commitAsync(records).durable().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof StoreException se ? se : new StoreException(reason(e.getCause()), e.getCause());
+        }
+    }
+
+    /**
+     * Proposes the batch to the group without waiting: the controller prepares the next batch meanwhile. The log
+     * keeps the order of proposals (they are appended on the calling thread, one after the other).
+     */
+    @Override
+    public Commit commitAsync(List<Record> records) {
         UUID id = UUID.randomUUID();
         CompletableFuture<Long> applied = new CompletableFuture<>();
+        CompletableFuture<Void> durable = new CompletableFuture<>();
+        Commit commit = new Commit() {
+            @Override
+            public CompletableFuture<Void> durable() {
+                return durable;
+            }
+
+            @Override
+            public boolean abandon() {
+                // Taken out of our own batches: if it ever commits, the state machine hands it over as replicated.
+                boolean mine = machine.own.remove(id) != null;
+                if (mine) {
+                    applied.completeExceptionally(new StoreException("abandoned: an earlier batch failed"));
+                }
+                return mine || durable.isCompletedExceptionally();
+            }
+        };
         machine.own.put(id, applied);
+        // Whichever comes first decides: the state machine applying the batch (committed), or a failed reply.
+        applied.orTimeout(COMMIT_GIVE_UP_SECONDS, TimeUnit.SECONDS).whenComplete((index, err) -> {
+            if (err == null) {
+                durable.complete(null);
+            } else if (err instanceof TimeoutException) {
+                // The batch may still commit later; this replica's state would then be ahead of what its controller
+                // believes. Stopping is the safe way out: the others elect a leader, a restart replays the log.
+                log.error("a batch was neither committed nor refused within {} s; stopping this replica", COMMIT_GIVE_UP_SECONDS);
+                Runtime.getRuntime().halt(75);
+            } else {
+                durable.completeExceptionally(err instanceof StoreException ? err : new StoreException("not replicated: " + reason(err), err));
+            }
+        });
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId)
                 .setServerId(selfId)
@@ -239,33 +281,19 @@ public final class RaftStore implements Store {
                 .setMessage(Message.valueOf(ByteString.copyFrom(codec.encode(id, writeTerm, records))))
                 .setType(RaftClientRequest.writeRequestType())
                 .build();
-        CompletableFuture<RaftClientReply> reply;
         try {
-            reply = server.submitClientRequestAsync(request);
+            server.submitClientRequestAsync(request).whenComplete((r, err) -> {
+                Throwable failure = err != null ? err : r.isSuccess() ? null : r.getException();
+                if (failure != null && machine.own.remove(id) != null) {
+                    applied.completeExceptionally(failure);
+                }
+            });
         } catch (IOException e) {
-            machine.own.remove(id);
-            throw new StoreException("cannot replicate: " + e.getMessage(), e);
-        }
-        // Whichever comes first decides: the state machine applying the batch (committed), or a failed reply.
-        reply.whenComplete((r, err) -> {
-            Throwable failure = err != null ? err : r.isSuccess() ? null : r.getException();
-            if (failure != null && machine.own.remove(id) != null) {
-                applied.completeExceptionally(failure);
+            if (machine.own.remove(id) != null) {
+                applied.completeExceptionally(new StoreException("cannot replicate: " + e.getMessage(), e));
             }
-        });
-        try {
-            applied.get(COMMIT_GIVE_UP_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new StoreException("not replicated: " + reason(e.getCause()), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException("interrupted while replicating", e);
-        } catch (TimeoutException e) {
-            // The batch may still commit later; this replica's state would then be ahead of what its controller
-            // believes. Stopping is the safe way out: the others elect a leader, a restart replays the log.
-            log.error("a batch was neither committed nor refused within {} s; stopping this replica", COMMIT_GIVE_UP_SECONDS);
-            Runtime.getRuntime().halt(75);
         }
+        return commit;
     }
 
     private static String reason(Throwable t) {
