@@ -161,10 +161,12 @@ public final class RaftStore implements Store {
         GrpcConfigKeys.Server.setPort(props, config.self().raftPort());
         // Listen only on the address the peers dial (not every interface): the Raft traffic stays on its network.
         GrpcConfigKeys.Server.setHost(props, config.self().host());
-        // Loaded machines (and WAN links) stall for hundreds of ms: elections after 1-2 s of silence avoid
-        // needless leader changes and still fail over well within 5 s.
-        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        // Loaded machines (and WAN links) stall for hundreds of ms: elections after 0.75-1.5 s of silence avoid
+        // needless leader changes and fail over within 5 s (docs/benchmarks.md); NIMBO_HA_ELECTION_TIMEOUT_MS
+        // (MIN-MAX) sets another range.
+        long[] election = electionTimeoutMs();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(election[0], TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(election[1], TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(10, TimeUnit.SECONDS));
         // Snapshot every N applied entries, keep two, and compact the log up to the snapshot: a replica too far
         // behind gets the snapshot, then the log after it.
@@ -194,6 +196,25 @@ public final class RaftStore implements Store {
         }
         log.info("Raft server {} of {} started on {} ({} log in {})", config.selfId(), config.peers().size(),
                 config.self().raftAddress(), existing ? "existing" : "new", config.raftDir());
+    }
+
+    /** NIMBO_HA_ELECTION_TIMEOUT_MS=MIN-MAX: silence from the leader before a follower stands (default 750-1500). */
+    static long[] electionTimeoutMs() {
+        String v = System.getenv("NIMBO_HA_ELECTION_TIMEOUT_MS");
+        if (v != null && !v.isBlank()) {
+            String[] parts = v.strip().split("-");
+            try {
+                long min = Long.parseLong(parts[0].strip());
+                long max = parts.length == 2 ? Long.parseLong(parts[1].strip()) : 2 * min;
+                if (parts.length <= 2 && min >= 100 && max > min) {
+                    return new long[] {min, max};
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            log.warn("ignoring NIMBO_HA_ELECTION_TIMEOUT_MS '{}': not MIN-MAX milliseconds (MIN >= 100, MAX > MIN)", v);
+        }
+        return new long[] {750, 1500};
     }
 
     /** NIMBO_HA_SNAPSHOT_EVERY: applied log entries between snapshots (default 10,000). */
@@ -316,6 +337,11 @@ public final class RaftStore implements Store {
 
     RaftLog raftLog() {
         return division.getRaftLog();
+    }
+
+    /** Runs r (quickly, on a Ratis thread) whenever this replica's role may have changed. */
+    void onRoleChange(Runnable r) {
+        machine.onRoleChange(r);
     }
 
     void setWriteTerm(long term) {
