@@ -17,6 +17,11 @@ import dev.nimbo.server.vm.VmLifecycle;
  * close).
  */
 public final class LeaderWork {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LeaderWork.class);
+    /** Logged when the managers start and once they have stopped: the window in which this daemon drives hosts. */
+    public static final String STARTED = "leader work started";
+    public static final String STOPPED = "leader work stopped";
+
     private LeaderWork() {
     }
 
@@ -28,6 +33,7 @@ public final class LeaderWork {
         agents.onSample(monitor::recordHistory); // what a cut-off agent measured fills the gap in the history
         VmLifecycle.start(ctx);
         SchedulerLoop.start(ctx, SchedSettings.fromEnvironment());
+        log.info("{}: managers and drivers running", STARTED);
     }
 
     /**
@@ -40,5 +46,6 @@ public final class LeaderWork {
         VmLifecycle.stop(controller);
         StorageManager.stop(controller);
         AgentHub.stop(controller);
+        log.info("{}: no driver operation from here on", STOPPED);
     }
 }
