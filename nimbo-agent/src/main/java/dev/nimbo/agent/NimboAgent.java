@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         description = "Nimbo node agent: connects this KVM host to a Nimbo front-end (port 4124, mutual TLS).")
 public final class NimboAgent implements Callable<Integer> {
 
-    @Option(names = "--frontend", required = true, description = "Front-end agent endpoint HOST:PORT (port 4124 by default)")
+    @Option(names = "--frontend", required = true, description = "Front-end agent endpoint HOST:PORT (port 4124 by default);"
+            + " for a replicated (HA) zone every front-end, HOST:PORT,HOST:PORT,...: the agent follows the leader")
     String frontend;
 
     @Option(names = "--token", description = "Enrolment token (nimbo host create --token, or AGENT_TOKEN of host show);"
@@ -85,13 +86,11 @@ public final class NimboAgent implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int colon = frontend.lastIndexOf(':');
-        String host = colon < 0 ? frontend : frontend.substring(0, colon);
-        int port;
+        dev.nimbo.agent.link.FrontendEndpoints frontends;
         try {
-            port = colon < 0 ? 4124 : Integer.parseInt(frontend.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            System.err.println("nimbo-agent: --frontend must be HOST:PORT, got " + frontend);
+            frontends = dev.nimbo.agent.link.FrontendEndpoints.parse(frontend);
+        } catch (IllegalArgumentException e) {
+            System.err.println("nimbo-agent: --frontend: " + e.getMessage());
             return 2;
         }
         String type = switch (domainType) {
@@ -116,7 +115,7 @@ public final class NimboAgent implements Callable<Integer> {
             System.err.println("nimbo-agent: --cache-listen must be ADDRESS or ADDRESS:PORT, got " + cacheListen);
             return 2;
         }
-        AgentConnection conn = new AgentConnection(host, port, token, dir, Duration.ofSeconds(heartbeat),
+        AgentConnection conn = new AgentConnection(frontends, token, dir, Duration.ofSeconds(heartbeat),
                 handler, () -> sample(probe, type),
                 Duration.ofSeconds(Math.max(1, monitorInterval)));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -56,6 +56,7 @@ public final class NimboServer implements AutoCloseable {
     private LeaderDuties duties;
     private RoleHooks roleHooks;
     private int port;
+    private ApiContext ctx;
 
     private NimboServer(ServerConfig config, HaConfig ha) {
         this.config = config;
@@ -107,9 +108,9 @@ public final class NimboServer implements AutoCloseable {
         @SuppressWarnings("unchecked")
         Authorizer authorizer = new Authorizer(() -> (Collection<AclRule>) (Collection<?>) published.list(ObjectType.ACL),
                 config.zoneId());
-        ApiContext ctx = new ApiContext(config, controller, published, authorizer, hasher, clock);
+        ctx = new ApiContext(config, controller, published, authorizer, hasher, clock);
         if (raft == null) {
-            startManagers(ctx);
+            LeaderWork.start(ctx);
         }
         ApiRegistry registry = new ApiRegistry();
         ApiFamilies.registerAll(registry);
@@ -134,12 +135,12 @@ public final class NimboServer implements AutoCloseable {
                         firstStart(hasher);
                     }
                     ZoneServers.sync(controller, config.zoneId(), raftStore);
-                    startManagers(ctx);
+                    LeaderWork.start(ctx);
                 }
 
                 @Override
                 public void lostLeadership() {
-                    stopManagers();
+                    LeaderWork.stop(controller);
                     roleHooks.follower();
                 }
             });
@@ -155,25 +156,6 @@ public final class NimboServer implements AutoCloseable {
         }
         log.info("nimbod {} listening on {}:{} ({}, auth drivers {}, database {}, data {}) in {} ms", ServerConfig.VERSION,
                 config.bindAddress(), port, config.tls() != null ? "https" : "http", config.auth().authn(), store.describe(), config.dataDir(), (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    /** The leader's work: monitoring, life cycle (resuming interrupted operations), storage. */
-    private static void startManagers(ApiContext ctx) {
-        dev.nimbo.server.storage.StorageManager.start(ctx);
-        dev.nimbo.server.agent.AgentHub agents = dev.nimbo.server.agent.AgentHub.start(ctx);
-        dev.nimbo.server.monitor.HostMonitor monitor = dev.nimbo.server.monitor.HostMonitor.start(ctx);
-        agents.onDisconnect(monitor::requestMonitoring); // a host whose agent left shows it at once
-        agents.onSample(monitor::recordHistory); // what a cut-off agent measured fills the gap in the history
-        dev.nimbo.server.vm.VmLifecycle.start(ctx);
-        dev.nimbo.server.sched.SchedulerLoop.start(ctx, dev.nimbo.server.sched.SchedSettings.fromEnvironment());
-    }
-
-    private void stopManagers() {
-        dev.nimbo.server.monitor.HostMonitor.stop(controller);
-        dev.nimbo.server.sched.SchedulerLoop.stop(controller);
-        dev.nimbo.server.vm.VmLifecycle.stop(controller);
-        dev.nimbo.server.storage.StorageManager.stop(controller);
-        dev.nimbo.server.agent.AgentHub.stop(controller);
     }
 
     private void bind() {
@@ -244,6 +226,11 @@ public final class NimboServer implements AutoCloseable {
         return controller;
     }
 
+    /** What the API and the managers of this daemon share. */
+    public ApiContext context() {
+        return ctx;
+    }
+
     /** Stops in reverse order: no new requests, in-flight requests finish, writer drains, database closes. */
     @Override
     public synchronized void close() {
@@ -268,7 +255,7 @@ public final class NimboServer implements AutoCloseable {
             hooks = null;
         }
         if (controller != null) {
-            stopManagers();
+            LeaderWork.stop(controller);
             controller.close();
             controller = null;
         }

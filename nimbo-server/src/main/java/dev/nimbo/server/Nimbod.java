@@ -36,7 +36,8 @@ public final class Nimbod implements Callable<Integer> {
             + "Default: $NIMBO_CONFIG, else DATA/nimbod.yaml when it exists")
     Path configFile;
 
-    @Option(names = "--ha-id", description = "This front-end's server ID in a replicated (HA) zone; needs --ha-peers")
+    @Option(names = "--ha-id", description = "This front-end's server ID in a replicated (HA) zone; needs --ha-peers."
+            + " The configuration file's ha section (id, peers, leader_hook, follower_hook) may give all four; options win")
     Integer haId;
 
     @Option(names = "--ha-peers", description = "Every front-end of the zone, this one included: "
@@ -78,33 +79,23 @@ public final class Nimbod implements Callable<Integer> {
         System.setProperty("nimbo.log.file", dataDir.resolve("nimbod.log").toString());
         java.nio.file.Files.createDirectories(dataDir);
         int iterations = Integer.parseInt(System.getenv().getOrDefault("NIMBO_KDF_ITERATIONS", "600000"));
-        ServerConfig config;
+        NimboServer server;
         try {
             Path file = configFile(dataDir);
             var root = file == null ? dev.nimbo.server.config.Section.of(java.util.Map.of())
                     : dev.nimbo.server.config.Section.of(dev.nimbo.server.config.ConfigFile.read(file));
+            var ha = dev.nimbo.server.ha.HaConfig.resolve(root.section("ha"), haId, haPeers, haLeaderHook, haFollowerHook,
+                    port, dataDir);
             Path dir = file == null ? dataDir : file.getParent();
-            config = new ServerConfig(dataDir, bind, port, db, 0, maxRequestBytes, iterations,
+            var config = new ServerConfig(dataDir, bind, port, db, 0, maxRequestBytes, iterations,
                     file == null ? dev.nimbo.server.auth.AuthConfig.defaults()
                             : dev.nimbo.server.auth.AuthConfig.from(root.section("auth"), dir),
                     dev.nimbo.server.tls.TlsConfig.from(root.section("tls"), dir));
+            server = NimboServer.start(config, ha);
         } catch (dev.nimbo.server.config.Section.ConfigException e) {
             org.slf4j.LoggerFactory.getLogger(Nimbod.class).error("bad configuration: {}", e.getMessage());
             System.err.println("nimbod: bad configuration: " + e.getMessage());
             return 2;
-        }
-        NimboServer server;
-        try {
-            dev.nimbo.server.ha.HaConfig ha = null;
-            if (haId != null || haPeers != null) {
-                if (haId == null) {
-                    throw new StartupException("--ha-peers needs --ha-id (this front-end's server ID)");
-                }
-                ha = dev.nimbo.server.ha.HaConfig.parse(haId, haPeers, port, dataDir).withHooks(haLeaderHook, haFollowerHook);
-            } else if (haLeaderHook != null || haFollowerHook != null) {
-                throw new StartupException("--ha-leader-hook and --ha-follower-hook need --ha-id and --ha-peers");
-            }
-            server = NimboServer.start(config, ha);
         } catch (StartupException e) {
             org.slf4j.LoggerFactory.getLogger(Nimbod.class).error("cannot start: {}", e.getMessage());
             System.err.println("nimbod: " + e.getMessage());

@@ -60,11 +60,17 @@ public final class NimbodCluster implements AutoCloseable {
 
     /** As {@link #start(Path, int, Map)} with more nimbod arguments, the same for every replica. */
     public static NimbodCluster start(Path base, int n, Map<String, String> env, List<String> args) throws IOException {
+        return start(base, n, env, id -> args);
+    }
+
+    /** As {@link #start(Path, int, Map)} with more nimbod arguments for each replica (e.g. its own agent port). */
+    public static NimbodCluster start(Path base, int n, Map<String, String> env,
+                                      java.util.function.IntFunction<List<String>> argsOf) throws IOException {
         NimbodCluster c = new NimbodCluster(n);
         try {
             c.inParallel(id -> {
                 List<String> all = new ArrayList<>(List.of("--ha-id", String.valueOf(id), "--ha-peers", c.peers));
-                all.addAll(args);
+                all.addAll(argsOf.apply(id));
                 c.replicas[id] = NimbodProcess.start(base.resolve("replica" + id), c.apiPorts[id], env, all);
             });
         } catch (IOException e) {

@@ -21,7 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's one connection to the front-end. It dials out (the front-end never dials a host): first, when the
+ * The agent's one connection to the front-end. It dials out (the front-end never dials a host; in a replicated
+ * zone it dials the leader among the {@link FrontendEndpoints}: only the leader listens, and a session that drops
+ * sends the agent on to the next one): first, when the
  * data directory has no identity, an enrolment (token + certificate request over TLS with the token's CA pinned,
  * the certificate comes back); then a session with mutual TLS, kept alive with heartbeats both ways and
  * re-established with exponential back-off (1 s doubling to 30 s, with jitter) whenever it drops. Requests from
@@ -34,8 +36,7 @@ public final class AgentConnection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentConnection.class);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-    private final String host;
-    private final int port;
+    private final FrontendEndpoints endpoints;
     private final String token;
     private final Path data;
     private final Duration heartbeat;
@@ -65,8 +66,15 @@ public final class AgentConnection implements AutoCloseable {
     public AgentConnection(String host, int port, String token, Path data, Duration heartbeat,
                            Function<Frame, Frame> handler, java.util.function.Supplier<String> sampler,
                            Duration sampleEvery) {
-        this.host = host;
-        this.port = port;
+        this(new FrontendEndpoints(List.of(new FrontendEndpoints.Endpoint(host, port))), token, data, heartbeat,
+                handler, sampler, sampleEvery);
+    }
+
+    /** As above, with every front-end of a replicated zone: the agent finds the leader among them and follows it. */
+    public AgentConnection(FrontendEndpoints endpoints, String token, Path data, Duration heartbeat,
+                           Function<Frame, Frame> handler, java.util.function.Supplier<String> sampler,
+                           Duration sampleEvery) {
+        this.endpoints = endpoints;
         this.token = token;
         this.data = data;
         this.heartbeat = heartbeat;
@@ -129,21 +137,25 @@ public final class AgentConnection implements AutoCloseable {
         long backoffMs = 1000;
         while (!closed) {
             long started = System.nanoTime();
+            FrontendEndpoints.Endpoint at = endpoints.current();
             try {
-                session(id);
+                session(id, at);
             } catch (RefusedException e) {
                 if (closed) {
                     return;
                 }
-                log.warn("front-end refused the session: {}", e.getMessage());
+                log.warn("front-end {} refused the session: {}", at, e.getMessage());
             } catch (IOException e) {
                 if (closed) {
                     return;
                 }
-                log.info("connection to {}:{} lost or failed: {}", host, port, e.getMessage());
+                log.info("connection to {} lost or failed: {}", at, e.getMessage());
             }
             if (System.nanoTime() - started > Duration.ofSeconds(60).toNanos()) {
                 backoffMs = 1000; // the session had been up a while: start over
+            }
+            if (!endpoints.failed()) {
+                continue; // another front-end may lead now: try it at once, wait only after a whole round
             }
             long sleep = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
             Thread.sleep(sleep);
@@ -174,7 +186,25 @@ public final class AgentConnection implements AutoCloseable {
         }
         KeyPair key = AgentPki.newKeyPair();
         byte[] csr = AgentPki.certificateRequest(key, "host-" + t.hostId());
-        try (SSLSocket s = open(AgentPki.context(null, null, null, t.caFingerprint()))) {
+        // Only the leader of a replicated zone listens: one round over the front-ends, the first that answers.
+        for (int tried = 1; ; tried++) {
+            FrontendEndpoints.Endpoint at = endpoints.current();
+            try {
+                return enrol(t, key, csr, at);
+            } catch (RefusedException e) {
+                throw e;
+            } catch (IOException e) {
+                if (tried >= endpoints.all().size()) {
+                    throw e;
+                }
+                log.info("enrolment: cannot reach {} ({}), trying the next front-end", at, e.getMessage());
+                endpoints.failed();
+            }
+        }
+    }
+
+    private Identity enrol(EnrolmentToken t, KeyPair key, byte[] csr, FrontendEndpoints.Endpoint at) throws IOException {
+        try (SSLSocket s = open(AgentPki.context(null, null, null, t.caFingerprint()), at)) {
             FrameIO io = new FrameIO(s.getInputStream(), s.getOutputStream());
             io.write(new Frame(1, Frame.ENROL, Map.of("token", t.text(),
                     "hostname", localName()), csr));
@@ -200,8 +230,8 @@ public final class AgentConnection implements AutoCloseable {
 
     // ------------------------------------------------------------------ session
 
-    private void session(Identity id) throws IOException {
-        SSLSocket s = open(AgentPki.context(id.key(), new X509Certificate[] {id.cert(), id.ca()}, id.ca(), null));
+    private void session(Identity id, FrontendEndpoints.Endpoint at) throws IOException {
+        SSLSocket s = open(AgentPki.context(id.key(), new X509Certificate[] {id.cert(), id.ca()}, id.ca(), null), at);
         socket = s;
         try (s) {
             FrameIO io = new FrameIO(s.getInputStream(), s.getOutputStream());
@@ -212,7 +242,8 @@ public final class AgentConnection implements AutoCloseable {
                 throw new RefusedException(welcome.attr("message", "session refused (" + welcome.type() + ")"));
             }
             sessions.incrementAndGet();
-            log.info("session open with {}:{} as host {}", host, port, welcome.attr("host_id"));
+            endpoints.succeeded();
+            log.info("session open with {} as host {}", at, welcome.attr("host_id"));
             online = true;
             List<Frame> backlog;
             synchronized (buffered) {
@@ -290,10 +321,10 @@ public final class AgentConnection implements AutoCloseable {
         }
     }
 
-    private SSLSocket open(javax.net.ssl.SSLContext ctx) throws IOException {
+    private SSLSocket open(javax.net.ssl.SSLContext ctx, FrontendEndpoints.Endpoint at) throws IOException {
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
         try {
-            s.connect(new InetSocketAddress(host, port), 10_000);
+            s.connect(new InetSocketAddress(at.host(), at.port()), 10_000);
             s.setSoTimeout(30_000);
             s.setTcpNoDelay(true);
             s.setEnabledProtocols(new String[] {"TLSv1.3"});

@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * The single writer. Actions queue here; one thread runs them in order, each against the working state
  * in its own {@link Transaction}, commits a batch of successful actions' records in one store
  * transaction (one fsync for many actions), then publishes the new object versions and completes the
- * callers' futures: acknowledged means durable. Thread-safe to submit from anywhere.
+ * callers' futures: acknowledged means durable. A store whose commits take a network round (Raft) gets the next
+ * batch while earlier ones are still under way ({@link Store#commitAsync}); batches are still published and
+ * answered strictly in order, and a failed one takes the later ones down with it. Thread-safe to submit from
+ * anywhere.
  *
  * <p>Replicated front-ends add two kinds of queue entries, handled in queue order with the actions: records
  * committed elsewhere (another replica's batches, {@link #applyReplicated}) and the write gate
@@ -46,6 +49,21 @@ public final class Controller implements AutoCloseable {
     private record Gate(boolean open, String reason, CompletableFuture<Void> done) {
     }
 
+    /**
+     * A batch sent to the store and not yet settled; commit null: actions that wrote nothing but ran on the state
+     * of the batches before them, answered once those are durable.
+     */
+    private record InFlight(List<Record> records, List<Done> done, Store.Commit commit) {
+    }
+
+    /** Queued when a commit finishes, so the controller thread settles it in order. */
+    private static final Object SETTLED = new Object();
+    /**
+     * Batches that may be under way at once. A replicated store needs a network round per batch: overlapping them
+     * lets the next batch start while the previous one travels. Far below Ratis' limit of pending requests.
+     */
+    private static final int MAX_IN_FLIGHT = 8;
+
     private final Store store;
     private final ObjectTable published;
     private final ObjectTable working = new ObjectTable();
@@ -53,6 +71,11 @@ public final class Controller implements AutoCloseable {
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final List<Consumer<List<Record>>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread thread;
+    /**
+     * Batches whose commit is under way, oldest first: their records are in the working state but not published,
+     * their callers not answered. Controller thread only.
+     */
+    private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
     private volatile boolean accepting = true;
     /** Whether actions may run; only a replicated follower closes it. Written by the controller thread. */
     private volatile boolean writable = true;
@@ -85,8 +108,14 @@ public final class Controller implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** Removes a listener added before (the same object): a manager stopping on lost leadership leaves none behind. */
     public void removeCommitListener(Consumer<List<Record>> listener) {
         listeners.remove(listener);
+    }
+
+    /** Commit listeners registered now (tests: stopping managers leaves none behind). */
+    public int commitListenerCount() {
+        return listeners.size();
     }
 
     /**
@@ -154,7 +183,7 @@ public final class Controller implements AutoCloseable {
             try {
                 Object first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
-                    if (!accepting && queue.isEmpty()) {
+                    if (!accepting && queue.isEmpty() && inFlight.isEmpty()) {
                         failLeftovers();
                         return;
                     }
@@ -170,6 +199,10 @@ public final class Controller implements AutoCloseable {
             for (Object item : drained) {
                 if (item instanceof Pending<?> p) {
                     batch.add(p);
+                    continue;
+                }
+                if (item == SETTLED) {
+                    settle(); // publishing keeps the order of the batches; the actions gathered so far wait
                     continue;
                 }
                 if (!batch.isEmpty()) {
@@ -245,23 +278,83 @@ public final class Controller implements AutoCloseable {
                 p.future().completeExceptionally(ApiException.internal("Internal error: " + e.getMessage()));
             }
         }
-        if (!all.isEmpty()) {
-            try {
-                store.commit(all);
-            } catch (RuntimeException e) {
-                log.error("commit of {} records failed; the batch is rolled back", all.size(), e);
-                revert(all);
+        if (all.isEmpty()) {
+            if (inFlight.isEmpty()) {
                 for (Done d : done) {
-                    d.future().completeExceptionally(ApiException.internal("Could not store the change: " + e.getMessage()));
+                    d.future().complete(d.value());
                 }
-                return;
+            } else if (!done.isEmpty()) {
+                inFlight.add(new InFlight(List.of(), done, null)); // they may have seen records not yet durable
             }
-            published.applyAll(all);
-            notifyListeners(all);
+            return;
         }
-        for (Done d : done) {
-            d.future().complete(d.value());
+        Store.Commit commit = store.commitAsync(all);
+        inFlight.add(new InFlight(all, done, commit));
+        commit.durable().whenComplete((v, e) -> queue.add(SETTLED));
+        settle(); // a store that commits at once (a single front-end) publishes here, as a synchronous commit would
+        while (inFlight.size() >= MAX_IN_FLIGHT) {
+            try {
+                inFlight.peek().commit().durable().get();
+            } catch (ExecutionException e) {
+                // settled below
+            } catch (InterruptedException e) {
+                // shutdown is signalled by 'accepting'; settle what is done and go on
+            }
+            settle();
         }
+    }
+
+    /**
+     * Publishes the batches whose commit finished, oldest first, stopping at the first still under way: the
+     * records become visible, the listeners hear of them, the callers get their answers. A failed batch fails
+     * every batch after it too, since they were built on its records.
+     */
+    private void settle() {
+        while (!inFlight.isEmpty()) {
+            InFlight head = inFlight.peek();
+            if (head.commit() != null) {
+                CompletableFuture<Void> durable = head.commit().durable();
+                if (!durable.isDone()) {
+                    return;
+                }
+                if (durable.isCompletedExceptionally()) {
+                    failInFlight(durable.exceptionNow());
+                    return;
+                }
+            }
+            inFlight.poll();
+            if (!head.records().isEmpty()) {
+                published.applyAll(head.records());
+                notifyListeners(head.records());
+            }
+            for (Done d : head.done()) {
+                d.future().complete(d.value());
+            }
+        }
+    }
+
+    private void failInFlight(Throwable cause) {
+        Throwable e = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+        List<Record> all = new ArrayList<>();
+        boolean head = true;
+        for (InFlight f : inFlight) {
+            if (!head && f.commit() != null && !f.commit().abandon()) {
+                // Durable although the batch it was built on is not: memory and store disagree from here on.
+                // Only a restart (reloading the store, replaying the log) makes them one again.
+                log.error("a batch became durable after the one before it failed ({}); stopping", e.getMessage());
+                Runtime.getRuntime().halt(70);
+            }
+            head = false;
+            all.addAll(f.records());
+        }
+        log.error("commit of {} records failed; {} batches are rolled back", all.size(), inFlight.size(), e);
+        revert(all);
+        for (InFlight f : inFlight) {
+            for (Done d : f.done()) {
+                d.future().completeExceptionally(ApiException.internal("Could not store the change: " + e.getMessage()));
+            }
+        }
+        inFlight.clear();
     }
 
     /** Puts the working state back to the published one for everything the failed batch touched. */

@@ -198,4 +198,110 @@ class ControllerTest {
             assertThat(published.list(ObjectType.DOCUMENT)).extracting(o -> o.name()).containsExactly("old", "new");
         }
     }
+
+    /** A store whose commits finish when the test says so, in any order it likes (as a Raft round would). */
+    static final class SlowStore implements Store {
+        record Started(List<Record> records, CompletableFuture<Void> durable, java.util.concurrent.atomic.AtomicBoolean abandoned) {
+        }
+
+        final java.util.concurrent.BlockingQueue<Started> started = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        @Override
+        public Snapshot load() {
+            return new Snapshot(List.of(), java.util.Map.of());
+        }
+
+        @Override
+        public void commit(List<Record> records) {
+            commitAsync(records).durable().join();
+        }
+
+        @Override
+        public Commit commitAsync(List<Record> records) {
+            Started s = new Started(List.copyOf(records), new CompletableFuture<>(), new java.util.concurrent.atomic.AtomicBoolean());
+            started.add(s);
+            return new Commit() {
+                @Override
+                public CompletableFuture<Void> durable() {
+                    return s.durable();
+                }
+
+                @Override
+                public boolean abandon() {
+                    s.abandoned().set(true);
+                    return true;
+                }
+            };
+        }
+
+        Started next() throws InterruptedException {
+            Started s = started.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(s).as("a commit was started").isNotNull();
+            return s;
+        }
+
+        @Override
+        public String describe() {
+            return "slow";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static CompletableFuture<Integer> create(Controller c, String name) {
+        return c.submit(tx -> {
+            int next = tx.nextId(ObjectType.DOCUMENT);
+            tx.put(doc(next, name));
+            return next;
+        });
+    }
+
+    @Test
+    void theNextBatchStartsWhileTheFirstIsUnderWayAndAnswersKeepTheirOrder() throws Exception {
+        SlowStore store = new SlowStore();
+        ObjectTable published = new ObjectTable();
+        try (Controller c = new Controller(store, published, Clock.systemUTC())) {
+            c.start();
+            CompletableFuture<Integer> a = create(c, "a");
+            SlowStore.Started first = store.next();
+            CompletableFuture<Integer> b = create(c, "b");
+            SlowStore.Started second = store.next(); // started before the first is durable
+            assertThat(second.records()).as("built on the first batch").anyMatch(r -> r instanceof Record.Put p
+                    && p.object().id() == 1);
+            // Nothing is answered or visible before it is durable, and the second waits for the first.
+            second.durable().complete(null);
+            Thread.sleep(100);
+            assertThat(a).isNotDone();
+            assertThat(b).isNotDone();
+            assertThat(published.get(ObjectType.DOCUMENT, 1)).isNull();
+            first.durable().complete(null);
+            assertThat(a.get(10, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+            assertThat(b.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(published.get(ObjectType.DOCUMENT, 1).name()).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void aFailedBatchFailsTheBatchesBuiltOnItAndRollsThemBack() throws Exception {
+        SlowStore store = new SlowStore();
+        ObjectTable published = new ObjectTable();
+        try (Controller c = new Controller(store, published, Clock.systemUTC())) {
+            c.start();
+            CompletableFuture<Integer> a = create(c, "a");
+            SlowStore.Started first = store.next();
+            CompletableFuture<Integer> b = create(c, "b");
+            SlowStore.Started second = store.next();
+            first.durable().completeExceptionally(new IllegalStateException("not the leader"));
+            assertThatThrownBy(() -> a.get(10, java.util.concurrent.TimeUnit.SECONDS)).hasMessageContaining("not the leader");
+            assertThatThrownBy(() -> b.get(10, java.util.concurrent.TimeUnit.SECONDS)).hasMessageContaining("not the leader");
+            assertThat(second.abandoned()).as("the store may not count it as ours any more").isTrue();
+            assertThat(published.get(ObjectType.DOCUMENT, 0)).isNull();
+            // The working state is back too: the next action gets the first ID again.
+            CompletableFuture<Integer> again = create(c, "again");
+            store.next().durable().complete(null);
+            assertThat(again.get(10, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        }
+    }
 }

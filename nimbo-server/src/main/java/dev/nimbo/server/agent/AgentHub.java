@@ -69,12 +69,12 @@ public final class AgentHub implements AgentLink, AutoCloseable {
     public static AgentHub start(ApiContext ctx) {
         return RUNNING.computeIfAbsent(ctx.controller(), c -> {
             try {
-                AgentHub h = new AgentHub(ctx, AgentCa.loadOrCreate(ctx.config().dataDir().resolve("agent-ca")),
+                AgentHub h = new AgentHub(ctx, AgentCa.loadOrCreate(AgentSettings.caDir(ctx.config().dataDir())),
                         AgentSettings.fromEnvironment(ctx.config().bindAddress()));
                 h.listen();
                 return h;
             } catch (IOException e) {
-                throw new IllegalStateException("agent CA in " + ctx.config().dataDir().resolve("agent-ca")
+                throw new IllegalStateException("agent CA in " + AgentSettings.caDir(ctx.config().dataDir())
                         + ": " + e.getMessage(), e);
             }
         });
@@ -312,6 +312,11 @@ public final class AgentHub implements AgentLink, AutoCloseable {
         if (old != null) {
             old.close(); // the agent reconnected before we noticed the old connection was gone
         }
+        if (closed) { // this front-end stopped leading while the agent said hello: it must not drive the host
+            sessions.remove(h.id(), session);
+            refuse(s, io, "this front-end no longer runs the zone's agents");
+            return;
+        }
         io.write(new Frame(hello.id(), Frame.WELCOME, Map.of("host_id", Integer.toString(h.id()),
                 "host_name", h.name(), "heartbeat", Long.toString(settings.heartbeat().toSeconds())), null));
         log.info("host {} ({}): agent session open from {} (agent {})", h.id(), h.name(), peer,
@@ -371,7 +376,7 @@ public final class AgentHub implements AgentLink, AutoCloseable {
 
     /** The path of the CA's certificate (for operators distributing it). */
     public Path caFile() {
-        return ctx.config().dataDir().resolve("agent-ca").resolve("ca.pem");
+        return AgentSettings.caDir(ctx.config().dataDir()).resolve("ca.pem");
     }
 
 }

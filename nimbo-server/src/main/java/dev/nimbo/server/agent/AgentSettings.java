@@ -10,6 +10,7 @@ import java.time.Duration;
  * NIMBO_AGENT_BIND      = the XML-RPC bind address
  * NIMBO_AGENT_HEARTBEAT = 5      seconds between heartbeats; three missed ones drop the session
  * NIMBO_AGENT_TOKEN_LIFETIME = 86400  seconds an enrolment token can be used after it is made
+ * NIMBO_AGENT_CA        = DATA/agent-ca   the CA's directory; the replicas of an HA zone need the same CA
  * </pre>
  * Immutable.
  */
@@ -29,6 +30,16 @@ public record AgentSettings(int port, String bind, Duration heartbeat, Duration 
         }
         return new AgentSettings(port, bind == null || bind.isBlank() ? defaultBind : bind.strip(),
                 Duration.ofSeconds(Math.max(1, beat)), Duration.ofSeconds(lifetime));
+    }
+
+    /**
+     * Where the agents' CA lives ({@code nimbo.agent.ca} or NIMBO_AGENT_CA, else DATA/agent-ca). Every replica of
+     * a replicated front-end must hold the same CA, so that the certificates agents got from one leader open
+     * sessions with the next.
+     */
+    public static java.nio.file.Path caDir(java.nio.file.Path dataDir) {
+        String v = setting("nimbo.agent.ca", "NIMBO_AGENT_CA");
+        return v == null || v.isBlank() ? dataDir.resolve("agent-ca") : java.nio.file.Path.of(v.strip()).toAbsolutePath();
     }
 
     private static String setting(String property, String env) {

@@ -9,9 +9,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows this replica's Raft role and moves the daemon between leader and follower. Becoming leader: once the
  * log of earlier terms is applied, stamp the new term on batches, open the controller's write gate (queued
- * behind every replicated batch), then run the leader's work (managers, first-start bootstrap). Losing it:
- * close the gate first, then stop that work. One platform thread polls the role; the transitions run on it,
- * so they never overlap.
+ * behind every replicated batch), then, one election timeout later (fencing: a cut-off old leader has stepped
+ * down by then), run the leader's work (managers, first-start bootstrap). Losing it: stop that work first (no
+ * driver operation after the loss is noticed), then close the gate. One platform thread follows the role (woken
+ * by Ratis' role notifications, polling every 50 ms besides); the transitions run on it, so they never overlap.
  */
 public final class LeaderDuties implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaderDuties.class);
@@ -29,13 +30,18 @@ public final class LeaderDuties implements AutoCloseable {
     private final Transitions transitions;
     private final Thread thread;
     private volatile boolean running = true;
+    private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
     private long leadingTerm = -1;
+    /** When this replica's writes opened in the term it leads; its managers start a fence time later. */
+    private long leadingSinceNanos;
+    private boolean managing;
 
     public LeaderDuties(RaftStore store, Controller controller, Transitions transitions) {
         this.store = store;
         this.controller = controller;
         this.transitions = transitions;
         this.thread = Thread.ofPlatform().name("nimbo-ha-duties").daemon(true).unstarted(this::loop);
+        store.onRoleChange(wake::release);
     }
 
     /** Closes the write gate (a replica starts as a follower) before the Raft server replays anything. */
@@ -51,7 +57,9 @@ public final class LeaderDuties implements AutoCloseable {
         while (running) {
             try {
                 step();
-                TimeUnit.MILLISECONDS.sleep(50);
+                if (wake.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                    wake.drainPermits();
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -68,8 +76,12 @@ public final class LeaderDuties implements AutoCloseable {
         if (leadingTerm >= 0 && (!leader || term != leadingTerm)) {
             log.info("server {} is no longer the leader (term {})", store.config().selfId(), term);
             leadingTerm = -1;
+            // Fencing: the managers (drivers, agent sessions) stop first, then the writes.
+            if (managing) {
+                managing = false;
+                transitions.lostLeadership();
+            }
             controller.setAcceptingWrites(false, NOT_LEADER).join();
-            transitions.lostLeadership();
             return;
         }
         // Ready: the term's first entry is committed and everything committed before it is applied, so the
@@ -79,9 +91,20 @@ public final class LeaderDuties implements AutoCloseable {
             store.setWriteTerm(term);
             controller.setAcceptingWrites(true, "").join();
             leadingTerm = term;
+            leadingSinceNanos = System.nanoTime();
             log.info("server {} is the leader (term {}, applied {})", store.config().selfId(), term, info.getLastAppliedIndex());
+        }
+        // Writes are safe at once (they go through the log); hypervisors are not: a leader cut off from the others
+        // only steps down after an election timeout without their answers, so the new one waits that long before
+        // it drives anything.
+        if (leadingTerm >= 0 && !managing && System.nanoTime() - leadingSinceNanos >= fenceNanos()) {
+            managing = true;
             transitions.becameLeader();
         }
+    }
+
+    private static long fenceNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(RaftStore.electionTimeoutMs()[1]);
     }
 
     private static void sleepQuietly() {
@@ -104,8 +127,11 @@ public final class LeaderDuties implements AutoCloseable {
         }
         if (leadingTerm >= 0) {
             leadingTerm = -1;
+            if (managing) {
+                managing = false;
+                transitions.lostLeadership();
+            }
             controller.setAcceptingWrites(false, NOT_LEADER);
-            transitions.lostLeadership();
         }
     }
 }

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -162,10 +161,12 @@ public final class RaftStore implements Store {
         GrpcConfigKeys.Server.setPort(props, config.self().raftPort());
         // Listen only on the address the peers dial (not every interface): the Raft traffic stays on its network.
         GrpcConfigKeys.Server.setHost(props, config.self().host());
-        // Loaded machines (and WAN links) stall for hundreds of ms: elections after 1-2 s of silence avoid
-        // needless leader changes and still fail over well within 5 s.
-        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        // Loaded machines (and WAN links) stall for hundreds of ms: elections after 0.75-1.5 s of silence avoid
+        // needless leader changes and fail over within 5 s (docs/benchmarks.md); NIMBO_HA_ELECTION_TIMEOUT_MS
+        // (MIN-MAX) sets another range.
+        long[] election = electionTimeoutMs();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(election[0], TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(election[1], TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(10, TimeUnit.SECONDS));
         // Snapshot every N applied entries, keep two, and compact the log up to the snapshot: a replica too far
         // behind gets the snapshot, then the log after it.
@@ -195,6 +196,25 @@ public final class RaftStore implements Store {
         }
         log.info("Raft server {} of {} started on {} ({} log in {})", config.selfId(), config.peers().size(),
                 config.self().raftAddress(), existing ? "existing" : "new", config.raftDir());
+    }
+
+    /** NIMBO_HA_ELECTION_TIMEOUT_MS=MIN-MAX: silence from the leader before a follower stands (default 750-1500). */
+    static long[] electionTimeoutMs() {
+        String v = System.getenv("NIMBO_HA_ELECTION_TIMEOUT_MS");
+        if (v != null && !v.isBlank()) {
+            String[] parts = v.strip().split("-");
+            try {
+                long min = Long.parseLong(parts[0].strip());
+                long max = parts.length == 2 ? Long.parseLong(parts[1].strip()) : 2 * min;
+                if (parts.length <= 2 && min >= 100 && max > min) {
+                    return new long[] {min, max};
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            log.warn("ignoring NIMBO_HA_ELECTION_TIMEOUT_MS '{}': not MIN-MAX milliseconds (MIN >= 100, MAX > MIN)", v);
+        }
+        return new long[] {750, 1500};
     }
 
     /** NIMBO_HA_SNAPSHOT_EVERY: applied log entries between snapshots (default 10,000). */
@@ -228,9 +248,52 @@ public final class RaftStore implements Store {
         if (records.isEmpty()) {
             return;
         }
+        try {
+            commitAsync(records).durable().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof StoreException se ? se : new StoreException(reason(e.getCause()), e.getCause());
+        }
+    }
+
+    /**
+     * Proposes the batch to the group without waiting: the controller prepares the next batch meanwhile. The log
+     * keeps the order of proposals (they are appended on the calling thread, one after the other).
+     */
+    @Override
+    public Commit commitAsync(List<Record> records) {
         UUID id = UUID.randomUUID();
         CompletableFuture<Long> applied = new CompletableFuture<>();
+        CompletableFuture<Void> durable = new CompletableFuture<>();
+        Commit commit = new Commit() {
+            @Override
+            public CompletableFuture<Void> durable() {
+                return durable;
+            }
+
+            @Override
+            public boolean abandon() {
+                // Taken out of our own batches: if it ever commits, the state machine hands it over as replicated.
+                boolean mine = machine.own.remove(id) != null;
+                if (mine) {
+                    applied.completeExceptionally(new StoreException("abandoned: an earlier batch failed"));
+                }
+                return mine || durable.isCompletedExceptionally();
+            }
+        };
         machine.own.put(id, applied);
+        // Whichever comes first decides: the state machine applying the batch (committed), or a failed reply.
+        applied.orTimeout(COMMIT_GIVE_UP_SECONDS, TimeUnit.SECONDS).whenComplete((index, err) -> {
+            if (err == null) {
+                durable.complete(null);
+            } else if (err instanceof TimeoutException) {
+                // The batch may still commit later; this replica's state would then be ahead of what its controller
+                // believes. Stopping is the safe way out: the others elect a leader, a restart replays the log.
+                log.error("a batch was neither committed nor refused within {} s; stopping this replica", COMMIT_GIVE_UP_SECONDS);
+                Runtime.getRuntime().halt(75);
+            } else {
+                durable.completeExceptionally(err instanceof StoreException ? err : new StoreException("not replicated: " + reason(err), err));
+            }
+        });
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId)
                 .setServerId(selfId)
@@ -239,33 +302,19 @@ public final class RaftStore implements Store {
                 .setMessage(Message.valueOf(ByteString.copyFrom(codec.encode(id, writeTerm, records))))
                 .setType(RaftClientRequest.writeRequestType())
                 .build();
-        CompletableFuture<RaftClientReply> reply;
         try {
-            reply = server.submitClientRequestAsync(request);
+            server.submitClientRequestAsync(request).whenComplete((r, err) -> {
+                Throwable failure = err != null ? err : r.isSuccess() ? null : r.getException();
+                if (failure != null && machine.own.remove(id) != null) {
+                    applied.completeExceptionally(failure);
+                }
+            });
         } catch (IOException e) {
-            machine.own.remove(id);
-            throw new StoreException("cannot replicate: " + e.getMessage(), e);
-        }
-        // Whichever comes first decides: the state machine applying the batch (committed), or a failed reply.
-        reply.whenComplete((r, err) -> {
-            Throwable failure = err != null ? err : r.isSuccess() ? null : r.getException();
-            if (failure != null && machine.own.remove(id) != null) {
-                applied.completeExceptionally(failure);
+            if (machine.own.remove(id) != null) {
+                applied.completeExceptionally(new StoreException("cannot replicate: " + e.getMessage(), e));
             }
-        });
-        try {
-            applied.get(COMMIT_GIVE_UP_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new StoreException("not replicated: " + reason(e.getCause()), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException("interrupted while replicating", e);
-        } catch (TimeoutException e) {
-            // The batch may still commit later; this replica's state would then be ahead of what its controller
-            // believes. Stopping is the safe way out: the others elect a leader, a restart replays the log.
-            log.error("a batch was neither committed nor refused within {} s; stopping this replica", COMMIT_GIVE_UP_SECONDS);
-            Runtime.getRuntime().halt(75);
         }
+        return commit;
     }
 
     private static String reason(Throwable t) {
@@ -288,6 +337,11 @@ public final class RaftStore implements Store {
 
     RaftLog raftLog() {
         return division.getRaftLog();
+    }
+
+    /** Runs r (quickly, on a Ratis thread) whenever this replica's role may have changed. */
+    void onRoleChange(Runnable r) {
+        machine.onRoleChange(r);
     }
 
     void setWriteTerm(long term) {

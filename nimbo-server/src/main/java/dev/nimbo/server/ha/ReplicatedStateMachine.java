@@ -61,6 +61,8 @@ final class ReplicatedStateMachine extends BaseStateMachine {
     /** The highest log index whose records this replica's readers can see. */
     private final AtomicLong published = new AtomicLong();
     private volatile Controller controller;
+    /** Told at once when this replica's role may have changed (the leader duties wake up). */
+    private volatile Runnable roleChanged = () -> { };
 
     ReplicatedStateMachine(Store local, RecordCodec codec) {
         this.local = local;
@@ -215,6 +217,27 @@ final class ReplicatedStateMachine extends BaseStateMachine {
         if (c != null) {
             c.applyReplicated(List.of()).thenRun(() -> advance(index));
         }
+    }
+
+    void onRoleChange(Runnable r) {
+        roleChanged = r;
+    }
+
+    /** A leader that steps down stops its managers now, not at the next poll (fencing). */
+    @Override
+    public void notifyNotLeader(java.util.Collection<org.apache.ratis.statemachine.TransactionContext> pending) {
+        roleChanged.run();
+    }
+
+    @Override
+    public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+                                    org.apache.ratis.protocol.RaftPeerId newLeader) {
+        roleChanged.run();
+    }
+
+    @Override
+    public void notifyLeaderReady() {
+        roleChanged.run();
     }
 
     private void advance(long index) {

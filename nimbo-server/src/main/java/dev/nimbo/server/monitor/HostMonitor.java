@@ -63,6 +63,8 @@ public final class HostMonitor implements AutoCloseable {
     private final Queue<Integer> urgent = new ConcurrentLinkedQueue<>();
     private final Queue<Integer> deleted = new ConcurrentLinkedQueue<>();
     private final Queue<MonitoringStore.Entry> pending = new ConcurrentLinkedQueue<>();
+    /** Registered with the controller while running; one object, so close can remove it. */
+    private final java.util.function.Consumer<List<Record>> commitListener = this::onCommit;
     private volatile boolean closed;
 
     HostMonitor(Controller controller, ObjectsView view, MonitoringStore history, Map<String, InformationDriver> drivers,
@@ -119,7 +121,7 @@ public final class HostMonitor implements AutoCloseable {
     }
 
     void begin() {
-        controller.addCommitListener(this::onCommit);
+        controller.addCommitListener(commitListener);
         long intervalMs = settings.interval().toMillis();
         long tick = Math.max(50, Math.min(250, intervalMs / 10));
         timer.scheduleWithFixedDelay(this::tick, 0, tick, TimeUnit.MILLISECONDS);
@@ -307,6 +309,8 @@ public final class HostMonitor implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        // A leader that lost leadership stops its monitor and may start another later: leave no listener behind.
+        controller.removeCommitListener(commitListener);
         timer.shutdownNow();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);

@@ -84,6 +84,8 @@ public final class SchedulerLoop implements AutoCloseable {
     private volatile int cycles;
     private volatile long longestDecisionNanos;
     private final Thread thread;
+    /** Registered with the controller while running; one object, so close can remove it. */
+    private final java.util.function.Consumer<List<Record>> commitListener = this::onCommit;
 
     /** A decision sent to the controller and not yet applied. */
     private record InFlight(VmRequest request, Placer.Placed placed) {
@@ -109,7 +111,7 @@ public final class SchedulerLoop implements AutoCloseable {
         }
         return RUNNING.computeIfAbsent(ctx.controller(), c -> {
             SchedulerLoop s = new SchedulerLoop(ctx, settings);
-            c.addCommitListener(s::onCommit);
+            c.addCommitListener(s.commitListener);
             s.thread.start();
             log.info("placement scheduler every {} ms, policy {}, datastore policy {}{}", settings.interval().toMillis(),
                     settings.hostPolicy().name(), settings.dsPolicy().name(),
@@ -133,6 +135,7 @@ public final class SchedulerLoop implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        ctx.controller().removeCommitListener(commitListener); // a later leadership starts a new loop
         wake();
         try {
             thread.join(10_000);

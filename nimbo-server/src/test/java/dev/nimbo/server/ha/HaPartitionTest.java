@@ -111,7 +111,27 @@ class HaPartitionTest {
                 assertThat(pool).as("refused %s", name).doesNotContain("<NAME>" + name + "</NAME>");
             }
             assertThat(cluster.term(old)).isEqualTo(cluster.term(successor));
+
+            // Fencing: the cut-off leader had stopped driving hypervisors before the new one started to.
+            java.time.LocalDateTime oldStopped = lastLine(cluster.replica(old).dataDir(), dev.nimbo.server.LeaderWork.STOPPED);
+            java.time.LocalDateTime newStarted = lastLine(cluster.replica(successor).dataDir(), dev.nimbo.server.LeaderWork.STARTED);
+            System.out.printf("fencing: old leader stopped its managers at %s, the new one started them at %s%n",
+                    oldStopped, newStarted);
+            assertThat(oldStopped).as("the old leader stopped its managers").isNotNull();
+            assertThat(newStarted).isNotNull();
+            assertThat(oldStopped).as("no overlap of the two leaders' driving").isBefore(newStarted);
         }
+    }
+
+    /** The time of the last nimbod.log line containing text (same machine, same clock for every replica). */
+    private static java.time.LocalDateTime lastLine(Path dataDir, String text) throws java.io.IOException {
+        java.time.LocalDateTime last = null;
+        for (String line : java.nio.file.Files.readAllLines(dataDir.resolve("nimbod.log"))) {
+            if (line.contains(text) && line.length() > 23) {
+                last = java.time.LocalDateTime.parse(line.substring(0, 23).replace(' ', 'T'));
+            }
+        }
+        return last;
     }
 
     private static String admin() {

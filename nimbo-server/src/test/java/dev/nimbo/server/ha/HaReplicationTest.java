@@ -36,9 +36,14 @@ class HaReplicationTest {
 
     @Test
     void replicasAgreeAndSurviveTheLeadersKill(@TempDir Path dir) throws Exception {
-        List<String> hooks = List.of("--ha-leader-hook", "echo leader >> roles.txt",
-                "--ha-follower-hook", "echo follower >> roles.txt");
-        try (NimbodCluster cluster = NimbodCluster.start(dir, 3, Map.of(), hooks)) {
+        // The role hooks come from the configuration file's ha section, the ID and peers from the options.
+        Path config = dir.resolve("nimbod.yaml");
+        java.nio.file.Files.writeString(config, """
+                ha:
+                  leader_hook: echo leader >> roles.txt
+                  follower_hook: echo follower >> roles.txt
+                """);
+        try (NimbodCluster cluster = NimbodCluster.start(dir, 3, Map.of(), List.of("--config", config.toString()))) {
             int leader = cluster.awaitLeader(LONG);
             assertThat(leader).as("a leader is elected").isGreaterThanOrEqualTo(0);
             int follower = (leader + 1) % 3;
