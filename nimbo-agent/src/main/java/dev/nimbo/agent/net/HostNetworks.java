@@ -1,0 +1,105 @@
+package dev.nimbo.agent.net;
+
+import dev.nimbo.core.template.Template;
+import dev.nimbo.core.template.VectorAttribute;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * The network drivers of one host, as OpenNebula's VN_MAD actions: {@link #pre} before a guest (or a hot-plugged
+ * NIC) starts makes the NIC's bridge and uplink; {@link #post} once its tap exists applies C-VLAN filters and the
+ * security groups; {@link #clean} after the guest (or the NIC) left removes its filters, and the bridge with its
+ * uplink when no guest is left on it. Which driver runs is the NIC's VN_MAD: bridge, 802.1Q, vxlan; dummy (or none)
+ * only filters, on a bridge that exists already. Errors are {@link NetworkException}s naming the NIC, which the
+ * front-end shows as the VM's error. Thread-safe: one host-wide lock, as two guests may share a bridge.
+ */
+public final class HostNetworks {
+    private final HostShell sh;
+    private final LinuxBridgeDriver bridges;
+    private final SecurityGroupFilter filters;
+
+    public HostNetworks(HostShell sh, boolean keepEmptyBridges) {
+        this.sh = sh;
+        this.bridges = new LinuxBridgeDriver(sh, keepEmptyBridges);
+        this.filters = new SecurityGroupFilter(sh);
+    }
+
+    /** The NICs a request is about: every NIC, or the one being hot-plugged (ATTACH/DETACH = YES). */
+    public static Predicate<VectorAttribute> all() {
+        return n -> true;
+    }
+
+    public static Predicate<VectorAttribute> marked(String flag) {
+        return n -> "YES".equalsIgnoreCase(n.get(flag));
+    }
+
+    /**
+     * The template with every NIC's host device named (TARGET one-VM-NIC unless set), so that filters find the
+     * tap libvirt makes.
+     */
+    public static Template withTargets(int vmId, Template t) {
+        Template out = t.without("NIC");
+        for (VectorAttribute n : t.vectors("NIC")) {
+            boolean named = n.get("TARGET") != null && !n.get("TARGET").isBlank();
+            out = out.add(named ? n : n.with("TARGET", NetNic.of(vmId, n).tap()));
+        }
+        return out;
+    }
+
+    public synchronized void pre(int vmId, Template t, Predicate<VectorAttribute> which) {
+        for (NetNic nic : nics(vmId, t, which)) {
+            switch (nic.vnMad()) {
+                case "bridge", "802.1q", "vxlan" -> bridges.pre(nic);
+                case "", "dummy", "fw" -> {
+                    if (!nic.bridge().isEmpty() && !sh.linkExists(nic.bridge())) {
+                        throw new NetworkException(nic.label() + ": bridge " + nic.bridge()
+                                + " does not exist on this host (its driver does not create it)");
+                    }
+                }
+                default -> throw new NetworkException(nic.label() + ": this host's agent has no " + nic.vnMad()
+                        + " network driver");
+            }
+        }
+    }
+
+    public synchronized void post(int vmId, Template t, Predicate<VectorAttribute> which) {
+        List<VectorAttribute> rules = t.vectors("SECURITY_GROUP_RULE");
+        for (NetNic nic : nics(vmId, t, which)) {
+            if (!sh.linkExists(nic.tap())) {
+                continue; // not running here (a powered-off VM's NIC)
+            }
+            if (isBridged(nic)) {
+                bridges.post(nic);
+            }
+            filters.apply(nic, rules);
+        }
+    }
+
+    public synchronized void clean(int vmId, Template t, Predicate<VectorAttribute> which) {
+        for (NetNic nic : nics(vmId, t, which)) {
+            filters.remove(nic);
+            if (isBridged(nic)) {
+                bridges.clean(nic);
+            }
+        }
+    }
+
+    private static boolean isBridged(NetNic nic) {
+        return List.of("bridge", "802.1q", "vxlan").contains(nic.vnMad());
+    }
+
+    private static List<NetNic> nics(int vmId, Template t, Predicate<VectorAttribute> which) {
+        List<NetNic> out = new ArrayList<>();
+        for (VectorAttribute n : t.vectors("NIC")) {
+            if (which.test(n)) {
+                NetNic nic = NetNic.of(vmId, n);
+                if (nic.bridge().isEmpty() && !nic.vnMad().isEmpty()) {
+                    throw new NetworkException(nic.label() + ": the NIC has no BRIDGE");
+                }
+                out.add(nic);
+            }
+        }
+        return out;
+    }
+}
