@@ -19,6 +19,18 @@ import java.util.stream.Collectors;
 final class SecurityGroupFilter {
     static final String TABLE = "nimbo";
 
+    /**
+     * The table, its tap maps and its forward chain, made or refreshed in the same transaction as a NIC's chains
+     * (idempotent and atomic: several agents may share a host's table in tests).
+     */
+    private static final String TABLE_SCRIPT = "add table bridge " + TABLE + "\n"
+            + "add map bridge " + TABLE + " sg_in { type ifname : verdict; }\n"
+            + "add map bridge " + TABLE + " sg_out { type ifname : verdict; }\n"
+            + "add chain bridge " + TABLE + " forward { type filter hook forward priority 0; policy accept; }\n"
+            + "flush chain bridge " + TABLE + " forward\n"
+            + "add rule bridge " + TABLE + " forward iifname vmap @sg_out\n"
+            + "add rule bridge " + TABLE + " forward oifname vmap @sg_in\n";
+
     private final HostShell sh;
 
     SecurityGroupFilter(HostShell sh) {
@@ -27,10 +39,9 @@ final class SecurityGroupFilter {
 
     /** Installs (or replaces) the NIC's chains; {@code rules} are the VM's SECURITY_GROUP_RULE vectors. */
     void apply(NetNic nic, List<VectorAttribute> rules) {
-        ensureTable();
         String in = nic.tap() + "-i";
         String out = nic.tap() + "-o";
-        StringBuilder s = new StringBuilder();
+        StringBuilder s = new StringBuilder(TABLE_SCRIPT);
         for (String chain : List.of(in, out)) {
             s.append("add chain bridge ").append(TABLE).append(' ').append(chain).append('\n');
             s.append("flush chain bridge ").append(TABLE).append(' ').append(chain).append('\n');
@@ -105,24 +116,18 @@ final class SecurityGroupFilter {
 
     private boolean conntrack() {
         if (conntrack == null) {
-            conntrack = sh.ok("nft", "-c", "add rule bridge " + TABLE + " forward ct state established accept");
+            conntrack = check(TABLE_SCRIPT + "add rule bridge " + TABLE + " forward ct state established accept\n");
         }
         return conntrack;
     }
 
-    private void ensureTable() {
-        if (sh.ok("nft", "list", "table", "bridge", TABLE)) {
-            return;
+    private boolean check(String script) {
+        try {
+            sh.runWithInput(script, "nft", "-c", "-f", "-");
+            return true;
+        } catch (NetworkException e) {
+            return false;
         }
-        sh.runWithInput("table bridge " + TABLE + " {\n"
-                + "  map sg_in { type ifname : verdict; }\n"
-                + "  map sg_out { type ifname : verdict; }\n"
-                + "  chain forward {\n"
-                + "    type filter hook forward priority 0; policy accept;\n"
-                + "    iifname vmap @sg_out\n"
-                + "    oifname vmap @sg_in\n"
-                + "  }\n"
-                + "}\n", "nft", "-f", "-");
     }
 
     /**
