@@ -8,20 +8,28 @@ import java.util.function.Predicate;
 
 /**
  * The network drivers of one host, as OpenNebula's VN_MAD actions: {@link #pre} before a guest (or a hot-plugged
- * NIC) starts makes the NIC's bridge and uplink; {@link #post} once its tap exists applies C-VLAN filters and the
- * security groups; {@link #clean} after the guest (or the NIC) left removes its filters, and the bridge with its
- * uplink when no guest is left on it. Which driver runs is the NIC's VN_MAD: bridge, 802.1Q, vxlan; dummy (or none)
- * only filters, on a bridge that exists already. Errors are {@link NetworkException}s naming the NIC, which the
- * front-end shows as the VM's error. Thread-safe: one host-wide lock, as two guests may share a bridge.
+ * NIC) starts makes the NIC's bridge and uplink; {@link #post} once its tap exists applies port settings (C-VLANs,
+ * OVS tags and anti-spoofing flows) and the security groups; {@link #clean} after the guest (or the NIC) left
+ * removes its filters, and the bridge with its uplink when no guest is left on it. Which driver runs is the NIC's
+ * VN_MAD: bridge, 802.1Q, vxlan (Linux bridges), ovswitch, ovswitch_vxlan (Open vSwitch); dummy (or none) only
+ * filters, on a bridge that exists already. Security groups are nftables rules on Linux bridge ports (OVS ports
+ * get OpenFlow anti-spoofing only). Errors are {@link NetworkException}s naming the NIC, which the front-end shows
+ * as the VM's error. Thread-safe: one host-wide lock, as two guests may share a bridge.
  */
 public final class HostNetworks {
     private final HostShell sh;
     private final LinuxBridgeDriver bridges;
+    private final OvsDriver switches;
     private final SecurityGroupFilter filters;
 
     public HostNetworks(HostShell sh, boolean keepEmptyBridges) {
+        this(sh, keepEmptyBridges, OvsSettings.defaults());
+    }
+
+    public HostNetworks(HostShell sh, boolean keepEmptyBridges, OvsSettings ovs) {
         this.sh = sh;
         this.bridges = new LinuxBridgeDriver(sh, keepEmptyBridges);
+        this.switches = new OvsDriver(sh, ovs, keepEmptyBridges);
         this.filters = new SecurityGroupFilter(sh);
     }
 
@@ -51,6 +59,7 @@ public final class HostNetworks {
         for (NetNic nic : nics(vmId, t, which)) {
             switch (nic.vnMad()) {
                 case "bridge", "802.1q", "vxlan" -> bridges.pre(nic);
+                case "ovswitch", "ovswitch_vxlan" -> switches.pre(nic);
                 case "", "dummy", "fw" -> {
                     if (!nic.bridge().isEmpty() && !sh.linkExists(nic.bridge())) {
                         throw new NetworkException(nic.label() + ": bridge " + nic.bridge()
@@ -72,7 +81,11 @@ public final class HostNetworks {
             if (isBridged(nic)) {
                 bridges.post(nic);
             }
-            filters.apply(nic, rules);
+            if (isSwitched(nic)) {
+                switches.post(nic); // OpenFlow rules do the anti-spoofing; nftables does not see OVS ports
+            } else {
+                filters.apply(nic, rules);
+            }
         }
     }
 
@@ -82,11 +95,18 @@ public final class HostNetworks {
             if (isBridged(nic)) {
                 bridges.clean(nic);
             }
+            if (isSwitched(nic)) {
+                switches.clean(nic);
+            }
         }
     }
 
     private static boolean isBridged(NetNic nic) {
         return List.of("bridge", "802.1q", "vxlan").contains(nic.vnMad());
+    }
+
+    private static boolean isSwitched(NetNic nic) {
+        return List.of("ovswitch", "ovswitch_vxlan").contains(nic.vnMad());
     }
 
     private static List<NetNic> nics(int vmId, Template t, Predicate<VectorAttribute> which) {

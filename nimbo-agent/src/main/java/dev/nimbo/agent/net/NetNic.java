@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * @param tap the guest's device on the host: TARGET, else one-VM-NIC as OpenNebula names it
  */
 public record NetNic(int vmId, int nicId, String vnMad, String bridge, String bridgeType, String phydev,
-                     Integer vlanId, List<Integer> taggedVlans, List<Integer> cvlans, Integer mtu, String vxlanMode,
+                     Integer vlanId, Integer outerVlanId, List<Integer> taggedVlans, List<Integer> cvlans, Integer mtu, String vxlanMode,
                      String vxlanMc, String vxlanTep, String mac, String ip, String tap, String networkId,
                      Set<Integer> securityGroups, boolean filterMac, boolean filterIp) {
 
@@ -23,6 +23,7 @@ public record NetNic(int vmId, int nicId, String vnMad, String bridge, String br
         String tap = text(n, "TARGET");
         return new NetNic(vmId, nicId, text(n, "VN_MAD").toLowerCase(Locale.ROOT), text(n, "BRIDGE"),
                 text(n, "BRIDGE_TYPE").toLowerCase(Locale.ROOT), text(n, "PHYDEV"), integer(n, "VLAN_ID"),
+                integer(n, "OUTER_VLAN_ID"),
                 ranges(n.get("VLAN_TAGGED_ID")), ranges(n.get("CVLANS")), integer(n, "MTU"),
                 text(n, "VXLAN_MODE").toLowerCase(Locale.ROOT), text(n, "VXLAN_MC"), text(n, "VXLAN_TEP"),
                 text(n, "MAC").toLowerCase(Locale.ROOT), text(n, "IP"),

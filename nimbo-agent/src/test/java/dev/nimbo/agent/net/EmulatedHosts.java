@@ -38,11 +38,18 @@ final class EmulatedHosts implements AutoCloseable {
 
     /** A guest namespace with eth0 (MAC, IP/24) whose peer {@code tap} is on {@code bridge} of {@code host}. */
     String guest(String name, String host, String tap, String bridge, String mac, String ip) {
+        String ns = guestOffBridge(name, host, tap, mac, ip);
+        root.run("ip", "-n", host, "link", "set", tap, "master", bridge, "up");
+        return ns;
+    }
+
+    /** A guest whose tap is not on any bridge yet (the test puts it on a switch). */
+    String guestOffBridge(String name, String host, String tap, String mac, String ip) {
         String ns = namespace(name);
         root.run("ip", "-n", host, "link", "add", tap, "type", "veth", "peer", "name", "eth0", "netns", ns);
         root.run("ip", "-n", ns, "link", "set", "eth0", "address", mac, "up");
         root.run("ip", "-n", ns, "addr", "add", ip + "/24", "dev", "eth0");
-        root.run("ip", "-n", host, "link", "set", tap, "master", bridge, "up");
+        root.run("ip", "-n", host, "link", "set", tap, "up");
         return ns;
     }
 
