@@ -75,7 +75,8 @@ public final class HostNetworks {
     public synchronized void post(int vmId, Template t, Predicate<VectorAttribute> which) {
         List<VectorAttribute> rules = t.vectors("SECURITY_GROUP_RULE");
         for (NetNic nic : nics(vmId, t, which)) {
-            if (!sh.linkExists(nic.tap())) {
+            boolean vhostUser = isSwitched(nic) && nic.bridgeType().equals("openvswitch_dpdk");
+            if (!vhostUser && !sh.linkExists(nic.tap())) {
                 continue; // not running here (a powered-off VM's NIC)
             }
             if (isBridged(nic)) {

@@ -38,6 +38,24 @@ public record NetNic(int vmId, int nicId, String vnMad, String bridge, String br
         return "one-" + vmId + "-" + nicId;
     }
 
+    /** Where a vhost-user NIC's socket is (QEMU serves it, the OVS-DPDK port connects to it). */
+    public static String vhostSocket(String tap) {
+        return VHOST_DIR + "/" + tap;
+    }
+
+    static final String VHOST_DIR = "/var/run/nimbo/vhost";
+
+    /** Whether the NIC is a vhost-user port of an OVS-DPDK bridge (BRIDGE_TYPE openvswitch_dpdk). */
+    public static boolean isVhostUser(VectorAttribute n) {
+        return isOvs(n) && "openvswitch_dpdk".equalsIgnoreCase(text(n, "BRIDGE_TYPE"));
+    }
+
+    /** Whether the NIC is on an Open vSwitch bridge. */
+    public static boolean isOvs(VectorAttribute n) {
+        String mad = text(n, "VN_MAD").toLowerCase(Locale.ROOT);
+        return mad.equals("ovswitch") || mad.equals("ovswitch_vxlan");
+    }
+
     /** A short label for error messages. */
     public String label() {
         return "NIC " + nicId + " (network " + (networkId.isEmpty() ? "?" : networkId) + ", VN_MAD "

@@ -60,6 +60,16 @@ final class OvsDriver {
             vsctl("--may-exist", "add-port", nic.bridge(), uplink);
             sh.run("ip", "link", "set", "dev", uplink, "up");
         }
+        if (nic.bridgeType().equals("openvswitch_dpdk")) {
+            // libvirt does not plug vhost-user NICs: the port connects to the socket QEMU will serve
+            try {
+                java.nio.file.Files.createDirectories(java.nio.file.Path.of(NetNic.VHOST_DIR));
+            } catch (java.io.IOException e) {
+                throw new NetworkException(nic.label() + ": cannot make " + NetNic.VHOST_DIR + ": " + e.getMessage());
+            }
+            vsctl("--may-exist", "add-port", nic.bridge(), nic.tap(), "--", "set", "Interface", nic.tap(),
+                    "type=dpdkvhostuserclient", "options:vhost-server-path=" + NetNic.vhostSocket(nic.tap()));
+        }
     }
 
     void post(NetNic nic) {
@@ -85,6 +95,9 @@ final class OvsDriver {
         }
         String bridge = vsctl("port-to-br", nic.tap());
         String ofport = vsctl("get", "Interface", nic.tap(), "ofport");
+        if (!ofport.matches("\\d+")) {
+            return; // the port is not up in the datapath (a vhost-user port before QEMU serves its socket)
+        }
         String cookie = "cookie=" + cookie(nic);
         ofctl("del-flows", bridge, cookie + "/-1");
         List<String> flows = new ArrayList<>();

@@ -163,4 +163,18 @@ class OvsNetworksTest {
         assertThatThrownBy(() -> netA.pre(1, vm(nic.replace("OUTER_VLAN_ID=700, ", "") + "PHYDEV=ua"),
                 HostNetworks.all())).hasMessageContaining("needs PHYDEV and OUTER_VLAN_ID");
     }
+
+    @Test
+    void dpdkModeMakesANetdevBridgeWithAVhostUserPortTaggedForTheGuest() {
+        Template vm1 = vm(nic("ua", 100, 1) + ", BRIDGE_TYPE=openvswitch_dpdk");
+        netA.pre(1, vm1, HostNetworks.all());
+        netA.post(1, vm1, HostNetworks.all());
+        assertThat(vsctl(runA, "get", "Bridge", "ovsbr0", "datapath_type")).isEqualTo("netdev");
+        assertThat(vsctl(runA, "get", "Interface", "one-1-0", "type")).isEqualTo("dpdkvhostuserclient");
+        assertThat(vsctl(runA, "get", "Interface", "one-1-0", "options:vhost-server-path"))
+                .isEqualTo("\"/var/run/nimbo/vhost/one-1-0\"");
+        assertThat(vsctl(runA, "get", "Port", "one-1-0", "tag")).isEqualTo("100");
+        netA.clean(1, vm1, HostNetworks.all());
+        assertThat(vsctl(runA, "list-br")).isEmpty();
+    }
 }
