@@ -10,7 +10,9 @@ cmd=${1:?usage: ovs-instance.sh start|stop RUNDIR [NETNS]}
 run=${2:?usage: ovs-instance.sh start|stop RUNDIR [NETNS]}
 in=()
 [ -n "${3:-}" ] && in=(ip netns exec "$3")
-alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
+alive() { [ -f "$run/$1.pid" ] && running "$(cat "$run/$1.pid")"; }
+# (an exited daemon may stay a zombie where nothing reaps orphans: that is not running)
+running() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $s != Z* ]]; }
 case $cmd in
 start)
     mkdir -p "$run"
@@ -26,8 +28,9 @@ stop)
     for d in ovs-vswitchd ovsdb-server; do
         if alive $d; then
             pid=$(cat "$run/$d.pid")
-            kill "$pid"
-            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            ovs-appctl -t "$run/$d.ctl" exit >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+            for _ in $(seq 10); do running "$pid" || break; sleep 0.1; done
+            kill -9 "$pid" 2>/dev/null || true # its database is deleted below: nothing to flush
         fi
     done
     rm -rf "$run"
