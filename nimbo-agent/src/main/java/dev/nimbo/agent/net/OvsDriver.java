@@ -43,6 +43,13 @@ final class OvsDriver {
             }
             sh.run("ip", "link", "set", "dev", uplink, "up");
         }
+        if (uplink != null && vsctlOk("port-to-br", uplink)) {
+            String other = vsctl("port-to-br", uplink);
+            if (!other.equals(nic.bridge())) {
+                throw new NetworkException(nic.label() + ": " + uplink + " is already a port of OVS bridge " + other
+                        + ", not " + nic.bridge() + " (networks on one PHYDEV share its bridge, apart by VLAN_ID)");
+            }
+        }
         List<String> add = new ArrayList<>(List.of("--may-exist", "add-br", nic.bridge()));
         String datapath = nic.bridgeType().equals("openvswitch_dpdk") ? "netdev" : settings.datapathType();
         if (datapath != null) {

@@ -162,6 +162,10 @@ class OvsNetworksTest {
         assertThat(vsctl(runB, "list-br")).isEmpty();
         assertThatThrownBy(() -> netA.pre(1, vm(nic.replace("OUTER_VLAN_ID=700, ", "") + "PHYDEV=ua"),
                 HostNetworks.all())).hasMessageContaining("needs PHYDEV and OUTER_VLAN_ID");
+        netA.pre(1, vm(nic("ua", 100, 1)), HostNetworks.all());
+        assertThatThrownBy(() -> netA.pre(2, vm(nic("ua", 200, 2).replace("ovsbr0", "ovsbr9")), HostNetworks.all()))
+                .hasMessageContaining("ua is already a port of OVS bridge ovsbr0, not ovsbr9");
+        netA.clean(1, vm(nic("ua", 100, 1)), HostNetworks.all());
     }
 
     @Test
