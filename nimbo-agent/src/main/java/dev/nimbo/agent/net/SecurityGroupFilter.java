@@ -65,14 +65,14 @@ final class SecurityGroupFilter {
             }
             for (VectorAttribute r : mine) {
                 boolean outbound = "outbound".equalsIgnoreCase(text(r, "RULE_TYPE"));
-                String match = match(r, outbound, false);
-                if (match != null) {
-                    rule(s, outbound ? out : in, match + " return");
+                for (String m : match(r, outbound, false)) {
+                    rule(s, outbound ? out : in, m + " return");
                 }
-                // without connection tracking the replies of what a rule allows are let back by the mirrored rule
-                String reply = stateful ? null : match(r, outbound, true);
-                if (reply != null) {
-                    rule(s, outbound ? in : out, reply + " return");
+                if (!stateful) {
+                    // without connection tracking the answers to what a rule allows come back by its mirror
+                    for (String m : match(r, outbound, true)) {
+                        rule(s, outbound ? in : out, m + " return");
+                    }
                 }
             }
             rule(s, in, "drop");
@@ -131,59 +131,66 @@ final class SecurityGroupFilter {
     }
 
     /**
-     * One rule as an nft match, null when it cannot match anything here (a rule naming only a NETWORK_ID,
-     * whose addresses the host does not know, must not widen to "any").
+     * One rule as nft matches: what it allows ({@code reply} false), or the answers to that traffic coming back
+     * ({@code reply} true, for kernels without connection tracking of bridged frames). Empty when it cannot match
+     * anything here (a rule naming only a NETWORK_ID, whose addresses the host does not know, must not widen to
+     * "any"; ICMP types other than echo have no answers).
      */
-    static String match(VectorAttribute r, boolean outbound, boolean reply) {
-        List<String> parts = new ArrayList<>();
-        boolean towardRemote = outbound != reply; // the remote address is the destination
+    static List<String> match(VectorAttribute r, boolean outbound, boolean reply) {
+        String address = "";
         String ip = text(r, "IP");
         if (!ip.isEmpty()) {
+            boolean remoteIsDestination = outbound != reply;
             long size = Math.max(1, Long.parseLong(text(r, "SIZE").isEmpty() ? "1" : text(r, "SIZE")));
-            parts.add("ip " + (towardRemote ? "daddr " : "saddr ") + ip + "-" + ipv4(toLong(ip) + size - 1));
+            address = "ip " + (remoteIsDestination ? "daddr " : "saddr ") + ip + "-" + ipv4(toLong(ip) + size - 1)
+                    + " ";
         } else if (!text(r, "NETWORK_ID").isEmpty()) {
-            return null;
+            return List.of();
         }
         String proto = text(r, "PROTOCOL").toUpperCase(Locale.ROOT);
+        String answered = "tcp flags & ack == ack"; // TCP answers, never a new connection
+        List<String> out = new ArrayList<>();
         switch (proto) {
             case "TCP", "UDP" -> {
                 String l4 = proto.toLowerCase(Locale.ROOT);
                 String range = text(r, "RANGE");
-                if (range.isEmpty()) {
-                    parts.add("meta l4proto " + l4);
-                } else {
-                    String ports = java.util.Arrays.stream(range.split(",")).map(String::strip)
-                            .filter(p -> !p.isEmpty()).map(p -> p.replace(':', '-'))
-                            .collect(Collectors.joining(", "));
-                    parts.add(l4 + (reply ? " sport { " : " dport { ") + ports + " }");
-                }
-                if (reply && l4.equals("tcp")) {
-                    parts.add("tcp flags & ack == ack"); // answers only, never a new connection
-                }
+                String ports = java.util.Arrays.stream(range.split(",")).map(String::strip)
+                        .filter(p -> !p.isEmpty()).map(p -> p.replace(':', '-')).collect(Collectors.joining(", "));
+                String m = range.isEmpty() ? "meta l4proto " + l4 : l4 + (reply ? " sport { " : " dport { ") + ports
+                        + " }";
+                out.add(m + (reply && l4.equals("tcp") ? " " + answered : ""));
             }
             case "ICMP" -> {
                 String type = text(r, "ICMP_TYPE").replaceFirst("/.*", "");
-                if (reply && !type.isEmpty() && !type.equals("8")) {
-                    return null; // only echo requests have answers of their own
+                if (!reply) {
+                    out.add(type.isEmpty() ? "meta l4proto icmp" : "icmp type " + type);
+                } else if (type.isEmpty() || type.equals("8")) {
+                    out.add("icmp type echo-reply");
                 }
-                parts.add(type.isEmpty() ? "meta l4proto icmp" : "icmp type " + (reply ? "0" : type));
             }
             case "ICMPV6" -> {
                 String type = text(r, "ICMPV6_TYPE").replaceFirst("/.*", "");
-                if (reply && !type.isEmpty() && !type.equals("128")) {
-                    return null;
+                if (!reply) {
+                    out.add(type.isEmpty() ? "meta l4proto ipv6-icmp" : "icmpv6 type " + type);
+                } else if (type.isEmpty() || type.equals("128")) {
+                    out.add("icmpv6 type echo-reply");
                 }
-                parts.add(type.isEmpty() ? "meta l4proto ipv6-icmp" : "icmpv6 type " + (reply ? "129" : type));
             }
-            case "IPSEC" -> parts.add("meta l4proto esp");
+            case "IPSEC" -> out.add("meta l4proto esp");
             case "ALL", "" -> {
-                if (parts.isEmpty()) {
-                    parts.add("meta l4proto != 255"); // everything (an nft rule needs an expression)
+                if (reply) {
+                    out.add("meta l4proto tcp " + answered);
+                    out.add("meta l4proto { udp, esp }");
+                    out.add("icmp type { echo-reply, destination-unreachable, time-exceeded }");
+                    out.add("icmpv6 type { echo-reply, destination-unreachable, time-exceeded }");
+                } else {
+                    out.add("meta l4proto != 255"); // everything (an nft rule needs an expression)
                 }
             }
             default -> throw new NetworkException("security group rule with unknown PROTOCOL " + proto);
         }
-        return String.join(" ", parts);
+        String prefix = address;
+        return out.stream().map(m -> prefix + m).toList();
     }
 
     private static void rule(StringBuilder s, String chain, String rule) {

@@ -176,6 +176,7 @@ class HostNetworksTest {
                 + " RANGE=\"8000:8001\" ]\n"
                 + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ICMP, RULE_TYPE=inbound, ICMP_TYPE=8,"
                 + " IP=10.77.0.1, SIZE=1 ]\n"
+                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ALL, RULE_TYPE=outbound ]\n"
                 + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=7, PROTOCOL=ALL, RULE_TYPE=inbound ]";
         Template vm1 = vm(bridgeNic("ua", 3, 1));
         Template vm2 = vm(bridgeNic("ub", 3, 2) + ", SECURITY_GROUPS=100", rules);
@@ -189,6 +190,7 @@ class HostNetworksTest {
         assertThat(hosts.ping(g3, "10.77.0.1")).as("an unfiltered guest").isTrue();
         assertThat(hosts.connects(g1, g2, "10.77.0.2", 8001)).isTrue();
         assertThat(hosts.connects(g1, g2, "10.77.0.2", 9000)).as("port outside the range").isFalse();
+        assertThat(hosts.connects(g2, g1, "10.77.0.1", 7000)).as("outbound: anything, and its answers").isTrue();
 
         // one.secgroup.commit: the new rules reach the running guest
         Template committed = vm(bridgeNic("ub", 3, 2) + ", SECURITY_GROUPS=100", rules.replace("8000:8001", "9000"));
