@@ -10,6 +10,11 @@ import java.util.List;
  * removed by {@link #close}.
  */
 final class EmulatedHosts implements AutoCloseable {
+    /** The project's scripts (tests run in the module's directory). */
+    static final java.nio.file.Path SCRIPTS = java.nio.file.Path.of(System.getProperty("user.dir")).getParent()
+            .resolve("scripts");
+    private static boolean toolsReady;
+
     final String hostA;
     final String hostB;
     private final String prefix;
@@ -17,6 +22,7 @@ final class EmulatedHosts implements AutoCloseable {
     private final HostShell root = HostShell.host();
 
     EmulatedHosts(String prefix) {
+        ensureTools();
         this.prefix = prefix;
         hostA = namespace("a");
         hostB = namespace("b");
@@ -25,6 +31,14 @@ final class EmulatedHosts implements AutoCloseable {
         root.run("ip", "-n", hostB, "addr", "add", "192.168.77.2/24", "dev", "ub");
         root.run("ip", "-n", hostA, "link", "set", "ua", "up");
         root.run("ip", "-n", hostB, "link", "set", "ub", "up");
+    }
+
+    /** nftables, tcpdump, Open vSwitch, FRR... installed by the project's script, once per JVM. */
+    private static synchronized void ensureTools() {
+        if (!toolsReady) {
+            HostShell.host().run("bash", SCRIPTS.resolve("install-net-deps.sh").toString());
+            toolsReady = true;
+        }
     }
 
     private String namespace(String name) {

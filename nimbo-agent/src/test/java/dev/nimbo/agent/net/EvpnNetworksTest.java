@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * advertises the VNI and the guests' MACs, and the guests reach each other over it.
  */
 class EvpnNetworksTest {
-    static final Path SCRIPT = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/frr-instance.sh");
+    static final Path SCRIPT = EmulatedHosts.SCRIPTS.resolve("frr-instance.sh");
 
     private EmulatedHosts hosts;
     private final String frrA = "/tmp/n10-frr-a";

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * last guest.
  */
 class OvsNetworksTest {
-    static final Path SCRIPT = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts/ovs-instance.sh");
+    static final Path SCRIPT = EmulatedHosts.SCRIPTS.resolve("ovs-instance.sh");
 
     private EmulatedHosts hosts;
     private HostNetworks netA;
