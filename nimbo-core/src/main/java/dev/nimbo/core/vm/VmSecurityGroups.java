@@ -184,6 +184,22 @@ public final class VmSecurityGroups {
         return b.toString();
     }
 
+    /**
+     * The VM with the rules of {@code sg} as the group has them now (after one.secgroup.commit), for its
+     * hypervisor to apply again; unchanged when no NIC uses the group.
+     */
+    public static VirtualMachine withCurrentRules(VirtualMachine vm, SecurityGroup sg) {
+        boolean uses = false;
+        for (VectorAttribute n : vm.vmTemplate().vectors("NIC")) {
+            uses |= ids(n.get("SECURITY_GROUPS")).contains(sg.id());
+        }
+        if (!uses || vm.phase().is(VmState.DONE)) {
+            return vm;
+        }
+        Template t = withRules(withoutRules(vm.vmTemplate(), sg.id()), sg);
+        return vm.toBuilder().vmTemplate(VmDefinition.sorted(t)).build();
+    }
+
     /** {@code t} with one SECURITY_GROUP_RULE per RULE of {@code sg}, naming the group. */
     private static Template withRules(Template t, SecurityGroup sg) {
         for (VectorAttribute rule : sg.template().vectors("RULE")) {

@@ -174,6 +174,23 @@ public final class VmLifecycle implements AutoCloseable {
         }
     }
 
+    /**
+     * A running VM's security groups changed (attachsg, detachsg, one.secgroup.commit): its host applies the rules
+     * of its template again (update_sg). No phase change and nothing waits for it: a failure is logged and the
+     * guest keeps its previous filters. Call after the change is durable.
+     */
+    public void applySecurityGroups(int vmId) {
+        if (closed || !(view().get(ObjectType.VM, vmId) instanceof VirtualMachine vm)
+                || !vm.phase().isActive(dev.nimbo.core.vm.LcmState.RUNNING)) {
+            return;
+        }
+        call(vm, DriverOp.UPDATE_SG).whenComplete((r, e) -> {
+            if (e != null) {
+                log.warn("VM {}: update_sg failed: {}", vmId, reason(e));
+            }
+        });
+    }
+
     private void submit(VirtualMachine vm, long stamp, Phase at, DriverOp op, boolean tracked) {
         queue.submit(vm.id(), stamp, at, op, tracked, t -> call(vm, op), this::onOutcome);
     }
