@@ -90,8 +90,25 @@ public final class HostNetworks {
         }
     }
 
-    public synchronized void clean(int vmId, Template t, Predicate<VectorAttribute> which) {
-        for (NetNic nic : nics(vmId, t, which)) {
+    public void clean(int vmId, Template t, Predicate<VectorAttribute> which) {
+        List<NetNic> nics = nics(vmId, t, which);
+        // libvirt removes a detached NIC's tap a moment after it answered: the bridge would still count it
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (NetNic nic : nics) {
+            while (sh.linkExists(nic.tap()) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        cleanNow(nics);
+    }
+
+    private synchronized void cleanNow(List<NetNic> nics) {
+        for (NetNic nic : nics) {
             filters.remove(nic);
             if (isBridged(nic)) {
                 bridges.clean(nic);
