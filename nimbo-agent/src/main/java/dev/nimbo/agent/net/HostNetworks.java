@@ -11,9 +11,9 @@ import java.util.function.Predicate;
  * NIC) starts makes the NIC's bridge and uplink; {@link #post} once its tap exists applies port settings (C-VLANs,
  * OVS tags and anti-spoofing flows) and the security groups; {@link #clean} after the guest (or the NIC) left
  * removes its filters, and the bridge with its uplink when no guest is left on it. Which driver runs is the NIC's
- * VN_MAD: bridge, 802.1Q, vxlan (Linux bridges), ovswitch, ovswitch_vxlan (Open vSwitch); dummy (or none) only
- * filters, on a bridge that exists already. Security groups are nftables rules on Linux bridge ports (OVS ports
- * get OpenFlow anti-spoofing only). Errors are {@link NetworkException}s naming the NIC, which the front-end shows
+ * VN_MAD: bridge, 802.1Q, vxlan (Linux bridges), ovswitch, ovswitch_vxlan (Open vSwitch); fw only filters; dummy
+ * (or none) does nothing but check that its bridge exists. Security groups are nftables rules on Linux bridge ports
+ * (OVS ports get OpenFlow anti-spoofing only). Errors are {@link NetworkException}s naming the NIC, which the front-end shows
  * as the VM's error. Thread-safe: one host-wide lock, as two guests may share a bridge.
  */
 public final class HostNetworks {
@@ -84,7 +84,7 @@ public final class HostNetworks {
             }
             if (isSwitched(nic)) {
                 switches.post(nic); // OpenFlow rules do the anti-spoofing; nftables does not see OVS ports
-            } else {
+            } else if (isFiltered(nic)) {
                 filters.apply(nic, rules);
             }
         }
@@ -109,7 +109,9 @@ public final class HostNetworks {
 
     private synchronized void cleanNow(List<NetNic> nics) {
         for (NetNic nic : nics) {
-            filters.remove(nic);
+            if (isFiltered(nic)) {
+                filters.remove(nic);
+            }
             if (isBridged(nic)) {
                 bridges.clean(nic);
             }
@@ -121,6 +123,11 @@ public final class HostNetworks {
 
     private static boolean isBridged(NetNic nic) {
         return List.of("bridge", "802.1q", "vxlan").contains(nic.vnMad());
+    }
+
+    /** Linux bridge NICs get security groups and anti-spoofing; dummy ones nothing at all, as in OpenNebula. */
+    private static boolean isFiltered(NetNic nic) {
+        return isBridged(nic) || nic.vnMad().equals("fw");
     }
 
     private static boolean isSwitched(NetNic nic) {

@@ -218,6 +218,8 @@ class HostNetworksTest {
                 .hasMessageContaining("no PHYDEV");
         assertThatThrownBy(() -> netA.pre(1, vm(vlanNic("eth9", 100, 1)), HostNetworks.all()))
                 .hasMessageContaining("PHYDEV eth9 does not exist on this host");
+        assertThatThrownBy(() -> netA.pre(1, vm("VN_MAD=dummy, BRIDGE=nobr"), HostNetworks.all()))
+                .hasMessageContaining("bridge nobr does not exist on this host");
         assertThatThrownBy(() -> netA.pre(1, vm("VN_MAD=ovswitch_dpdk, BRIDGE=x"), HostNetworks.all()))
                 .hasMessageContaining("no ovswitch_dpdk network driver");
         // a device of another kind already holds the VLAN device's name
