@@ -485,8 +485,10 @@ class KvmHostTest {
                 }
             }
             String inChain = "one-" + id + "-0-i";
-            await().atMost(Duration.ofSeconds(30)).until(() -> sh.run("nft", "list", "chain", "bridge", "nimbo",
-                    inChain).contains("tcp dport 22"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                String chain = sh.run("nft", "list", "chain", "bridge", "nimbo", inChain);
+                return chain.contains("tcp dport 22") && !chain.contains("l4proto != 255"); // group 0's inbound ALL
+            });
             assertThat(sh.ok("ip", "netns", "exec", ns, "busybox", "ping", "-c", "2", "-W", "1", "10.214.0.50"))
                     .as("ICMP is not in the group").isFalse();
             ok(admin.call("one.secgroup.update", sg, "RULE=[ PROTOCOL=ICMP, RULE_TYPE=inbound ]\n"
@@ -494,6 +496,9 @@ class KvmHostTest {
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     sh.ok("ip", "netns", "exec", ns, "busybox", "ping", "-c", "1", "-W", "1", "10.214.0.50"));
             assertThat(sh.run("nft", "list", "chain", "bridge", "nimbo", inChain)).doesNotContain("dport");
+            await().atMost(Duration.ofSeconds(30)).until(() -> XmlNode.parse(ok(admin.call("one.secgroup.info", sg))
+                    .stringValue()).child("UPDATED_VMS").all("ID").stream().map(XmlNode::text)
+                    .anyMatch(v -> v.equals(String.valueOf(vmId))));
 
             ok(admin.call("one.vm.action", "terminate-hard", id));
             awaitVm(id, DONE, 0, 60);
