@@ -4,6 +4,9 @@ import dev.nimbo.agent.host.HostProbe;
 import dev.nimbo.agent.libvirt.LibvirtVmm;
 import dev.nimbo.agent.libvirt.Virsh;
 import dev.nimbo.agent.link.AgentConnection;
+import dev.nimbo.agent.net.HostNetworks;
+import dev.nimbo.agent.net.HostShell;
+import dev.nimbo.agent.net.OvsSettings;
 import dev.nimbo.agent.store.HostStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +61,18 @@ public final class NimboAgent implements Callable<Integer> {
             + " certificates). Off by default; port 4125 if not given")
     String cacheListen;
 
+    @Option(names = "--keep-empty-bridges", description = "Keep a network's bridge and uplink on the host when its"
+            + " last guest leaves (OpenNebula's keep_empty_bridge); removed by default")
+    boolean keepEmptyBridges;
+
+    @Option(names = "--ovs-rundir", description = "Open vSwitch run directory (db.sock, BRIDGE.mgmt); the packaged"
+            + " default when unset")
+    String ovsRunDir;
+
+    @Option(names = "--ovs-datapath", description = "Datapath of the OVS bridges the agent makes: system (kernel"
+            + " module) or netdev (userspace); OVS's default when unset")
+    String ovsDatapath;
+
     /** The host's monitoring record now, as the front-end keeps it in its history. */
     static String sample(HostProbe probe, String hypervisor) {
         try {
@@ -105,7 +120,8 @@ public final class NimboAgent implements Callable<Integer> {
         Path dir = data.toAbsolutePath();
         Files.createDirectories(dir);
         HostStore store = new HostStore(dir);
-        LibvirtVmm vmm = new LibvirtVmm(new Virsh(libvirtUri), store, type, Duration.ofSeconds(shutdownTimeout));
+        LibvirtVmm vmm = new LibvirtVmm(new Virsh(libvirtUri), store, type, Duration.ofSeconds(shutdownTimeout),
+                new HostNetworks(HostShell.host(), keepEmptyBridges, new OvsSettings(ovsRunDir, ovsDatapath)));
         List<String> filter = pciFilter.isBlank() ? List.of() : Arrays.asList(pciFilter.split(","));
         HostProbe probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), dir, filter);
         AgentHandler handler;

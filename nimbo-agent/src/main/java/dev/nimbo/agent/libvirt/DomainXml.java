@@ -1,5 +1,6 @@
 package dev.nimbo.agent.libvirt;
 
+import dev.nimbo.agent.net.NetNic;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.template.VectorAttribute;
 import dev.nimbo.core.xml.XmlWriter;
@@ -43,9 +44,14 @@ public final class DomainXml {
         boolean hugepages = topology != null && topology.get("HUGEPAGE_SIZE") != null
                 && !topology.get("HUGEPAGE_SIZE").isBlank();
         b.append("  <memory unit='KiB'>").append(memMb * 1024).append("</memory>\n");
-        if (hugepages) {
-            b.append("  <memoryBacking><hugepages><page size='").append(number(topology.get("HUGEPAGE_SIZE"), 2))
-                    .append("' unit='M'/></hugepages></memoryBacking>\n");
+        // vhost-user NICs (OVS-DPDK) read the guest's memory: it must be on shared hugepages
+        boolean vhostUser = t.vectors("NIC").stream().anyMatch(NetNic::isVhostUser);
+        if (hugepages || vhostUser) {
+            b.append("  <memoryBacking><hugepages>");
+            if (hugepages) {
+                b.append("<page size='").append(number(topology.get("HUGEPAGE_SIZE"), 2)).append("' unit='M'/>");
+            }
+            b.append("</hugepages>").append(vhostUser ? "<access mode='shared'/>" : "").append("</memoryBacking>\n");
         }
         b.append("  <vcpu>").append(vcpu).append("</vcpu>\n");
         cputune(b, t, numa);
@@ -277,7 +283,16 @@ public final class DomainXml {
         if (blank(bridge)) {
             throw new IllegalArgumentException("NIC " + n.get("NIC_ID") + " has no BRIDGE");
         }
-        b.append("    <interface type='bridge'><source bridge='").append(esc(bridge.strip())).append("'/>");
+        if (NetNic.isVhostUser(n)) {
+            // OVS-DPDK: QEMU serves the socket, the switch's dpdkvhostuserclient port connects to it
+            b.append("    <interface type='vhostuser'><source type='unix' path='")
+                    .append(esc(NetNic.vhostSocket(n.get("TARGET").strip()))).append("' mode='server'/>");
+        } else {
+            b.append("    <interface type='bridge'><source bridge='").append(esc(bridge.strip())).append("'/>");
+            if (NetNic.isOvs(n)) {
+                b.append("<virtualport type='openvswitch'/>");
+            }
+        }
         if (!blank(n.get("MAC"))) {
             b.append("<mac address='").append(esc(n.get("MAC").strip())).append("'/>");
         }
@@ -360,10 +375,27 @@ public final class DomainXml {
         if (blank(bus) || blank(slot) || blank(function)) {
             return; // not yet placed on a device of the host
         }
-        b.append("    <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x")
-                .append(esc(blank(domain) ? "0000" : domain.strip())).append("' bus='0x").append(esc(bus.strip()))
-                .append("' slot='0x").append(esc(slot.strip())).append("' function='0x").append(esc(function.strip()))
-                .append("'/></source></hostdev>\n");
+        String address = "<address type='pci' domain='0x" + esc(blank(domain) ? "0000" : domain.strip())
+                + "' bus='0x" + esc(bus.strip()) + "' slot='0x" + esc(slot.strip()) + "' function='0x"
+                + esc(function.strip()) + "'/>";
+        if ("NIC".equalsIgnoreCase(p.get("TYPE"))) {
+            // an SR-IOV VF as the network's NIC: libvirt sets the VF's MAC and VLAN on the host before the guest
+            b.append("    <interface type='hostdev' managed='yes'");
+            if ("YES".equalsIgnoreCase(p.get("TRUST"))) {
+                b.append(" trustGuestRxFilters='yes'");
+            }
+            b.append("><source>").append(address).append("</source>");
+            if (!blank(p.get("MAC"))) {
+                b.append("<mac address='").append(esc(p.get("MAC").strip())).append("'/>");
+            }
+            if (!blank(p.get("VLAN_ID"))) {
+                b.append("<vlan><tag id='").append(number(p.get("VLAN_ID"), 0)).append("'/></vlan>");
+            }
+            b.append("</interface>\n");
+            return;
+        }
+        b.append("    <hostdev mode='subsystem' type='pci' managed='yes'><source>")
+                .append(address.replace("type='pci' ", "")).append("</source></hostdev>\n");
     }
 
     static String bus(String target) {

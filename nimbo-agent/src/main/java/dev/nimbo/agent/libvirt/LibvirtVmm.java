@@ -1,6 +1,8 @@
 package dev.nimbo.agent.libvirt;
 
 import dev.nimbo.agent.context.ContextIso;
+import dev.nimbo.agent.net.HostNetworks;
+import dev.nimbo.agent.net.HostShell;
 import dev.nimbo.agent.store.HostStore;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.template.VectorAttribute;
@@ -29,14 +31,22 @@ public final class LibvirtVmm {
     private final HostStore store;
     private final String domainType;
     private final Duration shutdownTimeout;
+    /** The NICs' host side (bridges, uplinks, filters): before a guest starts and after it left. */
+    private final HostNetworks networks;
     /** Last CPU time per domain, for CPU usage between two polls. */
     private final Map<String, long[]> lastCpu = new ConcurrentHashMap<>();
 
     public LibvirtVmm(Virsh virsh, HostStore store, String domainType, Duration shutdownTimeout) {
+        this(virsh, store, domainType, shutdownTimeout, new HostNetworks(HostShell.host(), false));
+    }
+
+    public LibvirtVmm(Virsh virsh, HostStore store, String domainType, Duration shutdownTimeout,
+                      HostNetworks networks) {
         this.virsh = virsh;
         this.store = store;
         this.domainType = domainType;
         this.shutdownTimeout = shutdownTimeout;
+        this.networks = networks;
     }
 
     public String domainType() {
@@ -48,13 +58,16 @@ public final class LibvirtVmm {
         String name = DomainXml.name(vmId);
         Path dir = store.vmDir(dsId, vmId);
         return switch (action.toLowerCase(Locale.ROOT)) {
-            case "deploy" -> deploy(vmId, dsId, Template.parse(templateText), dir, name);
+            case "deploy" -> deploy(vmId, dsId, HostNetworks.withTargets(vmId, Template.parse(templateText)), dir,
+                    name);
             case "shutdown" -> {
                 shutdown(name);
+                cleanNetworks(vmId, templateText);
                 yield "";
             }
             case "cancel" -> {
                 destroy(name);
+                cleanNetworks(vmId, templateText);
                 yield "";
             }
             case "reboot" -> {
@@ -70,6 +83,7 @@ public final class LibvirtVmm {
                 if (exists(name)) {
                     Files.deleteIfExists(cp);
                     virsh.run("save", name, cp.toString());
+                    cleanNetworks(vmId, templateText);
                 } else if (!Files.exists(cp)) {
                     throw new Virsh.CommandException("domain " + name + " is not running and has no checkpoint");
                 }
@@ -78,7 +92,10 @@ public final class LibvirtVmm {
             case "restore" -> {
                 Path cp = dir.resolve("checkpoint");
                 if (!exists(name)) {
+                    Template t = HostNetworks.withTargets(vmId, Template.parse(templateText));
+                    networks.pre(vmId, t, HostNetworks.all());
                     restore(vmId, cp, dir);
+                    networks.post(vmId, t, HostNetworks.all());
                 } else if (virsh.run("domstate", name).strip().startsWith("paused")) {
                     virsh.run("resume", name); // paused behind Nimbo's back (monitoring made the VM SUSPENDED)
                 }
@@ -141,11 +158,20 @@ public final class LibvirtVmm {
                 if (!exists(name)) {
                     yield ""; // a powered-off VM: the NIC is in its template for the next deploy
                 }
-                Template t = Template.parse(templateText);
+                Template t = HostNetworks.withTargets(vmId, Template.parse(templateText));
                 boolean attach = action.equals("attach_nic");
+                var nic = HostNetworks.marked(attach ? "ATTACH" : "DETACH");
+                if (attach) {
+                    networks.pre(vmId, t, nic);
+                }
                 Path file = dir.resolve("hotplug.xml");
                 Files.writeString(file, DomainXml.nicDevice(hotplugged(t, "NIC", attach)));
                 virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+                if (attach) {
+                    networks.post(vmId, t, nic);
+                } else {
+                    networks.clean(vmId, t, nic);
+                }
                 yield "";
             }
             case "update_nic" -> {
@@ -158,6 +184,16 @@ public final class LibvirtVmm {
                                     DomainXml.qosArgument(nic, "OUTBOUND"), "--live");
                         }
                     }
+                    networks.post(vmId, HostNetworks.withTargets(vmId, Template.parse(templateText)),
+                            HostNetworks.all());
+                }
+                yield "";
+            }
+            case "update_sg" -> {
+                // a committed or attached security group: the rules in the template replace the NICs' filters
+                if (exists(name)) {
+                    networks.post(vmId, HostNetworks.withTargets(vmId, Template.parse(templateText)),
+                            HostNetworks.all());
                 }
                 yield "";
             }
@@ -194,6 +230,7 @@ public final class LibvirtVmm {
             }
             case "cleanup" -> {
                 destroy(name);
+                cleanNetworks(vmId, templateText);
                 store.cleanVm(dsId, vmId);
                 yield "";
             }
@@ -241,6 +278,13 @@ public final class LibvirtVmm {
     }
 
     private static final int MIGRATION_TIMEOUT_SECONDS = 900;
+
+    /** The guest left this host: its NICs' filters go, and bridges no other guest uses. */
+    private void cleanNetworks(int vmId, String templateText) {
+        if (!templateText.isBlank()) {
+            networks.clean(vmId, HostNetworks.withTargets(vmId, Template.parse(templateText)), HostNetworks.all());
+        }
+    }
 
     /** The domain's disks now: target -> source file. */
     private Map<String, String> blockTargets(String name) {
@@ -352,7 +396,9 @@ public final class LibvirtVmm {
         Path file = dir.resolve("deployment.xml");
         Files.writeString(file, xml);
         Files.deleteIfExists(dir.resolve("console.log"));
+        networks.pre(vmId, t, HostNetworks.all());
         virsh.run("create", file.toString());
+        networks.post(vmId, t, HostNetworks.all());
         return name;
     }
 

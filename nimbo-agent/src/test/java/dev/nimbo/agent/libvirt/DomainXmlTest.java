@@ -81,4 +81,32 @@ class DomainXmlTest {
         // markup in values is escaped, never injected
         assertThat(build("NIC=[ BRIDGE=\"br0'/><evil/>\" ]")).doesNotContain("<evil/>");
     }
+
+    @Test
+    void ovsNicsGetAVirtualportAndDpdkNicsAVhostUserSocketOnSharedHugepages() {
+        String ovs = build("NIC=[ NIC_ID=0, VN_MAD=ovswitch, BRIDGE=ovsbr0, MAC=\"02:00:0a:00:00:05\", TARGET=one-7-0 ]");
+        assertThat(ovs).contains("<interface type='bridge'><source bridge='ovsbr0'/><virtualport type='openvswitch'/>")
+                .doesNotContain("memoryBacking");
+        String dpdk = build("NIC=[ NIC_ID=0, VN_MAD=ovswitch, BRIDGE=ovsbr0, BRIDGE_TYPE=openvswitch_dpdk,"
+                + " MAC=\"02:00:0a:00:00:05\", TARGET=one-7-0 ]");
+        XmlNode.parse(dpdk);
+        assertThat(dpdk).contains("<interface type='vhostuser'><source type='unix' path='/var/run/nimbo/vhost/one-7-0'"
+                + " mode='server'/><mac address='02:00:0a:00:00:05'/>")
+                .contains("<memoryBacking><hugepages></hugepages><access mode='shared'/></memoryBacking>");
+        String sized = build("TOPOLOGY=[ SOCKETS=1, HUGEPAGE_SIZE=2 ]\nNIC=[ NIC_ID=0, VN_MAD=ovswitch, BRIDGE=b,"
+                + " BRIDGE_TYPE=openvswitch_dpdk, TARGET=one-7-0 ]");
+        assertThat(sized).contains("<hugepages><page size='2' unit='M'/></hugepages><access mode='shared'/>");
+    }
+
+    @Test
+    void pciNicsAreHostdevInterfacesWithTheNetworksMacAndVlan() {
+        String xml = build("PCI=[ TYPE=NIC, DOMAIN=0000, BUS=05, SLOT=10, FUNCTION=1, MAC=\"02:00:0a:00:00:09\","
+                + " VLAN_ID=300, TRUST=YES, NETWORK_ID=4 ]\nPCI=[ DOMAIN=0000, BUS=3b, SLOT=00, FUNCTION=1 ]");
+        XmlNode.parse(xml);
+        assertThat(xml).contains("<interface type='hostdev' managed='yes' trustGuestRxFilters='yes'><source>"
+                + "<address type='pci' domain='0x0000' bus='0x05' slot='0x10' function='0x1'/></source>"
+                + "<mac address='02:00:0a:00:00:09'/><vlan><tag id='300'/></vlan></interface>")
+                .contains("<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000'"
+                        + " bus='0x3b' slot='0x00' function='0x1'/></source></hostdev>");
+    }
 }

@@ -51,6 +51,11 @@ public enum DriverOp {
     UPDATE_CONF(Kind.VMM),
     /** A running VM's NIC QoS changed on its hypervisor. */
     UPDATE_NIC(Kind.VMM),
+    /**
+     * A running VM's security group rules applied again on its host (after attachsg, detachsg or a committed
+     * group), as oned's VNM update_sg; no phase change.
+     */
+    UPDATE_SG(Kind.VMM),
     /** A running VM's CPU, VCPU and MEMORY changed by its hypervisor (hot resize). */
     RESIZE_VM(Kind.VMM),
     /** The VM's disks copied into a backup datastore (run by the backup datastore's driver, as oned's VMM backup). */

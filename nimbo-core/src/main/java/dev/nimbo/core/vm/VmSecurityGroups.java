@@ -123,6 +123,29 @@ public final class VmSecurityGroups {
         return t;
     }
 
+    /**
+     * Its host answered update_sg for the VM: in every group its NICs use that waits for it (outdated, updating
+     * or in error) the VM is now up to date, or in error when the host failed.
+     */
+    public static void recordUpdate(Transaction tx, int vmId, boolean applied) {
+        if (!(tx.get(ObjectType.VM, vmId) instanceof VirtualMachine vm)) {
+            return;
+        }
+        Set<Integer> all = new TreeSet<>();
+        for (VectorAttribute n : vm.vmTemplate().vectors("NIC")) {
+            all.addAll(ids(n.get("SECURITY_GROUPS")));
+        }
+        for (int id : all) {
+            if (tx.get(ObjectType.SECGROUP, id) instanceof SecurityGroup sg && (sg.outdatedVms().contains(vmId)
+                    || sg.updatingVms().contains(vmId) || sg.errorVms().contains(vmId))) {
+                SecurityGroup out = leave(sg, vmId);
+                tx.put(applied ? join(out, vmId) : new SecurityGroup(out.id(), out.name(), out.uid(), out.gid(),
+                        out.uname(), out.gname(), out.permissions(), out.updatedVms(), out.outdatedVms(),
+                        out.updatingVms(), IdSet.with(out.errorVms(), vmId), out.template()));
+            }
+        }
+    }
+
     /** A VM that ends leaves every group its NICs use. */
     static void release(Transaction tx, VirtualMachine vm) {
         Set<Integer> all = new TreeSet<>();
@@ -182,6 +205,22 @@ public final class VmSecurityGroups {
             b.append(b.isEmpty() ? "" : ",").append(id);
         }
         return b.toString();
+    }
+
+    /**
+     * The VM with the rules of {@code sg} as the group has them now (after one.secgroup.commit), for its
+     * hypervisor to apply again; unchanged when no NIC uses the group.
+     */
+    public static VirtualMachine withCurrentRules(VirtualMachine vm, SecurityGroup sg) {
+        boolean uses = false;
+        for (VectorAttribute n : vm.vmTemplate().vectors("NIC")) {
+            uses |= ids(n.get("SECURITY_GROUPS")).contains(sg.id());
+        }
+        if (!uses || vm.phase().is(VmState.DONE)) {
+            return vm;
+        }
+        Template t = withRules(withoutRules(vm.vmTemplate(), sg.id()), sg);
+        return vm.toBuilder().vmTemplate(VmDefinition.sorted(t)).build();
     }
 
     /** {@code t} with one SECURITY_GROUP_RULE per RULE of {@code sg}, naming the group. */

@@ -66,6 +66,8 @@ public final class VmLifecycle implements AutoCloseable {
     private final VmScheduler scheduler;
     private final VmBackupRunner backups;
     private volatile boolean closed;
+    /** The update_sg chain of each VM whose security groups are being applied (see applySecurityGroups). */
+    private final Map<Integer, CompletableFuture<?>> sgUpdates = new ConcurrentHashMap<>();
 
     VmLifecycle(ApiContext ctx, List<VmmDriver> vmmList, List<TransferDriver> tmList, VmSettings settings,
                 MonitoringStore monitoringHistory) {
@@ -189,6 +191,46 @@ public final class VmLifecycle implements AutoCloseable {
         } else if (w.stamp() >= 0) {
             queue.forget(a.vm().id(), w.stamp());
         }
+    }
+
+    /**
+     * A running VM's security groups changed (attachsg, detachsg, one.secgroup.commit): its host applies the rules
+     * of its template again (update_sg). No phase change and nothing waits for it: the answer moves the VM to the
+     * groups' updated (or error) VMs; on a failure the guest keeps its previous filters. Call after the change is
+     * durable.
+     */
+    public void applySecurityGroups(int vmId) {
+        if (closed) {
+            return;
+        }
+        // one after the other per VM, each with the VM as it is when it starts: the last one applies the last rules
+        CompletableFuture<?>[] mine = new CompletableFuture<?>[1];
+        sgUpdates.compute(vmId, (id, previous) -> {
+            CompletableFuture<?> before = previous == null ? CompletableFuture.completedFuture(null) : previous;
+            mine[0] = before.handle((r, e) -> null).thenCompose(x -> updateSg(vmId));
+            return mine[0];
+        });
+        mine[0].whenComplete((r, e) -> sgUpdates.remove(vmId, mine[0]));
+    }
+
+    private CompletableFuture<?> updateSg(int vmId) {
+        if (closed || !(view().get(ObjectType.VM, vmId) instanceof VirtualMachine vm)
+                || !vm.phase().isActive(dev.nimbo.core.vm.LcmState.RUNNING)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return call(vm, DriverOp.UPDATE_SG).handle((r, e) -> {
+            if (e != null) {
+                log.warn("VM {}: update_sg failed: {}", vmId, reason(e));
+            }
+            if (!closed) {
+                // the groups list the VM as up to date, or in error (as oned's UPDATED_VMS / ERROR_VMS)
+                ctx.controller().submit(tx -> {
+                    dev.nimbo.core.vm.VmSecurityGroups.recordUpdate(tx, vmId, e == null);
+                    return null;
+                });
+            }
+            return null;
+        });
     }
 
     private void submit(VirtualMachine vm, long stamp, Phase at, DriverOp op, boolean tracked) {

@@ -411,6 +411,110 @@ class KvmHostTest {
                 .isEqualTo("nimbo-was-here");
     }
 
+    /**
+     * The agent's network drivers through nimbod with a real guest: a {@code bridge} network whose bridge and
+     * uplink (PHYDEV, a veth to a namespace of our own) the agent makes on deploy, with the guest's security group
+     * chains changed live by attachsg, detachsg and a group's update, and removes on terminate; an 802.1Q network with a PHYDEV the host lacks fails the VM with the
+     * driver's reason.
+     */
+    @Test
+    void aGuestOnABridgeNetworkGetsItsBridgeMadeAndRemovedByTheAgent() throws Exception {
+        dev.nimbo.agent.net.HostShell sh = dev.nimbo.agent.net.HostShell.host();
+        String ns = "n10e2e";
+        sh.ok("ip", "netns", "del", ns);
+        sh.ok("ip", "link", "del", "n10up0");
+        sh.ok("ip", "link", "del", "n10br0");
+        sh.run("ip", "netns", "add", ns);
+        int id = -1;
+        try {
+            sh.run("ip", "link", "add", "n10up0", "type", "veth", "peer", "name", "n10up1", "netns", ns);
+            sh.run("ip", "link", "set", "n10up0", "up");
+            sh.run("ip", "-n", ns, "addr", "add", "10.214.0.1/24", "dev", "n10up1");
+            sh.run("ip", "-n", ns, "link", "set", "n10up1", "up");
+            String safe = kvm.appliance().toString();
+            int files = ok(admin.call("one.datastore.allocate", "NAME=n10-files\nTYPE=FILE_DS\nDS_MAD=fs\n"
+                    + "TM_MAD=shared\nSAFE_DIRS=\"" + safe + "\"", -1)).intValue();
+            await().atMost(Duration.ofSeconds(60)).until(() -> XmlNode.parse(ok(admin.call("one.datastore.info",
+                    files)).stringValue()).longValue("FREE_MB", 0) > 0);
+            int kernel = image("NAME=n10-kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
+            int initrd = image("NAME=n10-initrd\nTYPE=RAMDISK\nPATH=\"" + safe + "/initrd.img\"", files);
+            String os = "OS=[ KERNEL_DS=\"$FILE[IMAGE_ID=" + kernel + "]\", INITRD_DS=\"$FILE[IMAGE_ID=" + initrd
+                    + "]\", KERNEL_CMD=\"console=ttyS0 quiet\" ]\nCONTEXT=[ NETWORK=YES ]\nCPU=0.5\nVCPU=1\nMEMORY=160\n";
+
+            // a driver error is the VM's error
+            int broken = ok(admin.call("one.vn.allocate", "NAME=n10-broken\nVN_MAD=802.1Q\nBRIDGE=n10br1\n"
+                    + "PHYDEV=n10nope\nVLAN_ID=4000\nAR=[ TYPE=IP4, IP=10.215.0.5, SIZE=1 ]", -1)).intValue();
+            int failing = ok(admin.call("one.vm.allocate", os + "NIC=[ NETWORK_ID=" + broken + " ]", false))
+                    .intValue();
+            ok(admin.call("one.vm.deploy", failing, host, false, -1));
+            try {
+                // (its kernel and initrd reach the host first: slow on a loaded machine)
+                await().atMost(Duration.ofSeconds(180)).until(() -> vm(failing).integer("LCM_STATE", -1) == 36);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("VM " + failing + " did not fail its boot: STATE " + vm(failing).text("STATE")
+                        + ", LCM_STATE " + vm(failing).text("LCM_STATE") + ", ERROR "
+                        + vm(failing).child("USER_TEMPLATE").text("ERROR"), e);
+            }
+            assertThat(vm(failing).child("USER_TEMPLATE").text("ERROR"))
+                    .contains("PHYDEV n10nope does not exist on this host");
+            assertThat(sh.linkExists("n10br1")).isFalse();
+            ok(admin.call("one.vm.action", "terminate-hard", failing));
+
+            int net = ok(admin.call("one.vn.allocate", "NAME=n10-bridged\nVN_MAD=bridge\nBRIDGE=n10br0\n"
+                    + "PHYDEV=n10up0\nNETWORK_MASK=255.255.255.0\nAR=[ TYPE=IP4, IP=10.214.0.50, SIZE=2 ]", -1))
+                    .intValue();
+            id = ok(admin.call("one.vm.allocate", os + "NIC=[ NETWORK_ID=" + net + " ]", false)).intValue();
+            int vmId = id;
+            ok(admin.call("one.vm.deploy", id, host, false, -1));
+            awaitVm(id, ACTIVE, RUNNING, 120);
+            assertThat(sh.run("ip", "-o", "link", "show", "master", "n10br0")).contains("n10up0")
+                    .contains("one-" + id + "-0");
+            assertThat(sh.run("nft", "list", "chain", "bridge", "nimbo", "one-" + id + "-0-o"))
+                    .contains("ether saddr != 02:00:0a:d6:00:32 drop").contains("ip saddr != 10.214.0.50 drop");
+            await().atMost(Duration.ofSeconds(120)).until(() ->
+                    sh.ok("ip", "netns", "exec", ns, "busybox", "ping", "-c", "1", "-W", "1", "10.214.0.50"));
+
+            // security groups change live: a group without ICMP in place of the default one blocks ping, and
+            // ICMP committed into it lets ping through again
+            int sg = ok(admin.call("one.secgroup.allocate", "NAME=n10-sg\nRULE=[ PROTOCOL=TCP, RULE_TYPE=inbound,"
+                    + " RANGE=22 ]\nRULE=[ PROTOCOL=ALL, RULE_TYPE=outbound ]")).intValue();
+            ok(admin.call("one.vm.attachsg", id, 0, sg));
+            for (String group : vm(id).child("TEMPLATE").child("NIC").text("SECURITY_GROUPS").split(",")) {
+                if (!group.isBlank() && Integer.parseInt(group.strip()) != sg) {
+                    ok(admin.call("one.vm.detachsg", id, 0, Integer.parseInt(group.strip())));
+                }
+            }
+            String inChain = "one-" + id + "-0-i";
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                String chain = sh.run("nft", "list", "chain", "bridge", "nimbo", inChain);
+                return chain.contains("tcp dport 22") && !chain.contains("l4proto != 255"); // group 0's inbound ALL
+            });
+            assertThat(sh.ok("ip", "netns", "exec", ns, "busybox", "ping", "-c", "2", "-W", "1", "10.214.0.50"))
+                    .as("ICMP is not in the group").isFalse();
+            ok(admin.call("one.secgroup.update", sg, "RULE=[ PROTOCOL=ICMP, RULE_TYPE=inbound ]\n"
+                    + "RULE=[ PROTOCOL=ALL, RULE_TYPE=outbound ]", 0));
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    sh.ok("ip", "netns", "exec", ns, "busybox", "ping", "-c", "1", "-W", "1", "10.214.0.50"));
+            assertThat(sh.run("nft", "list", "chain", "bridge", "nimbo", inChain)).doesNotContain("dport");
+            await().atMost(Duration.ofSeconds(30)).until(() -> XmlNode.parse(ok(admin.call("one.secgroup.info", sg))
+                    .stringValue()).child("UPDATED_VMS").all("ID").stream().map(XmlNode::text)
+                    .anyMatch(v -> v.equals(String.valueOf(vmId))));
+
+            ok(admin.call("one.vm.action", "terminate-hard", id));
+            awaitVm(id, DONE, 0, 60);
+            assertThat(sh.linkExists("n10br0")).as("the bridge goes with its last guest").isFalse();
+            assertThat(sh.run("ip", "-o", "link", "show", "n10up0")).doesNotContain("master");
+            assertThat(sh.ok("nft", "list", "chain", "bridge", "nimbo", "one-" + vmId + "-0-o")).isFalse();
+        } finally {
+            if (id >= 0) {
+                new Virsh("qemu:///system").tryRun("destroy", "one-" + id);
+            }
+            sh.ok("ip", "link", "del", "n10br0");
+            sh.ok("ip", "link", "del", "n10up0");
+            sh.ok("ip", "netns", "del", ns);
+        }
+    }
+
     @Test
     void domainsTheFrontEndDidNotPlaceAreReportedAsWilds() throws Exception {
         if (agent.sessions() == 0 || hostInfo().integer("STATE", -1) != 2) {

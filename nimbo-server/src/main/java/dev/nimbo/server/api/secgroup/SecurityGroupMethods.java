@@ -13,10 +13,13 @@ import dev.nimbo.core.secgroup.SecurityGroup;
 import dev.nimbo.core.secgroup.SecurityGroupRules;
 import dev.nimbo.core.state.Transaction;
 import dev.nimbo.core.template.Template;
+import dev.nimbo.core.vm.VirtualMachine;
+import dev.nimbo.core.vm.VmSecurityGroups;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
 import dev.nimbo.server.api.Templates;
 import dev.nimbo.server.api.shared.SharedMethods;
+import dev.nimbo.server.vm.VmLifecycle;
 import java.util.List;
 
 /**
@@ -109,7 +112,8 @@ public final class SecurityGroupMethods {
         int id = call.params().integer(0);
         Template t = Templates.parse(call, call.params().string(1));
         boolean merge = Templates.mergeFlag(call, 2);
-        return call.write(tx -> {
+        java.util.Set<Integer> vms = new java.util.TreeSet<>();
+        Object done = call.write(tx -> {
             SecurityGroup sg = tx.require(ObjectType.SECGROUP, id);
             call.authorize(Right.MANAGE, sg);
             Template next = sg.template().update(t, merge);
@@ -117,21 +121,52 @@ public final class SecurityGroupMethods {
             if (problem != null) {
                 throw new ApiException(ErrorCode.INTERNAL, "[" + call.method() + "] Cannot update template. " + problem, id);
             }
-            tx.put(sg.withTemplate(SecurityGroupRules.withoutDuplicates(next)).commit(false));
+            vms.addAll(commit(tx, sg.withTemplate(SecurityGroupRules.withoutDuplicates(next)), false));
             return id;
         });
+        applyOnHosts(call, vms);
+        return done;
     }
 
     static Object commit(Call call) {
         call.params().arity(1, 2);
         int id = call.params().integer(0);
         boolean recover = call.params().bool(1, false);
-        return call.write(tx -> {
+        java.util.Set<Integer> vms = new java.util.TreeSet<>();
+        Object done = call.write(tx -> {
             SecurityGroup sg = tx.require(ObjectType.SECGROUP, id);
             call.authorize(Right.MANAGE, sg);
-            tx.put(sg.commit(recover));
+            vms.addAll(commit(tx, sg, recover));
             return id;
         });
+        applyOnHosts(call, vms);
+        return done;
+    }
+
+    /**
+     * Stages OpenNebula's commit of a group: its VMs to update get the group's rules as they are now in their
+     * templates. Returns those VMs.
+     */
+    private static java.util.Set<Integer> commit(Transaction tx, SecurityGroup sg, boolean recover) {
+        SecurityGroup committed = sg.commit(recover);
+        tx.put(committed);
+        java.util.Set<Integer> changed = new java.util.TreeSet<>();
+        for (int vmId : committed.outdatedVms()) {
+            if (tx.get(ObjectType.VM, vmId) instanceof VirtualMachine vm) {
+                VirtualMachine next = VmSecurityGroups.withCurrentRules(vm, committed);
+                if (next != vm) {
+                    tx.put(next);
+                    changed.add(vmId);
+                }
+            }
+        }
+        return changed;
+    }
+
+    /** Once the commit is durable, running VMs' hosts apply the new rules (update_sg). */
+    private static void applyOnHosts(Call call, java.util.Set<Integer> vms) {
+        VmLifecycle lifecycle = VmLifecycle.of(call.ctx());
+        vms.forEach(lifecycle::applySecurityGroups);
     }
 
     static Object poolInfo(Call call) {

@@ -11,6 +11,7 @@ import dev.nimbo.core.vm.VmAction;
 import dev.nimbo.core.vm.VmSecurityGroups;
 import dev.nimbo.server.api.ApiRegistry;
 import dev.nimbo.server.api.Call;
+import dev.nimbo.server.vm.VmLifecycle;
 
 /**
  * one.vm.attachsg / detachsg: a security group added to or taken off one NIC of a VM ({@link VmSecurityGroups}):
@@ -31,7 +32,7 @@ final class VmSecgroupMethods {
         int id = call.params().integer(0);
         int nicId = call.params().integer(1);
         int sgId = call.params().integer(2);
-        return call.write(tx -> {
+        Object done = call.write(tx -> {
             VirtualMachine vm = tx.require(ObjectType.VM, id);
             if (attach) {
                 boolean hasNic = false;
@@ -55,5 +56,7 @@ final class VmSecgroupMethods {
             tx.put(VmSecurityGroups.attach(tx, vm, nicId, sg));
             return id;
         });
+        VmLifecycle.of(call.ctx()).applySecurityGroups(id); // a running guest's filters change at once
+        return done;
     }
 }
