@@ -10,10 +10,8 @@ import dev.nimbo.core.vm.TransferDriver;
 import dev.nimbo.drivers.agent.Frame;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -21,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,11 +36,10 @@ import java.util.regex.Pattern;
  */
 public final class KvmTm implements TransferDriver {
     public static final String NAME = "kvm";
-    static final int CHUNK = 4 * 1024 * 1024;
     private static final Pattern FILE_REF = Pattern.compile("\\$FILE\\[\\s*IMAGE_ID\\s*=\\s*\"?(\\d+)\"?\\s*]",
             Pattern.CASE_INSENSITIVE);
 
-    private final AgentLink link;
+    private final HostFileTransfer transfer;
     private final IntFunction<String> imageSource;
     private final IntFunction<String> systemDsPath;
 
@@ -53,7 +49,7 @@ public final class KvmTm implements TransferDriver {
      *                     wait (null when there is no such datastore)
      */
     public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath) {
-        this.link = link;
+        this.transfer = new HostFileTransfer(link);
         this.imageSource = imageSource;
         this.systemDsPath = systemDsPath;
     }
@@ -285,30 +281,9 @@ public final class KvmTm implements TransferDriver {
         return key;
     }
 
-    /** Streams a front-end file to a host path in chunks, resuming a partial copy there; the host checks sha. */
+    /** Streams a front-end file to a host path, resuming a partial copy there; the host checks sha. */
     void upload(int hostId, Path file, String path, String sha) throws IOException {
-        long size = Files.size(file);
-        Frame stat = call(hostId, Ops.FILE_STAT, Map.of("path", path), "lookup of " + path);
-        long offset = Math.min(stat.longAttr("partial", 0), size);
-        try (InputStream in = Files.newInputStream(file)) {
-            in.skipNBytes(offset);
-            byte[] buf = new byte[CHUNK];
-            do {
-                int n = in.readNBytes(buf, 0, CHUNK);
-                boolean last = offset + n >= size;
-                Map<String, String> a = new TreeMap<>(Map.of("path", path, "offset", Long.toString(offset),
-                        "last", last ? "yes" : "no"));
-                if (last) {
-                    a.put("sha256", sha);
-                    a.put("size", Long.toString(size));
-                }
-                call(hostId, Ops.FILE_WRITE, a, n == CHUNK ? buf : java.util.Arrays.copyOf(buf, n), "transfer of " + file);
-                offset += n;
-                if (last) {
-                    break;
-                }
-            } while (true);
-        }
+        transfer.upload(hostId, file, path, sha);
     }
 
     /** Copies a persistent disk back from the host into its image file. */
@@ -319,39 +294,11 @@ public final class KvmTm implements TransferDriver {
 
     /** Copies a host file to a front-end path (through a temporary file, moved in place when complete). */
     private void download(int hostId, String path, Path target, String what) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".copyback");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            long offset = 0;
-            while (true) {
-                Frame f = call(hostId, Ops.FILE_READ, Map.of("path", path, "offset", Long.toString(offset),
-                        "length", Integer.toString(CHUNK)), what);
-                out.write(f.body());
-                offset += f.body().length;
-                if ("yes".equals(f.attr("eof")) || f.body().length == 0) {
-                    break;
-                }
-            }
-        }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        transfer.download(hostId, path, target, what);
     }
 
     private Frame call(int hostId, String op, Map<String, String> attrs, String what) {
-        return call(hostId, op, attrs, null, what);
-    }
-
-    private Frame call(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {
-        try {
-            Frame f = link.request(hostId, op, attrs, body).get();
-            if (!f.succeeded()) {
-                throw new DriverException(what + ": " + f.attr("message", op + " failed"));
-            }
-            return f;
-        } catch (ExecutionException e) {
-            throw new DriverException(what + ": " + AgentLinks.reason(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DriverException(what + ": interrupted", e);
-        }
+        return transfer.call(hostId, op, attrs, null, what);
     }
 
     static String cacheKey(Path file, long size, long mtime) {
