@@ -164,6 +164,8 @@ public final class NimboServer implements AutoCloseable {
         dev.nimbo.server.monitor.HostMonitor monitor = dev.nimbo.server.monitor.HostMonitor.start(ctx);
         agents.onDisconnect(monitor::requestMonitoring); // a host whose agent left shows it at once
         agents.onSample(monitor::recordHistory); // what a cut-off agent measured fills the gap in the history
+        // a host back from a cut: monitored at once, its VMs' states reconciled
+        agents.onConnect(new dev.nimbo.server.edge.EdgeReconciler(ctx, agents, monitor::requestMonitoring)::reconnected);
         dev.nimbo.server.vm.VmLifecycle.start(ctx);
         dev.nimbo.server.sched.SchedulerLoop.start(ctx, dev.nimbo.server.sched.SchedSettings.fromEnvironment());
     }

@@ -30,13 +30,18 @@ final class HostFileTransfer {
     private final AgentLink link;
     private final int window;
 
+    /** The window from {@code nimbo.kvm.transferWindow}, read at each transfer. */
     HostFileTransfer(AgentLink link) {
-        this(link, Integer.getInteger("nimbo.kvm.transferWindow", 8));
+        this(link, 0);
     }
 
     HostFileTransfer(AgentLink link, int window) {
         this.link = link;
-        this.window = Math.max(1, window);
+        this.window = window;
+    }
+
+    private int window() {
+        return window > 0 ? window : Math.max(1, Integer.getInteger("nimbo.kvm.transferWindow", 8));
     }
 
     /** Streams a front-end file to a host path, resuming a partial copy there; the host checks the sha. */
@@ -58,7 +63,7 @@ final class HostFileTransfer {
                     a.put("sha256", sha);
                     a.put("size", Long.toString(size));
                 }
-                if (inFlight.size() >= window) {
+                if (inFlight.size() >= window()) {
                     check(inFlight.removeFirst(), what);
                 }
                 inFlight.addLast(link.request(hostId, Ops.FILE_WRITE, a, buf));
@@ -85,7 +90,7 @@ final class HostFileTransfer {
             long asked = 0;
             long written = 0;
             do {
-                while (inFlight.size() < window && asked < size) {
+                while (inFlight.size() < window() && asked < size) {
                     inFlight.addLast(link.request(hostId, Ops.FILE_READ, Map.of("path", path, "offset",
                             Long.toString(asked), "length", Integer.toString(CHUNK)), null));
                     asked += CHUNK;

@@ -39,6 +39,7 @@ public final class KvmTm implements TransferDriver {
     private static final Pattern FILE_REF = Pattern.compile("\\$FILE\\[\\s*IMAGE_ID\\s*=\\s*\"?(\\d+)\"?\\s*]",
             Pattern.CASE_INSENSITIVE);
 
+    private final AgentLink link;
     private final HostFileTransfer transfer;
     private final IntFunction<String> imageSource;
     private final IntFunction<String> systemDsPath;
@@ -49,6 +50,7 @@ public final class KvmTm implements TransferDriver {
      *                     wait (null when there is no such datastore)
      */
     public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath) {
+        this.link = link;
         this.transfer = new HostFileTransfer(link);
         this.imageSource = imageSource;
         this.systemDsPath = systemDsPath;
@@ -65,6 +67,12 @@ public final class KvmTm implements TransferDriver {
             return CompletableFuture.failedFuture(new DriverException("kvm TM: " + r.op().text()
                     + " is not a transfer operation"));
         }
+        // an operation cut off from its host runs again once the agent is back (transfers resume where they stopped)
+        return AgentLinks.patiently(link, r.hostId(), AgentLinks.reconnectWait(), r.op().text() + " of VM " + r.vmId(),
+                () -> run(r));
+    }
+
+    private CompletableFuture<DriverResult> run(DriverRequest r) {
         CompletableFuture<DriverResult> out = new CompletableFuture<>();
         Thread.ofVirtual().name("kvm-tm-" + r.vmId()).start(() -> {
             try {

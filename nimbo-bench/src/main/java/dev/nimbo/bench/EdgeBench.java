@@ -1,0 +1,262 @@
+package dev.nimbo.bench;
+
+import dev.nimbo.agent.link.AgentConnection;
+import dev.nimbo.client.OneClient;
+import dev.nimbo.client.OneResponse;
+import dev.nimbo.core.xml.XmlNode;
+import dev.nimbo.server.NimboServer;
+import dev.nimbo.server.ServerConfig;
+import dev.nimbo.testing.NimbodProcess;
+import dev.nimbo.testing.WanRelay;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Issue 9's benchmark: one edge site behind an emulated WAN link ({@link WanRelay}), its agent in this JVM with a
+ * simulated hypervisor ({@link DummyHypervisor}; real file transfers), a nimbod in this JVM.
+ * <ol>
+ * <li>Image transfer rate at deploy (PROLOG sends a KERNEL image into the host's cache) over RTT/100 Mbit/s and
+ * RTT/1 Gbit/s, with the transfer window used now (8 chunks) and with one chunk at a time (stop-and-wait, the
+ * old way), from the bytes the link carried while the transfer ran.
+ * <li>Reconcile time: N running VMs, the link cut, some domains stopped on the host meanwhile, the link restored;
+ * time until the agent is back (its reconnection back-off) and until the front-end is right again (host
+ * MONITORED, the stopped VMs POWEROFF, the others RUNNING and monitored after the cut).
+ * </ol>
+ */
+@Command(name = "edge", mixinStandardHelpOptions = true,
+        description = "Edge site over an emulated WAN: image transfer rate vs link rate, reconcile time after a cut.")
+final class EdgeBench implements Callable<Integer> {
+
+    @Option(names = "--rtt-ms", description = "Round-trip time of the link. Default: ${DEFAULT-VALUE}")
+    int rttMs = 200;
+
+    @Option(names = "--image-mb", description = "Size of the transferred image. Default: ${DEFAULT-VALUE}")
+    int imageMb = 64;
+
+    @Option(names = "--rates", split = ",", description = "Link rates in Mbit/s. Default: ${DEFAULT-VALUE}")
+    List<Integer> rates = List.of(100, 1000);
+
+    @Option(names = "--vms", description = "Running VMs on the site for the reconcile run. Default: ${DEFAULT-VALUE}")
+    int vms = 100;
+
+    @Option(names = "--stopped", description = "Of those, stopped on the host during the cut. Default: ${DEFAULT-VALUE}")
+    int stopped = 10;
+
+    @Option(names = "--cut-seconds", description = "Length of the cut. Default: ${DEFAULT-VALUE}")
+    int cutSeconds = 10;
+
+    @Option(names = "--skip-transfer", description = "Only the reconcile run.")
+    boolean skipTransfer;
+
+    private Path dir;
+    private NimboServer server;
+    private OneClient admin;
+    private WanRelay link;
+    private DummyHypervisor hypervisor;
+    private AgentConnection agent;
+    private int host;
+
+    @Override
+    public Integer call() throws Exception {
+        dir = Files.createTempDirectory("nimbo-bench-edge-");
+        try {
+            start();
+            if (!skipTransfer) {
+                transfers();
+            }
+            reconcile();
+            return 0;
+        } finally {
+            if (agent != null) {
+                agent.close();
+            }
+            if (link != null) {
+                link.close();
+            }
+            if (server != null) {
+                server.close();
+            }
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private void start() throws Exception {
+        int agentPort = NimbodProcess.freePort();
+        System.setProperty("nimbo.agent.port", Integer.toString(agentPort));
+        System.setProperty("nimbo.agent.heartbeat", "2");
+        System.setProperty("nimbo.host.monitorInterval", "2");
+        System.setProperty("nimbo.vm.monitorInterval", "2");
+        System.setProperty("nimbo.sched.interval", "0");
+        server = NimboServer.start(new ServerConfig(dir.resolve("front"), "127.0.0.1", 0, null, 0,
+                ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 1000));
+        admin = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"),
+                Files.readString(dir.resolve("front/one_auth")).strip());
+        link = WanRelay.loopback(agentPort, shape(rates.get(0)));
+        host = ok(admin.call("one.host.allocate", "edge-bench-site", "kvm", "kvm", -1)).intValue();
+        String token = XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).child("TEMPLATE")
+                .text("AGENT_TOKEN");
+        Path data = dir.resolve("agent");
+        Files.createDirectories(data);
+        hypervisor = new DummyHypervisor(data);
+        agent = new AgentConnection("127.0.0.1", link.port(), token, data, Duration.ofSeconds(2), hypervisor,
+                hypervisor::sample, Duration.ofSeconds(1));
+        AgentConnection a = agent;
+        Thread.ofVirtual().start(() -> {
+            try {
+                a.run();
+            } catch (Exception e) {
+                System.err.println("agent stopped: " + e.getMessage());
+            }
+        });
+        await(60, () -> hostState() == 2);
+    }
+
+    private WanRelay.Shape shape(int mbps) {
+        return WanRelay.Shape.wan(Duration.ofMillis(rttMs), Duration.ofMillis(Math.max(1, rttMs / 100)), mbps);
+    }
+
+    // ------------------------------------------------------------------ transfer
+
+    private void transfers() throws Exception {
+        Path images = dir.resolve("images");
+        Files.createDirectories(images);
+        int ds = ok(admin.call("one.datastore.allocate", "NAME=edge-bench-files\nTYPE=FILE_DS\nDS_MAD=fs\n"
+                + "TM_MAD=shared\nSAFE_DIRS=\"" + images + "\"", -1)).intValue();
+        await(60, () -> XmlNode.parse(ok(admin.call("one.datastore.info", ds)).stringValue())
+                .longValue("FREE_MB", 0) > 0);
+        System.out.printf(Locale.ROOT, "image transfer at deploy, %d MiB, RTT %d ms%n", imageMb, rttMs);
+        System.out.printf("%-12s %-16s %12s %12s %12s%n", "link Mbit/s", "window", "seconds", "Mbit/s", "of link");
+        int run = 0;
+        for (int mbps : rates) {
+            for (int window : new int[] {8, 1}) {
+                link.shape(shape(mbps), shape(mbps));
+                System.setProperty("nimbo.kvm.transferWindow", Integer.toString(window));
+                Path file = images.resolve("kernel-" + run++);
+                byte[] block = new byte[1 << 20];
+                Random rnd = new Random(run);
+                try (var out = Files.newOutputStream(file)) {
+                    for (int i = 0; i < imageMb; i++) {
+                        rnd.nextBytes(block);
+                        out.write(block);
+                    }
+                }
+                int image = ok(admin.call("one.image.allocate", "NAME=k" + run + "\nTYPE=KERNEL\nPATH=\"" + file
+                        + "\"", ds)).intValue();
+                await(120, () -> XmlNode.parse(ok(admin.call("one.image.info", image)).stringValue())
+                        .integer("STATE", -1) == 1);
+                int vm = ok(admin.call("one.vm.allocate", "NAME=t" + run + "\nCPU=0.01\nMEMORY=1\nOS=[ KERNEL_DS=\""
+                        + "$FILE[IMAGE_ID=" + image + "]\" ]", false)).intValue();
+                long bytes0 = link.bytesUp();
+                long size = (long) imageMb << 20;
+                ok(admin.call("one.vm.deploy", vm, host, false, -1));
+                // from the first to the last byte of the image on the wire, as the link counted them
+                long first = 0;
+                long last;
+                while (true) {
+                    long moved = link.bytesUp() - bytes0;
+                    if (first == 0 && moved > 64 * 1024) {
+                        first = System.nanoTime();
+                    }
+                    if (moved >= size) {
+                        last = System.nanoTime();
+                        break;
+                    }
+                    Thread.sleep(5);
+                }
+                await(120, () -> vmLcm(vm) == 3);
+                double seconds = (last - first) / 1e9;
+                double rate = size * 8 / seconds / 1e6;
+                System.out.printf(Locale.ROOT, "%-12d %-16s %12.2f %12.1f %11.0f%%%n", mbps,
+                        window == 1 ? "1 (stop-wait)" : window + " x 4 MiB", seconds, rate, 100 * rate / mbps);
+                ok(admin.call("one.vm.action", "terminate-hard", vm));
+                await(60, () -> vmState(vm) == 6);
+            }
+        }
+        System.clearProperty("nimbo.kvm.transferWindow");
+    }
+
+    // ------------------------------------------------------------------ reconcile
+
+    private void reconcile() throws Exception {
+        link.shape(shape(100), shape(100));
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < vms; i++) {
+            int id = ok(admin.call("one.vm.allocate", "NAME=edge-" + i + "\nCPU=0.01\nMEMORY=1", false)).intValue();
+            ok(admin.call("one.vm.deploy", id, host, false, -1));
+            ids.add(id);
+        }
+        await(300, () -> ids.stream().allMatch(id -> vmLcm(id) == 3));
+        link.cut();
+        await(60, () -> hostState() == 3);
+        List<Integer> gone = ids.subList(0, Math.min(stopped, ids.size()));
+        gone.forEach(hypervisor::stop);
+        Thread.sleep(cutSeconds * 1000L);
+        long sessions = agent.sessions();
+        long t0 = System.nanoTime();
+        long restoredAt = System.currentTimeMillis() / 1000;
+        link.restore();
+        await(120, () -> agent.sessions() > sessions);
+        long back = System.nanoTime();
+        List<Integer> kept = ids.subList(gone.size(), ids.size());
+        await(300, () -> hostState() == 2 && gone.stream().allMatch(id -> vmState(id) == 8));
+        long stateRight = System.nanoTime();
+        await(300, () -> kept.stream().allMatch(id -> vmLcm(id) == 3
+                && vm(id).child("MONITORING").longValue("TIMESTAMP", 0) >= restoredAt));
+        long monitored = System.nanoTime();
+        System.out.printf(Locale.ROOT, "reconcile after a %d s cut, %d VMs (%d stopped on the host during the cut),"
+                + " RTT %d ms, 100 Mbit/s%n", cutSeconds, vms, gone.size(), rttMs);
+        System.out.printf(Locale.ROOT, "  agent back (its reconnection back-off):            %8.2f s%n", (back - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "  state right (host MONITORED, stopped VMs POWEROFF): %8.2f s after the agent"
+                + " (%.2f s after the link)%n", (stateRight - back) / 1e9, (stateRight - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "  every running VM monitored again:                  %8.2f s after the agent"
+                + " (%.2f s after the link)%n", (monitored - back) / 1e9, (monitored - t0) / 1e9);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private int hostState() {
+        return XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).integer("STATE", -1);
+    }
+
+    private XmlNode vm(int id) {
+        return XmlNode.parse(ok(admin.call("one.vm.info", id)).stringValue());
+    }
+
+    private int vmLcm(int id) {
+        XmlNode v = vm(id);
+        return v.integer("STATE", -1) == 3 ? v.integer("LCM_STATE", -1) : -1;
+    }
+
+    private int vmState(int id) {
+        return vm(id).integer("STATE", -1);
+    }
+
+    private static OneResponse ok(OneResponse r) {
+        if (!r.ok()) {
+            throw new IllegalStateException(r.message());
+        }
+        return r;
+    }
+
+    private static void await(int seconds, BooleanSupplier done) throws InterruptedException {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("not done within " + seconds + " s");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
