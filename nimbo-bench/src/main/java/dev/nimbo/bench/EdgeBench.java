@@ -158,14 +158,21 @@ final class EdgeBench implements Callable<Integer> {
                         .integer("STATE", -1) == 1);
                 int vm = ok(admin.call("one.vm.allocate", "NAME=t" + run + "\nCPU=0.01\nMEMORY=1\nOS=[ KERNEL_DS=\""
                         + "$FILE[IMAGE_ID=" + image + "]\" ]", false)).intValue();
-                long bytes0 = link.bytesUp();
+                long bytes0 = link.bytesDown();
                 long size = (long) imageMb << 20;
                 ok(admin.call("one.vm.deploy", vm, host, false, -1));
                 // from the first to the last byte of the image on the wire, as the link counted them
                 long first = 0;
                 long last;
+                long giveUp = System.nanoTime() + Duration.ofSeconds(300).toNanos();
                 while (true) {
-                    long moved = link.bytesUp() - bytes0;
+                    if (System.nanoTime() > giveUp || vmLcm(vm) > 3 && dev.nimbo.core.vm.LcmState.of(vmLcm(vm))
+                            .isFailure()) {
+                        throw new IllegalStateException("the transfer did not complete: VM " + vm + " LCM_STATE "
+                                + vmLcm(vm) + " " + vm(vm).child("USER_TEMPLATE").text("ERROR") + "; "
+                                + (link.bytesDown() - bytes0) + " bytes moved");
+                    }
+                    long moved = link.bytesDown() - bytes0;
                     if (first == 0 && moved > 64 * 1024) {
                         first = System.nanoTime();
                     }

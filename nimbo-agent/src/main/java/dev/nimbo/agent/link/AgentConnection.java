@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The agent's one connection to the front-end. It dials out (the front-end never dials a host): first, when the
  * data directory has no identity, an enrolment (token + certificate request over TLS with the token's CA pinned,
  * the certificate comes back); then a session with mutual TLS, kept alive with heartbeats both ways and
- * re-established with exponential back-off (1 s doubling to 30 s, with jitter) whenever it drops. Requests from
+ * re-established with exponential back-off (1 s doubling to 10 s, with jitter) whenever it drops. Requests from
  * the front-end run each on a virtual thread through the handler, except those marked {@code ordered=yes} (a
  * file's chunks sent without waiting for each answer), which run one after another in arrival order; answers are
  * written one frame at a time.
@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentConnection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentConnection.class);
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** Longest wait between attempts: bounds how long a site stays unseen after its link returns. */
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
     private final String host;
     private final int port;
