@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -214,6 +213,28 @@ public final class WanRelay implements AutoCloseable {
     private record Chunk(byte[] data, int length, long deliverAtNanos) {
     }
 
+    /** Bytes one direction of a connection holds, bounded by the direction's current shape (it may change). */
+    private static final class Room {
+        private final Direction dir;
+        private long held;
+
+        Room(Direction dir) {
+            this.dir = dir;
+        }
+
+        synchronized void acquire(int n) throws InterruptedException {
+            while (held > 0 && held + n > dir.shape.bufferBytes()) {
+                wait(50);
+            }
+            held += n;
+        }
+
+        synchronized void release(int n) {
+            held -= n;
+            notifyAll();
+        }
+    }
+
     private static final Chunk EOF = new Chunk(new byte[0], -1, 0);
 
     /** One relayed connection: two sockets, two pumps. */
@@ -231,8 +252,7 @@ public final class WanRelay implements AutoCloseable {
 
         /** Reads from one side and lets a writer deliver to the other when each chunk is due. */
         void pump(Socket from, Socket to, Direction dir) {
-            Shape shape = dir.shape;
-            Semaphore room = new Semaphore(shape.bufferBytes());
+            Room room = new Room(dir);
             LinkedBlockingQueue<Chunk> line = new LinkedBlockingQueue<>();
             Thread writer = Thread.ofVirtual().name("wan-relay-deliver").start(() -> deliver(line, room, to, dir));
             long lastDue = 0;
@@ -271,7 +291,7 @@ public final class WanRelay implements AutoCloseable {
             }
         }
 
-        private void deliver(LinkedBlockingQueue<Chunk> line, Semaphore room, Socket to, Direction dir) {
+        private void deliver(LinkedBlockingQueue<Chunk> line, Room room, Socket to, Direction dir) {
             try {
                 OutputStream out = to.getOutputStream();
                 while (!done) {
