@@ -277,8 +277,13 @@ public final class LibvirtVmm {
 
     /** Running domains' counters as vm.xsd MONITORING names them, by VM ID (domains named one-ID only). */
     public Map<Integer, Map<String, String>> poll() {
-        String out = virsh.tryRun("domstats", "--raw", "--cpu-total", "--balloon", "--interface", "--block",
-                "--state").output();
+        Virsh.Result r = virsh.tryRun("domstats", "--raw", "--cpu-total", "--balloon", "--interface", "--block",
+                "--state");
+        if (!r.ok()) {
+            // never an empty answer: the front-end would take every domain for gone
+            throw new IllegalStateException("virsh domstats failed: " + r.output().strip());
+        }
+        String out = r.output();
         Map<Integer, Map<String, String>> vms = new LinkedHashMap<>();
         String domain = null;
         Map<String, String> stats = new HashMap<>();
