@@ -99,8 +99,15 @@ final class EdgeBench implements Callable<Integer> {
         System.setProperty("nimbo.host.monitorInterval", "2");
         System.setProperty("nimbo.vm.monitorInterval", "2");
         System.setProperty("nimbo.sched.interval", "0");
-        server = NimboServer.start(new ServerConfig(dir.resolve("front"), "127.0.0.1", 0, null, 0,
-                ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 1000));
+        try {
+            server = NimboServer.start(new ServerConfig(dir.resolve("front"), "127.0.0.1", 0, null, 0,
+                    ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 1000));
+        } finally {
+            for (String p : List.of("nimbo.agent.port", "nimbo.agent.heartbeat", "nimbo.host.monitorInterval",
+                    "nimbo.vm.monitorInterval", "nimbo.sched.interval")) {
+                System.clearProperty(p);
+            }
+        }
         admin = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"),
                 Files.readString(dir.resolve("front/one_auth")).strip());
         link = WanRelay.loopback(agentPort, shape(rates.get(0)));
