@@ -6,6 +6,7 @@ import dev.nimbo.client.OneResponse;
 import dev.nimbo.core.xml.XmlNode;
 import dev.nimbo.server.NimboServer;
 import dev.nimbo.server.ServerConfig;
+import dev.nimbo.testing.DummyHypervisor;
 import dev.nimbo.testing.NimbodProcess;
 import dev.nimbo.testing.WanRelay;
 import java.net.URI;

@@ -168,9 +168,11 @@ public final class NimboServer implements AutoCloseable {
         agents.onConnect(new dev.nimbo.server.edge.EdgeReconciler(ctx, agents, monitor::requestMonitoring)::reconnected);
         dev.nimbo.server.vm.VmLifecycle.start(ctx);
         dev.nimbo.server.sched.SchedulerLoop.start(ctx, dev.nimbo.server.sched.SchedSettings.fromEnvironment());
+        dev.nimbo.server.edge.HostFailurePolicy.start(ctx); // VM HA: only in clusters that ask for it
     }
 
     private void stopManagers() {
+        dev.nimbo.server.edge.HostFailurePolicy.stop(controller);
         dev.nimbo.server.monitor.HostMonitor.stop(controller);
         dev.nimbo.server.sched.SchedulerLoop.stop(controller);
         dev.nimbo.server.vm.VmLifecycle.stop(controller);

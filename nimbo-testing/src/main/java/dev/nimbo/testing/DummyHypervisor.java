@@ -1,4 +1,4 @@
-package dev.nimbo.bench;
+package dev.nimbo.testing;
 
 import dev.nimbo.agent.AgentHandler;
 import dev.nimbo.agent.host.HostProbe;
@@ -25,12 +25,12 @@ import java.util.function.Function;
  * probe; file transfers and disk preparation are the real agent's (its {@link HostStore}), so image transfers
  * cross the link for real. Lets one machine run many edge VMs without QEMU. Thread-safe.
  */
-final class DummyHypervisor implements Function<Frame, Frame> {
+public final class DummyHypervisor implements Function<Frame, Frame> {
     private final HostProbe probe;
     private final AgentHandler files;
     private final Set<Integer> running = ConcurrentHashMap.newKeySet();
 
-    DummyHypervisor(Path data) {
+    public DummyHypervisor(Path data) {
         HostStore store = new HostStore(data);
         this.probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), data, List.of());
         // the libvirt side is never reached: VMM, POLL and MONITOR are answered here
@@ -39,7 +39,7 @@ final class DummyHypervisor implements Function<Frame, Frame> {
     }
 
     /** The host's monitoring record now (for monitoring buffered while cut off). */
-    String sample() {
+    public String sample() {
         try {
             return probe.probe("kvm", Map.of()).sample().toXml();
         } catch (IOException e) {
@@ -48,11 +48,11 @@ final class DummyHypervisor implements Function<Frame, Frame> {
     }
 
     /** A domain stops on the host (as if its guest powered itself off). */
-    void stop(int vmId) {
+    public void stop(int vmId) {
         running.remove(vmId);
     }
 
-    int running() {
+    public int running() {
         return running.size();
     }
 
