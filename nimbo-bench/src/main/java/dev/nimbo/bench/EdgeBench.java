@@ -4,12 +4,8 @@ import dev.nimbo.agent.link.AgentConnection;
 import dev.nimbo.client.OneClient;
 import dev.nimbo.client.OneResponse;
 import dev.nimbo.core.xml.XmlNode;
-import dev.nimbo.server.NimboServer;
-import dev.nimbo.server.ServerConfig;
 import dev.nimbo.testing.DummyHypervisor;
-import dev.nimbo.testing.NimbodProcess;
 import dev.nimbo.testing.WanRelay;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +56,7 @@ final class EdgeBench implements Callable<Integer> {
     boolean skipTransfer;
 
     private Path dir;
-    private NimboServer server;
+    private EdgeFront front;
     private OneClient admin;
     private WanRelay link;
     private DummyHypervisor hypervisor;
@@ -84,8 +80,8 @@ final class EdgeBench implements Callable<Integer> {
             if (link != null) {
                 link.close();
             }
-            if (server != null) {
-                server.close();
+            if (front != null) {
+                front.close();
             }
             try (var s = Files.walk(dir)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -94,32 +90,15 @@ final class EdgeBench implements Callable<Integer> {
     }
 
     private void start() throws Exception {
-        int agentPort = NimbodProcess.freePort();
-        System.setProperty("nimbo.agent.port", Integer.toString(agentPort));
-        System.setProperty("nimbo.agent.heartbeat", "2");
-        System.setProperty("nimbo.host.monitorInterval", "2");
-        System.setProperty("nimbo.vm.monitorInterval", "2");
-        System.setProperty("nimbo.sched.interval", "0");
-        try {
-            server = NimboServer.start(new ServerConfig(dir.resolve("front"), "127.0.0.1", 0, null, 0,
-                    ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 1000));
-        } finally {
-            for (String p : List.of("nimbo.agent.port", "nimbo.agent.heartbeat", "nimbo.host.monitorInterval",
-                    "nimbo.vm.monitorInterval", "nimbo.sched.interval")) {
-                System.clearProperty(p);
-            }
-        }
-        admin = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"),
-                Files.readString(dir.resolve("front/one_auth")).strip());
-        link = WanRelay.loopback(agentPort, shape(rates.get(0)));
-        host = ok(admin.call("one.host.allocate", "edge-bench-site", "kvm", "kvm", -1)).intValue();
-        String token = XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).child("TEMPLATE")
-                .text("AGENT_TOKEN");
+        front = EdgeFront.start(dir, 2, 2);
+        admin = front.admin;
+        link = WanRelay.loopback(front.agentPort, shape(rates.get(0)));
+        host = front.host("edge-bench-site");
         Path data = dir.resolve("agent");
         Files.createDirectories(data);
         hypervisor = new DummyHypervisor(data);
-        agent = new AgentConnection("127.0.0.1", link.port(), token, data, Duration.ofSeconds(2), hypervisor,
-                hypervisor::sample, Duration.ofSeconds(1));
+        agent = new AgentConnection("127.0.0.1", link.port(), front.token(host), data, Duration.ofSeconds(2),
+                hypervisor, hypervisor::sample, Duration.ofSeconds(1));
         AgentConnection a = agent;
         Thread.ofVirtual().start(() -> {
             try {
@@ -140,10 +119,8 @@ final class EdgeBench implements Callable<Integer> {
     private void transfers() throws Exception {
         Path images = dir.resolve("images");
         Files.createDirectories(images);
-        int ds = ok(admin.call("one.datastore.allocate", "NAME=edge-bench-files\nTYPE=FILE_DS\nDS_MAD=fs\n"
-                + "TM_MAD=shared\nSAFE_DIRS=\"" + images + "\"", -1)).intValue();
-        await(60, () -> XmlNode.parse(ok(admin.call("one.datastore.info", ds)).stringValue())
-                .longValue("FREE_MB", 0) > 0);
+        int ds = front.datastore("NAME=edge-bench-files\nTYPE=FILE_DS\nDS_MAD=fs\nTM_MAD=shared\nSAFE_DIRS=\""
+                + images + "\"");
         System.out.printf(Locale.ROOT, "image transfer at deploy, %d MiB, RTT %d ms%n", imageMb, rttMs);
         int run = 0;
         boolean warm = false; // the first transfer warms the JIT (TLS, frames) up and is not reported
@@ -166,10 +143,7 @@ final class EdgeBench implements Callable<Integer> {
                         out.write(block);
                     }
                 }
-                int image = ok(admin.call("one.image.allocate", "NAME=k" + run + "\nTYPE=KERNEL\nPATH=\"" + file
-                        + "\"", ds)).intValue();
-                await(120, () -> XmlNode.parse(ok(admin.call("one.image.info", image)).stringValue())
-                        .integer("STATE", -1) == 1);
+                int image = front.image("NAME=k" + run + "\nTYPE=KERNEL\nPATH=\"" + file + "\"", ds);
                 int vm = ok(admin.call("one.vm.allocate", "NAME=t" + run + "\nCPU=0.01\nMEMORY=1\nOS=[ KERNEL_DS=\""
                         + "$FILE[IMAGE_ID=" + image + "]\" ]", false)).intValue();
                 long bytes0 = link.bytesDown();
@@ -251,36 +225,26 @@ final class EdgeBench implements Callable<Integer> {
     // ------------------------------------------------------------------ helpers
 
     private int hostState() {
-        return XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).integer("STATE", -1);
+        return front.hostState(host);
     }
 
     private XmlNode vm(int id) {
-        return XmlNode.parse(ok(admin.call("one.vm.info", id)).stringValue());
+        return front.vm(id);
     }
 
     private int vmLcm(int id) {
-        XmlNode v = vm(id);
-        return v.integer("STATE", -1) == 3 ? v.integer("LCM_STATE", -1) : -1;
+        return front.vmLcm(id);
     }
 
     private int vmState(int id) {
-        return vm(id).integer("STATE", -1);
+        return front.vmState(id);
     }
 
     private static OneResponse ok(OneResponse r) {
-        if (!r.ok()) {
-            throw new IllegalStateException(r.message());
-        }
-        return r;
+        return EdgeFront.ok(r);
     }
 
     private static void await(int seconds, BooleanSupplier done) throws InterruptedException {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new IllegalStateException("not done within " + seconds + " s");
-            }
-            Thread.sleep(20);
-        }
+        EdgeFront.await(seconds, done);
     }
 }

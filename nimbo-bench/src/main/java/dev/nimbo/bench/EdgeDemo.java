@@ -9,12 +9,8 @@ import dev.nimbo.agent.store.HostStore;
 import dev.nimbo.client.OneClient;
 import dev.nimbo.client.OneResponse;
 import dev.nimbo.core.xml.XmlNode;
-import dev.nimbo.server.NimboServer;
-import dev.nimbo.server.ServerConfig;
 import dev.nimbo.testing.KvmFixture;
-import dev.nimbo.testing.NimbodProcess;
 import dev.nimbo.testing.WanRelay;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -52,6 +48,7 @@ public final class EdgeDemo implements Callable<Integer> {
     boolean liveMigration;
 
     private OneClient admin;
+    private EdgeFront front;
     private final List<String> domains = new ArrayList<>();
 
     public static void main(String[] args) {
@@ -67,28 +64,21 @@ public final class EdgeDemo implements Callable<Integer> {
         KvmFixture.Ready kvm = KvmFixture.ensureReady();
         Path dir = Files.createTempDirectory("edge9-demo-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        int agentPort = NimbodProcess.freePort();
-        System.setProperty("nimbo.agent.port", Integer.toString(agentPort));
-        System.setProperty("nimbo.host.monitorInterval", "2");
-        System.setProperty("nimbo.vm.monitorInterval", "2");
-        System.setProperty("nimbo.sched.interval", "0");
-        NimboServer server = NimboServer.start(new ServerConfig(dir.resolve("front"), "127.0.0.1", 0, null, 0,
-                ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 1000));
+        front = EdgeFront.start(dir, 5, 2);
+        int agentPort = front.agentPort;
         List<WanRelay> links = new ArrayList<>();
         List<AgentConnection> agents = new ArrayList<>();
         boolean passed = false;
         try {
-            admin = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"),
-                    Files.readString(dir.resolve("front/one_auth")).strip());
+            admin = front.admin;
             say("two edge sites, each behind a " + rttMs + " ms RTT / 100 Mbit/s link");
             int[] hosts = new int[2];
             for (int i = 0; i < 2; i++) {
                 WanRelay link = WanRelay.loopback(agentPort, WanRelay.Shape.wan(Duration.ofMillis(rttMs),
                         Duration.ofMillis(5), 100));
                 links.add(link);
-                hosts[i] = ok(admin.call("one.host.allocate", "edge-site-" + (i + 1), "kvm", "kvm", -1)).intValue();
-                String token = XmlNode.parse(ok(admin.call("one.host.info", hosts[i])).stringValue())
-                        .child("TEMPLATE").text("AGENT_TOKEN");
+                hosts[i] = front.host("edge-site-" + (i + 1));
+                String token = front.token(hosts[i]);
                 Path data = dir.resolve("site-" + (i + 1));
                 Files.createDirectories(data);
                 agents.add(agent(link, token, data));
@@ -96,10 +86,8 @@ public final class EdgeDemo implements Callable<Integer> {
             }
             await(60, () -> hostState(hosts[0]) == 2 && hostState(hosts[1]) == 2);
             String safe = kvm.appliance().toString();
-            int files = ok(admin.call("one.datastore.allocate", "NAME=edge-files\nTYPE=FILE_DS\nDS_MAD=fs\n"
-                    + "TM_MAD=shared\nSAFE_DIRS=\"" + safe + "\"", -1)).intValue();
-            await(60, () -> XmlNode.parse(ok(admin.call("one.datastore.info", files)).stringValue())
-                    .longValue("FREE_MB", 0) > 0);
+            int files = front.datastore("NAME=edge-files\nTYPE=FILE_DS\nDS_MAD=fs\nTM_MAD=shared\nSAFE_DIRS=\""
+                    + safe + "\"");
             int kernel = image("NAME=edge-kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
             int initrd = image("NAME=edge-initrd\nTYPE=RAMDISK\nPATH=\"" + safe + "/initrd.img\"", files);
             int net = ok(admin.call("one.vn.allocate", "NAME=edge-net\nVN_MAD=dummy\nBRIDGE=" + kvm.bridge()
@@ -207,7 +195,7 @@ public final class EdgeDemo implements Callable<Integer> {
             }
             agents.forEach(AgentConnection::close);
             links.forEach(WanRelay::close);
-            server.close();
+            front.close();
             if (passed) {
                 try (var s = Files.walk(dir)) {
                     s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -249,13 +237,7 @@ public final class EdgeDemo implements Callable<Integer> {
         HostProbe probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), data, List.of());
         AgentConnection a = new AgentConnection("127.0.0.1", link.port(), token, data, Duration.ofSeconds(2),
                 new AgentHandler(probe, store, new LibvirtVmm(new Virsh("qemu:///system"), store, "qemu",
-                        Duration.ofSeconds(20))), () -> {
-                            try {
-                                return probe.probe("qemu", Map.of()).sample().toXml();
-                            } catch (java.io.IOException e) {
-                                throw new java.io.UncheckedIOException(e);
-                            }
-                        }, Duration.ofSeconds(5));
+                        Duration.ofSeconds(20))), () -> dev.nimbo.agent.NimboAgent.sample(probe, "qemu"), Duration.ofSeconds(5));
         Thread.ofVirtual().start(() -> {
             try {
                 a.run();
@@ -267,22 +249,19 @@ public final class EdgeDemo implements Callable<Integer> {
     }
 
     private int image(String template, int ds) throws InterruptedException {
-        int id = ok(admin.call("one.image.allocate", template, ds)).intValue();
-        await(60, () -> XmlNode.parse(ok(admin.call("one.image.info", id)).stringValue()).integer("STATE", -1) == 1);
-        return id;
+        return front.image(template, ds);
     }
 
     private int hostState(int host) {
-        return XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).integer("STATE", -1);
+        return front.hostState(host);
     }
 
     private XmlNode vm(int id) {
-        return XmlNode.parse(ok(admin.call("one.vm.info", id)).stringValue());
+        return front.vm(id);
     }
 
     private int vmLcm(int id) {
-        XmlNode v = vm(id);
-        return v.integer("STATE", -1) == 3 ? v.integer("LCM_STATE", -1) : -1;
+        return front.vmLcm(id);
     }
 
     private static void check(boolean ok, String what) {
@@ -293,19 +272,10 @@ public final class EdgeDemo implements Callable<Integer> {
     }
 
     private static OneResponse ok(OneResponse r) {
-        if (!r.ok()) {
-            throw new IllegalStateException(r.message());
-        }
-        return r;
+        return EdgeFront.ok(r);
     }
 
     private static void await(int seconds, BooleanSupplier done) throws InterruptedException {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new IllegalStateException("not done within " + seconds + " s");
-            }
-            Thread.sleep(100);
-        }
+        EdgeFront.await(seconds, done);
     }
 }

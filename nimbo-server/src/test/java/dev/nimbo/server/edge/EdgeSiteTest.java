@@ -117,13 +117,7 @@ class EdgeSiteTest {
         agent = new AgentConnection("127.0.0.1", link.port(), token, agentData, Duration.ofSeconds(2),
                 new AgentHandler(probe, store,
                         new LibvirtVmm(new Virsh("qemu:///system"), store, "qemu", Duration.ofSeconds(20))),
-                () -> {
-                    try {
-                        return probe.probe("qemu", java.util.Map.of()).sample().toXml();
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }, Duration.ofSeconds(1));
+                () -> dev.nimbo.agent.NimboAgent.sample(probe, "qemu"), Duration.ofSeconds(1));
         AgentConnection a = agent;
         agentThread = Thread.ofVirtual().start(() -> {
             try {
