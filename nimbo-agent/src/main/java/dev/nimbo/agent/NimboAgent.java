@@ -74,7 +74,7 @@ public final class NimboAgent implements Callable<Integer> {
     String ovsDatapath;
 
     /** The host's monitoring record now, as the front-end keeps it in its history. */
-    static String sample(HostProbe probe, String hypervisor) {
+    public static String sample(HostProbe probe, String hypervisor) {
         try {
             return probe.probe(hypervisor, java.util.Map.of()).sample().toXml();
         } catch (java.io.IOException e) {

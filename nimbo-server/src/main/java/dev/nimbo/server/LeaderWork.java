@@ -31,8 +31,11 @@ public final class LeaderWork {
         HostMonitor monitor = HostMonitor.start(ctx);
         agents.onDisconnect(monitor::requestMonitoring); // a host whose agent left shows it at once
         agents.onSample(monitor::recordHistory); // what a cut-off agent measured fills the gap in the history
+        // a host back from a cut: monitored at once, its VMs' states reconciled
+        agents.onConnect(new dev.nimbo.server.edge.EdgeReconciler(ctx, agents, monitor::requestMonitoring)::reconnected);
         VmLifecycle.start(ctx);
         SchedulerLoop.start(ctx, SchedSettings.fromEnvironment());
+        dev.nimbo.server.edge.HostFailurePolicy.start(ctx); // VM HA: only in clusters that ask for it
         log.info("{}: managers and drivers running", STARTED);
     }
 
@@ -41,6 +44,7 @@ public final class LeaderWork {
      * once it is no longer sure to lead), then the agent sessions.
      */
     public static void stop(Controller controller) {
+        dev.nimbo.server.edge.HostFailurePolicy.stop(controller);
         HostMonitor.stop(controller);
         SchedulerLoop.stop(controller);
         VmLifecycle.stop(controller);

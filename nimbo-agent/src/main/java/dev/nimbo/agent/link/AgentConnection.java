@@ -26,15 +26,18 @@ import org.slf4j.LoggerFactory;
  * sends the agent on to the next one): first, when the
  * data directory has no identity, an enrolment (token + certificate request over TLS with the token's CA pinned,
  * the certificate comes back); then a session with mutual TLS, kept alive with heartbeats both ways and
- * re-established with exponential back-off (1 s doubling to 30 s, with jitter) whenever it drops. Requests from
- * the front-end run each on a virtual thread through the handler; answers are written one frame at a time.
+ * re-established with exponential back-off (1 s doubling to 10 s, with jitter) whenever it drops. Requests from
+ * the front-end run each on a virtual thread through the handler, except those marked {@code ordered=yes} (a
+ * file's chunks sent without waiting for each answer), which run one after another in arrival order; answers are
+ * written one frame at a time.
  * A refusal of the enrolment (bad token) stops the agent: retrying would not help.
  *
  * <p>{@link #run} blocks until {@link #close}; thread-safe.
  */
 public final class AgentConnection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentConnection.class);
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** Longest wait between attempts: bounds how long a site stays unseen after its link returns. */
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
     private final FrontendEndpoints endpoints;
     private final String token;
@@ -268,6 +271,8 @@ public final class AgentConnection implements AutoCloseable {
                 }
             }
             s.setSoTimeout((int) heartbeat.multipliedBy(3).toMillis());
+            java.util.concurrent.ExecutorService ordered = java.util.concurrent.Executors.newSingleThreadExecutor(
+                    Thread.ofVirtual().name("agent-ordered-ops").factory());
             Thread beat = Thread.ofVirtual().name("agent-heartbeat").start(() -> {
                 try {
                     while (!s.isClosed()) {
@@ -292,32 +297,43 @@ public final class AgentConnection implements AutoCloseable {
                         case Frame.PONG -> {
                             // the read itself reset the timeout
                         }
-                        case Frame.REQUEST -> Thread.ofVirtual().name("agent-op-" + f.id()).start(() -> {
-                            Frame answer;
-                            try {
-                                answer = handler.apply(f);
-                            } catch (RuntimeException e) {
-                                log.warn("request {} failed: {}", f.attr("op"), e.toString());
-                                answer = f.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+                        case Frame.REQUEST -> {
+                            Runnable op = () -> answer(f, io, writeLock, s);
+                            if ("yes".equals(f.attr("ordered"))) {
+                                ordered.execute(op); // e.g. a file's chunks: written in the order sent
+                            } else {
+                                Thread.ofVirtual().name("agent-op-" + f.id()).start(op);
                             }
-                            try {
-                                synchronized (writeLock) {
-                                    io.write(answer);
-                                }
-                            } catch (IOException e) {
-                                closeQuietly(s);
-                            }
-                        });
+                        }
                         case Frame.ERROR -> throw new RefusedException(f.attr("message", "closed by the front-end"));
                         default -> log.warn("ignoring unexpected {} frame", f.type());
                     }
                 }
             } finally {
                 beat.interrupt();
+                ordered.shutdownNow();
             }
         } finally {
             online = false;
             socket = null;
+        }
+    }
+
+    /** Runs one request through the handler and writes its answer (a failure becomes a failed RESPONSE). */
+    private void answer(Frame f, FrameIO io, Object writeLock, SSLSocket s) {
+        Frame answer;
+        try {
+            answer = handler.apply(f);
+        } catch (RuntimeException e) {
+            log.warn("request {} failed: {}", f.attr("op"), e.toString());
+            answer = f.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+        try {
+            synchronized (writeLock) {
+                io.write(answer);
+            }
+        } catch (IOException e) {
+            closeQuietly(s);
         }
     }
 

@@ -1,9 +1,24 @@
 package dev.nimbo.drivers.kvm;
 
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /** Small helpers of the kvm drivers. */
 final class AgentLinks {
+    private static final System.Logger log = System.getLogger(AgentLinks.class.getName());
+
+    /**
+     * How long an operation waits for a host's agent that is not connected (an edge site's link is cut, the agent
+     * restarts) before it fails: {@code nimbo.kvm.reconnectWait} seconds, default 240 (below the 300 s driver
+     * time-out). The VM stays in its transient state meanwhile, then completes when the host is back.
+     */
+    static Duration reconnectWait() {
+        return Duration.ofSeconds(Long.getLong("nimbo.kvm.reconnectWait", 240));
+    }
+
     private AgentLinks() {
     }
 
@@ -14,5 +29,54 @@ final class AgentLinks {
             e = e.getCause();
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** True when the failure (or one of its causes) is the host's agent being unreachable. */
+    static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AgentLink.AgentUnavailableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs op; when it fails because the host's agent is unreachable (not connected, or the connection dropped
+     * with the request in flight), waits for the agent to be back and runs it again, until {@code wait} has passed.
+     * Only for operations the agent may safely see twice (its vmm actions and disk preparations are idempotent).
+     */
+    static <T> CompletableFuture<T> patiently(AgentLink link, int hostId, Duration wait, String what,
+                                              Supplier<CompletableFuture<T>> op) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        Thread.ofVirtual().name("kvm-patient-" + hostId).start(() -> {
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (true) {
+                try {
+                    out.complete(op.get().join());
+                    return;
+                } catch (CompletionException | CancellationException | AgentLink.AgentUnavailableException e) {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (!unreachable(cause) || System.nanoTime() > deadline) {
+                        out.completeExceptionally(cause);
+                        return;
+                    }
+                    log.log(System.Logger.Level.INFO, "host {0} unreachable during {1}: waiting up to {2} s for"
+                            + " its agent", hostId, what, wait.toSeconds());
+                    try {
+                        while (!link.connected(hostId) && System.nanoTime() < deadline) {
+                            Thread.sleep(250);
+                        }
+                    } catch (InterruptedException ie) {
+                        out.completeExceptionally(cause);
+                        return;
+                    }
+                } catch (RuntimeException e) {
+                    out.completeExceptionally(e);
+                    return;
+                }
+            }
+        });
+        return out;
     }
 }

@@ -11,10 +11,8 @@ import dev.nimbo.core.vm.TransferDriver;
 import dev.nimbo.drivers.agent.Frame;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -23,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,7 +44,7 @@ public final class KvmTm implements TransferDriver {
     public static final String NAME = "kvm";
     /** The system datastore TM_MAD whose storage the hosts share with the front-end. */
     public static final String SHARED = "shared";
-    static final int CHUNK = 4 * 1024 * 1024;
+    static final int CHUNK = HostFileTransfer.CHUNK;
     private static final Pattern FILE_REF = Pattern.compile("\\$FILE\\[\\s*IMAGE_ID\\s*=\\s*\"?(\\d+)\"?\\s*]",
             Pattern.CASE_INSENSITIVE);
 
@@ -56,6 +53,7 @@ public final class KvmTm implements TransferDriver {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KvmTm.class);
 
     private final AgentLink link;
+    private final HostFileTransfer transfer;
     private final IntFunction<String> imageSource;
     private final IntFunction<String> systemDsPath;
     private final java.time.Duration reconnectWait;
@@ -81,6 +79,7 @@ public final class KvmTm implements TransferDriver {
     public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath,
                  java.time.Duration reconnectWait, IntFunction<java.util.List<Peer>> peers) {
         this.link = link;
+        this.transfer = new HostFileTransfer(link);
         this.imageSource = imageSource;
         this.systemDsPath = systemDsPath;
         this.reconnectWait = reconnectWait;
@@ -98,6 +97,12 @@ public final class KvmTm implements TransferDriver {
             return CompletableFuture.failedFuture(new DriverException("kvm TM: " + r.op().text()
                     + " is not a transfer operation"));
         }
+        // an operation cut off from its host runs again once the agent is back (transfers resume where they stopped)
+        return AgentLinks.patiently(link, r.hostId(), AgentLinks.reconnectWait(), r.op().text() + " of VM " + r.vmId(),
+                () -> run(r));
+    }
+
+    private CompletableFuture<DriverResult> run(DriverRequest r) {
         CompletableFuture<DriverResult> out = new CompletableFuture<>();
         Thread.ofVirtual().name("kvm-tm-" + r.vmId()).start(() -> {
             try {
@@ -490,7 +495,7 @@ public final class KvmTm implements TransferDriver {
                 fruitless = 0;
             }
             try {
-                stream(hostId, file, path, sha, size, offset);
+                transfer.stream(hostId, file, path, sha, size, offset);
                 return;
             } catch (DriverException e) {
                 if (++fruitless > MAX_FRUITLESS_RETRIES) {
@@ -505,28 +510,6 @@ public final class KvmTm implements TransferDriver {
         }
     }
 
-    private void stream(int hostId, Path file, String path, String sha, long size, long offset) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            in.skipNBytes(offset);
-            byte[] buf = new byte[CHUNK];
-            do {
-                int n = in.readNBytes(buf, 0, CHUNK);
-                boolean last = offset + n >= size;
-                Map<String, String> a = new TreeMap<>(Map.of("path", path, "offset", Long.toString(offset),
-                        "last", last ? "yes" : "no"));
-                if (last) {
-                    a.put("sha256", sha);
-                    a.put("size", Long.toString(size));
-                }
-                call(hostId, Ops.FILE_WRITE, a, n == CHUNK ? buf : java.util.Arrays.copyOf(buf, n), "transfer of " + file);
-                offset += n;
-                if (last) {
-                    break;
-                }
-            } while (true);
-        }
-    }
-
     /** Copies a persistent disk back from the host into its image file. */
     private void fetch(DriverRequest r, String diskId, Path target) throws IOException {
         download(r.hostId(), "datastores/" + r.dsId() + "/" + r.vmId() + "/disk." + diskId, target,
@@ -535,20 +518,7 @@ public final class KvmTm implements TransferDriver {
 
     /** Copies a host file to a front-end path (through a temporary file, moved in place when complete). */
     private void download(int hostId, String path, Path target, String what) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".copyback");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            long offset = 0;
-            while (true) {
-                Frame f = call(hostId, Ops.FILE_READ, Map.of("path", path, "offset", Long.toString(offset),
-                        "length", Integer.toString(CHUNK)), what);
-                out.write(f.body());
-                offset += f.body().length;
-                if ("yes".equals(f.attr("eof")) || f.body().length == 0) {
-                    break;
-                }
-            }
-        }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        transfer.download(hostId, path, target, what);
     }
 
     private Frame call(int hostId, String op, Map<String, String> attrs, String what) {
@@ -583,7 +553,7 @@ public final class KvmTm implements TransferDriver {
                 throw new DriverException(what + ": " + f.attr("message", op + " failed"));
             }
             return f;
-        } catch (ExecutionException e) {
+        } catch (java.util.concurrent.ExecutionException e) {
             throw new DriverException(what + ": " + AgentLinks.reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -147,7 +147,11 @@ public final class KvmVmm implements VmmDriver {
         a.put("ds_id", Integer.toString(r.dsId()));
         a.put("deploy_id", r.deployId() == null ? "" : r.deployId());
         a.put("template", r.vm().vmTemplate().toText());
-        return link.request(r.hostId(), Ops.VMM, a, null).handle((f, err) -> {
+        // an operation in flight when an edge site's link drops completes once the agent is back; a clean-up is
+        // best effort (a VM recreated elsewhere after its host failed must not wait for that host)
+        return AgentLinks.patiently(link, r.hostId(), r.op() == DriverOp.CLEANUP ? java.time.Duration.ZERO
+                : AgentLinks.reconnectWait(), r.op().text() + " of VM " + r.vmId(),
+                () -> link.request(r.hostId(), Ops.VMM, a, null)).handle((f, err) -> {
             if (err != null) {
                 throw new DriverException("kvm: " + AgentLinks.reason(err), err);
             }

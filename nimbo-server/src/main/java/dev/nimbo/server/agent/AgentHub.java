@@ -57,6 +57,7 @@ public final class AgentHub implements AgentLink, AutoCloseable {
     private SSLServerSocket server;
     private volatile boolean closed;
     private volatile java.util.function.IntConsumer onDisconnect = id -> { };
+    private volatile java.util.function.IntConsumer onConnect = id -> { };
     private volatile java.util.function.BiConsumer<Integer, byte[]> onSample = (id, xml) -> { };
 
     private AgentHub(ApiContext ctx, AgentCa ca, AgentSettings settings) {
@@ -149,6 +150,11 @@ public final class AgentHub implements AgentLink, AutoCloseable {
     /** Called with a host ID when its session drops (the host monitor checks it at once). */
     public void onDisconnect(java.util.function.IntConsumer callback) {
         onDisconnect = callback;
+    }
+
+    /** Called with a host ID when its agent opened a session (first time or back after a drop). */
+    public void onConnect(java.util.function.IntConsumer callback) {
+        onConnect = callback;
     }
 
     /** Called with a host ID and a MONITORING record its agent took while it was cut off. */
@@ -321,6 +327,7 @@ public final class AgentHub implements AgentLink, AutoCloseable {
                 "host_name", h.name(), "heartbeat", Long.toString(settings.heartbeat().toSeconds())), null));
         log.info("host {} ({}): agent session open from {} (agent {})", h.id(), h.name(), peer,
                 hello.attr("version", "?"));
+        onConnect.accept(h.id());
         session.run(); // until it drops
     }
 

@@ -111,7 +111,6 @@ final class AgentSession {
             return;
         }
         closed = true;
-        AgentHub.closeQuietly(socket);
         for (Long id : pending.keySet()) {
             CompletableFuture<Frame> p = pending.remove(id);
             if (p != null) {
@@ -119,6 +118,8 @@ final class AgentSession {
             }
         }
         onClose.accept(this);
+        // last: closing a TLS socket whose peer went silent (a cut link) can block for a whole read time-out
+        Thread.ofVirtual().name("agent-close-" + hostId).start(() -> AgentHub.closeQuietly(socket));
     }
 
     private void fail(CompletableFuture<Frame> f) {

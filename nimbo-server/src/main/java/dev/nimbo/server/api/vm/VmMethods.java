@@ -81,10 +81,25 @@ public final class VmMethods {
         return new VmTransitions.Requester(call.subject().uid(), call.subject().gid(), -1);
     }
 
-    /** Stages a step in a controller action and hands its driver work to the life cycle; returns the VM's ID. */
+    /**
+     * Stages a step in a controller action and hands its driver work to the life cycle; returns the VM's ID. A
+     * step whose host cannot be reached now is refused (ACTION, nothing written).
+     */
     static int step(Call call, java.util.function.Function<Transaction, VmTransitions.Applied> action) {
+        return step(call, action, true);
+    }
+
+    /** As {@link #step(Call, java.util.function.Function)}; recover (an admin's way out) skips the host check. */
+    static int step(Call call, java.util.function.Function<Transaction, VmTransitions.Applied> action,
+                    boolean needsHost) {
         VmLifecycle l = VmLifecycle.of(call.ctx());
-        VmLifecycle.Work w = call.write(tx -> l.stamp(action.apply(tx)));
+        VmLifecycle.Work w = call.write(tx -> {
+            VmTransitions.Applied a = action.apply(tx);
+            if (needsHost) {
+                dev.nimbo.server.edge.HostReachability.require(call.ctx(), tx, a);
+            }
+            return l.stamp(a);
+        });
         l.dispatch(w);
         return w.vm().id();
     }
@@ -423,7 +438,7 @@ public final class VmMethods {
             }
             call.authorize(op.action().defaultRight(), vm);
             return VmTransitions.applyOp(tx, id, op, requester(call), null);
-        });
+        }, false);
     }
 
     // ------------------------------------------------------------------ chown
