@@ -50,6 +50,14 @@ public final class RaftStore implements Store {
     private static final Logger log = LoggerFactory.getLogger(RaftStore.class);
     /** A commit that neither succeeds nor fails for this long means a stuck replica: stop (fail-stop). */
     private static final long COMMIT_GIVE_UP_SECONDS = 120;
+    /**
+     * Where a batch's outcome reaches the controller. Never on a Ratis thread: Ratis fails pending requests from
+     * inside its log (a deposed leader truncating its uncommitted entries), and the controller's reaction (roll
+     * back, propose the next batch) must not run there: proposing appends to that same log, which then refuses
+     * every later append ("Already running a method") and the replica never catches up. One thread keeps order.
+     */
+    private final java.util.concurrent.ExecutorService outcomes = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("raft-outcomes").daemon(true).factory());
     private static final Map<Controller, RaftStore> RUNNING = new ConcurrentHashMap<>();
 
     private final Store local;
@@ -282,7 +290,7 @@ public final class RaftStore implements Store {
         };
         machine.own.put(id, applied);
         // Whichever comes first decides: the state machine applying the batch (committed), or a failed reply.
-        applied.orTimeout(COMMIT_GIVE_UP_SECONDS, TimeUnit.SECONDS).whenComplete((index, err) -> {
+        applied.orTimeout(COMMIT_GIVE_UP_SECONDS, TimeUnit.SECONDS).whenCompleteAsync((index, err) -> {
             if (err == null) {
                 durable.complete(null);
             } else if (err instanceof TimeoutException) {
@@ -293,7 +301,7 @@ public final class RaftStore implements Store {
             } else {
                 durable.completeExceptionally(err instanceof StoreException ? err : new StoreException("not replicated: " + reason(err), err));
             }
-        });
+        }, outcomes);
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId)
                 .setServerId(selfId)
@@ -409,6 +417,7 @@ public final class RaftStore implements Store {
             }
             server = null;
         }
+        outcomes.shutdown();
         local.close();
     }
 }
