@@ -171,6 +171,17 @@ public final class AgentHandler implements Function<Frame, Frame>, AutoCloseable
                             f.longAttr("size_mb", 0));
                     yield f.ok(Map.of(), null);
                 }
+                case Ops.DISK_SAVEAS -> {
+                    int ds = integer(f, "ds_id");
+                    int vmId = integer(f, "vm_id");
+                    int disk = integer(f, "disk_id");
+                    if ("drop".equals(f.attr("action"))) {
+                        store.dropSaveasCopy(ds, vmId, disk);
+                        yield f.ok(Map.of(), null);
+                    }
+                    HostStore.SavedCopy c = store.saveasCopy(ds, vmId, disk, f.attr("snapshot"));
+                    yield f.ok(Map.of("path", c.path(), "size", Long.toString(c.size())), null);
+                }
                 case Ops.DISK_DROP -> {
                     store.dropDisk(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"));
                     yield f.ok(Map.of(), null);
