@@ -179,7 +179,7 @@ public final class AgentHandler implements Function<Frame, Frame>, AutoCloseable
                         store.dropSaveasCopy(ds, vmId, disk);
                         yield f.ok(Map.of(), null);
                     }
-                    HostStore.SavedCopy c = store.saveasCopy(ds, vmId, disk, f.attr("snapshot"));
+                    HostStore.SavedCopy c = savedCopy(ds, vmId, disk, f.attr("snapshot"));
                     yield f.ok(Map.of("path", c.path(), "size", Long.toString(c.size())), null);
                 }
                 case Ops.DISK_DROP -> {
@@ -205,6 +205,17 @@ public final class AgentHandler implements Function<Frame, Frame>, AutoCloseable
         } catch (IOException | RuntimeException e) {
             log.warn("{} {} failed: {}", op, f.attr("action", ""), e.getMessage());
             return f.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    /** A standalone copy of a VM's disk, its domain paused meanwhile if it runs (a consistent copy). */
+    private HostStore.SavedCopy savedCopy(int ds, int vmId, int disk, String snapshot) throws IOException {
+        try {
+            return vmm.withDomainPaused(vmId, () -> store.saveasCopy(ds, vmId, disk, snapshot));
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e.getMessage(), e);
         }
     }
 
