@@ -215,6 +215,11 @@ public final class StorageManager implements AutoCloseable {
                 copy ? "Error copying image in the datastore" : "Error creating datablock");
     }
 
+    /** Drops the disk saved for an image whose registration will not happen (the save's result was superseded). */
+    public void dropStaged(int imageId) {
+        deleteStaged(StagedImages.of(ctx.config().dataDir(), imageId));
+    }
+
     private static void deleteStaged(java.nio.file.Path staged) {
         try {
             java.nio.file.Files.deleteIfExists(staged);
@@ -529,6 +534,15 @@ public final class StorageManager implements AutoCloseable {
 
     /** Images a previous run left mid-operation: LOCKED ones fail (with their clone sources released), DELETE resumes. */
     void recover() {
+        // disks saved from hosts that were waiting for a registration the restart fails (their images below)
+        java.nio.file.Path staged = StagedImages.dir(ctx.config().dataDir());
+        if (java.nio.file.Files.isDirectory(staged)) {
+            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(staged)) {
+                s.forEach(StorageManager::deleteStaged);
+            } catch (java.io.IOException e) {
+                log.warn("could not list {}: {}", staged, e.getMessage());
+            }
+        }
         List<Integer> flattening = new ArrayList<>();
         List<Integer> toDelete = ctx.controller().execute(tx -> {
             List<Integer> deleting = new ArrayList<>();

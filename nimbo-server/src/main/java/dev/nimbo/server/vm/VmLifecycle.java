@@ -331,6 +331,9 @@ public final class VmLifecycle implements AutoCloseable {
                 }
             } else {
                 queue.forget(t.vmId(), t.seq());
+                if (registered >= 0) {
+                    dev.nimbo.server.storage.StorageManager.of(ctx).dropStaged(registered);
+                }
                 if (backup != null && success) {
                     backups.discard(r); // a backup nobody records (cancelled, recovered): its bytes go
                 }
