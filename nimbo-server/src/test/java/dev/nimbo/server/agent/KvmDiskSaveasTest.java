@@ -27,12 +27,15 @@ import org.junit.jupiter.api.TestInstance;
  * one.vm.disksaveas on a kvm host: a running guest writes a marker into its DATABLOCK (a qcow2 clone of the
  * image on the host); the disk saved while it runs becomes a READY qcow2 image holding the marker (the backing
  * chain flattened), a second VM booted from it reads the marker, and nothing stays behind on the host or the
- * front-end. A disk that does not exist gets oned's error and stages nothing. Tagged {@code kvm}.
+ * front-end. A SUSPENDED VM's disk and a POWEROFF VM's disk snapshot are saved too, the VM staying where it was. A
+ * disk that does not exist gets oned's error and stages nothing. Tagged {@code kvm}.
  */
 @Tag("kvm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KvmDiskSaveasTest {
     static final String MARKER = "sva-saved-marker";
+    static final int POWEROFF = 8;
+    static final int SUSPENDED = 5;
 
     KvmRig rig;
 
@@ -72,10 +75,7 @@ class KvmDiskSaveasTest {
         Path source = Path.of(image.text("SOURCE"));
         assertThat(Virsh.exec(List.of("qemu-img", "info", source.toString()), 30))
                 .contains("file format: qcow2").doesNotContain("backing file");
-        Path raw = rig.dir.resolve("saved.raw");
-        Virsh.exec(List.of("qemu-img", "convert", "-O", "raw", source.toString(), raw.toString()), 60);
-        assertThat(new String(Files.readAllBytes(raw), 0, MARKER.length(), StandardCharsets.US_ASCII))
-                .isEqualTo(MARKER);
+        assertThat(firstBytes(image)).isEqualTo(MARKER);
         assertThat(leftovers()).isEmpty();
         assertThat(rig.vmDir(id).resolve("disk.0.saveas")).doesNotExist();
 
@@ -95,10 +95,41 @@ class KvmDiskSaveasTest {
                 && Files.readString(readerConsole).contains("read done"));
         assertThat(Files.readString(readerConsole)).contains(MARKER);
 
-        for (int vm : new int[] {id, reader}) {
+        ok(rig.admin.call("one.vm.action", "terminate-hard", reader));
+        rig.awaitVm(reader, DONE, 0, 60);
+
+        // suspended (the domain saved to its checkpoint): saved as it is, and still SUSPENDED after
+        ok(rig.admin.call("one.vm.action", "suspend", id));
+        rig.awaitVm(id, SUSPENDED, 0, 60);
+        int fromSuspended = ok(rig.admin.call("one.vm.disksaveas", id, 0, "sva-suspended", "", -1)).intValue();
+        assertThat(firstBytes(awaitImage(fromSuspended))).isEqualTo(MARKER);
+        rig.awaitVm(id, SUSPENDED, 0, 60);
+
+        // powered off: a disk snapshot's content saved (the internal qcow2 snapshot), the VM POWEROFF after
+        ok(rig.admin.call("one.vm.action", "resume", id));
+        rig.awaitVm(id, ACTIVE, RUNNING, 60);
+        ok(rig.admin.call("one.vm.action", "poweroff-hard", id));
+        rig.awaitVm(id, POWEROFF, 0, 60);
+        int snap = ok(rig.admin.call("one.vm.disksnapshotcreate", id, 0, "sva-snap")).intValue();
+        rig.awaitVm(id, POWEROFF, 0, 60);
+        int fromSnap = ok(rig.admin.call("one.vm.disksaveas", id, 0, "sva-from-snap", "", snap)).intValue();
+        assertThat(firstBytes(awaitImage(fromSnap))).isEqualTo(MARKER);
+        rig.awaitVm(id, POWEROFF, 0, 60);
+        assertThat(rig.vm(id).child("USER_TEMPLATE").text("ERROR")).isEmpty();
+        assertThat(leftovers()).isEmpty();
+        assertThat(rig.vmDir(id).resolve("disk.0.saveas")).doesNotExist();
+
+        for (int vm : new int[] {id}) {
             ok(rig.admin.call("one.vm.action", "terminate-hard", vm));
             rig.awaitVm(vm, DONE, 0, 60);
         }
+    }
+
+    /** The first bytes of a saved image's content (converted to raw). */
+    private String firstBytes(XmlNode image) throws Exception {
+        Path raw = rig.dir.resolve("saved-" + image.text("ID") + ".raw");
+        Virsh.exec(List.of("qemu-img", "convert", "-O", "raw", image.text("SOURCE"), raw.toString()), 60);
+        return new String(Files.readAllBytes(raw), 0, MARKER.length(), StandardCharsets.US_ASCII);
     }
 
     private XmlNode imageInfo(int imageId) {
