@@ -180,7 +180,7 @@ public final class AgentHandler implements Function<Frame, Frame>, AutoCloseable
                         yield f.ok(Map.of(), null);
                     }
                     HostStore.SavedCopy c = savedCopy(ds, vmId, disk, f.attr("snapshot"));
-                    yield f.ok(Map.of("path", c.path(), "size", Long.toString(c.size())), null);
+                    yield f.ok(Map.of("path", c.path(), "size", Long.toString(c.size()), "sha256", c.sha256()), null);
                 }
                 case Ops.DISK_DROP -> {
                     store.dropDisk(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"));

@@ -249,8 +249,11 @@ public final class HostStore {
                 sizeMb + "M"), 600);
     }
 
-    /** A standalone copy of a VM's disk for disk save-as: where it is (relative to the data directory), its size. */
-    public record SavedCopy(String path, long size) {
+    /**
+     * A standalone copy of a VM's disk for disk save-as: where it is (relative to the data directory), its size and
+     * SHA-256 (the front-end checks what it downloaded).
+     */
+    public record SavedCopy(String path, long size, String sha256) {
     }
 
     /**
@@ -283,7 +286,7 @@ public final class HostStore {
             Files.deleteIfExists(copy);
             throw e;
         }
-        return new SavedCopy(root.relativize(copy).toString(), Files.size(copy));
+        return new SavedCopy(root.relativize(copy).toString(), Files.size(copy), sha256(copy));
     }
 
     /** Removes the copy {@link #saveasCopy} made (gone already is fine). */

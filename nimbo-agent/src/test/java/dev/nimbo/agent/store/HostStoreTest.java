@@ -94,6 +94,7 @@ class HostStoreTest {
         assertThat(now.path()).isEqualTo("datastores/0/9/disk.0.saveas");
         Path copy = dir.resolve(now.path());
         assertThat(now.size()).isEqualTo(Files.size(copy));
+        assertThat(now.sha256()).isEqualTo(sha(Files.readAllBytes(copy)));
         String info = Virsh.exec(List.of("qemu-img", "info", copy.toString()), 30);
         assertThat(info).contains("file format: qcow2").doesNotContain("backing file"); // the chain flattened
         assertThat(firstBytes(copy, 4)).isEqualTo("AAAA");

@@ -391,7 +391,7 @@ public final class KvmTm implements TransferDriver {
      * Disk save-as (CPDS): the host makes a standalone qcow2 copy of the disk marked HOTPLUG_SAVE_AS_ACTIVE (or of
      * its snapshot HOTPLUG_SAVE_AS_SNAPSHOT_ID, the internal snap-ID), the front-end downloads it to the image's
      * staged file (registered into the datastore once the result is recorded), and the host's copy goes. A
-     * failure leaves no staged file.
+     * failure leaves no staged file. What arrives is checked (size and SHA-256 the host computed).
      */
     private void saveDisk(DriverRequest r) throws IOException {
         VectorAttribute d = marked(r, "HOTPLUG_SAVE_AS_ACTIVE");
@@ -416,6 +416,10 @@ public final class KvmTm implements TransferDriver {
             if (Files.size(target) != copy.longAttr("size", -1)) {
                 throw new DriverException(what + ": " + Files.size(target) + " bytes arrived of "
                         + copy.longAttr("size", -1));
+            }
+            String sha = copy.attr("sha256");
+            if (sha != null && !sha.equals(sha256(target))) {
+                throw new DriverException(what + ": the copy arrived corrupt (SHA-256 differs from the host's)");
             }
             done = true;
         } finally {

@@ -33,11 +33,22 @@ class KvmTmSaveasTest {
         final byte[] content;
         final long size;
         final String failing;
+        /** The SHA-256 the host announces. */
+        String sha;
 
         Agent(String content, long size, String failing) {
             this.content = content.getBytes(StandardCharsets.US_ASCII);
             this.size = size;
             this.failing = failing;
+            this.sha = sha(this.content);
+        }
+
+        static String sha(byte[] b) {
+            try {
+                return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override
@@ -51,7 +62,7 @@ class KvmTmSaveasTest {
             }
             return CompletableFuture.completedFuture(switch (call) {
                 case Ops.DISK_SAVEAS + " copy" -> req.ok(Map.of("path", "datastores/0/7/disk.1.saveas",
-                        "size", Long.toString(size)), null);
+                        "size", Long.toString(size), "sha256", sha), null);
                 case Ops.FILE_READ -> req.ok(Map.of("eof", "yes"), content);
                 default -> req.ok(Map.of(), null);
             });
@@ -94,7 +105,9 @@ class KvmTmSaveasTest {
 
     @Test
     void aFailedOrShortCopyStagesNothingAndTheHostsCopyGoes() throws Exception {
-        for (Agent agent : List.of(new Agent("x", 1, "file.read"), new Agent("short", 9, null),
+        Agent corrupt = new Agent("bytes", 5, null);
+        corrupt.sha = Agent.sha("other".getBytes(StandardCharsets.US_ASCII));
+        for (Agent agent : List.of(new Agent("x", 1, "file.read"), new Agent("short", 9, null), corrupt,
                 new Agent("x", 1, "disk.saveas copy"))) {
             assertThatThrownBy(() -> tm(agent).execute(cpds(-1)).get()).hasMessageContaining("save-as of disk 1");
             assertThat(agent.calls).endsWith("disk.saveas drop");
