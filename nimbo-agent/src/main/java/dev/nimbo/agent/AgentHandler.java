@@ -171,6 +171,17 @@ public final class AgentHandler implements Function<Frame, Frame>, AutoCloseable
                             f.longAttr("size_mb", 0));
                     yield f.ok(Map.of(), null);
                 }
+                case Ops.DISK_SAVEAS -> {
+                    int ds = integer(f, "ds_id");
+                    int vmId = integer(f, "vm_id");
+                    int disk = integer(f, "disk_id");
+                    if ("drop".equals(f.attr("action"))) {
+                        store.dropSaveasCopy(ds, vmId, disk);
+                        yield f.ok(Map.of(), null);
+                    }
+                    HostStore.SavedCopy c = savedCopy(ds, vmId, disk, f.attr("snapshot"));
+                    yield f.ok(Map.of("path", c.path(), "size", Long.toString(c.size()), "sha256", c.sha256()), null);
+                }
                 case Ops.DISK_DROP -> {
                     store.dropDisk(integer(f, "ds_id"), integer(f, "vm_id"), integer(f, "disk_id"));
                     yield f.ok(Map.of(), null);
@@ -194,6 +205,17 @@ public final class AgentHandler implements Function<Frame, Frame>, AutoCloseable
         } catch (IOException | RuntimeException e) {
             log.warn("{} {} failed: {}", op, f.attr("action", ""), e.getMessage());
             return f.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    /** A standalone copy of a VM's disk, its domain paused meanwhile if it runs (a consistent copy). */
+    private HostStore.SavedCopy savedCopy(int ds, int vmId, int disk, String snapshot) throws IOException {
+        try {
+            return vmm.withDomainPaused(vmId, () -> store.saveasCopy(ds, vmId, disk, snapshot));
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e.getMessage(), e);
         }
     }
 

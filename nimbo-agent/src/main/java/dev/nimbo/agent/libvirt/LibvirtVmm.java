@@ -427,6 +427,27 @@ public final class LibvirtVmm {
         lastCpu.remove(name);
     }
 
+    /**
+     * Runs {@code work} on a VM's disk files with its domain, if running, paused meanwhile: pausing makes QEMU
+     * drain and flush what the guest wrote (its qcow2 caches included), so a copy taken then is consistent, as
+     * oned suspends a domain around a live disk save-as. The domain runs again afterwards, whatever happened.
+     */
+    public <T> T withDomainPaused(int vmId, java.util.concurrent.Callable<T> work) throws Exception {
+        String name = DomainXml.name(vmId);
+        Virsh.Result state = virsh.tryRun("domstate", name);
+        boolean pause = state.ok() && state.output().strip().startsWith("running");
+        if (pause) {
+            virsh.run("suspend", name);
+        }
+        try {
+            return work.call();
+        } finally {
+            if (pause) {
+                virsh.run("resume", name);
+            }
+        }
+    }
+
     public boolean exists(String name) {
         return virsh.tryRun("domstate", name).ok();
     }

@@ -249,6 +249,55 @@ public final class HostStore {
                 sizeMb + "M"), 600);
     }
 
+    /**
+     * A standalone copy of a VM's disk for disk save-as: where it is (relative to the data directory), its size and
+     * SHA-256 (the front-end checks what it downloaded).
+     */
+    public record SavedCopy(String path, long size, String sha256) {
+    }
+
+    /**
+     * Disk save-as: a standalone qcow2 copy of disk N (its backing chain flattened; with {@code snapshot} not
+     * null, the content of that internal qcow2 snapshot) as {@code disk.N.saveas} in the VM's directory. The disk
+     * may be in use by a running or paused domain: it is read without its lock ({@code -U}, as oned copies a live
+     * disk), so a running guest's unflushed writes may be missing. A failed copy leaves nothing behind.
+     */
+    public SavedCopy saveasCopy(int dsId, int vmId, int diskId, String snapshot) throws IOException {
+        Path disk = existingDisk(dsId, vmId, diskId);
+        String fmt = diskFormat(dsId, vmId, diskId);
+        List<String> cmd = new java.util.ArrayList<>(List.of("qemu-img", "convert", "-U", "-f", fmt, "-O", "qcow2"));
+        if (snapshot != null && !snapshot.isBlank()) {
+            if (!"qcow2".equals(fmt)) {
+                throw new IllegalArgumentException("disk " + diskId + " is raw: it has no snapshots to save");
+            }
+            if (!snapshot.matches("[A-Za-z0-9_.-]+")) {
+                throw new IllegalArgumentException("bad snapshot name '" + snapshot + "'");
+            }
+            cmd.add("-l");
+            cmd.add("snapshot.name=" + snapshot);
+        }
+        Path copy = saveasFile(dsId, vmId, diskId);
+        Files.deleteIfExists(copy);
+        cmd.add(disk.toString());
+        cmd.add(copy.toString());
+        try {
+            Virsh.exec(cmd, 3600);
+        } catch (RuntimeException e) {
+            Files.deleteIfExists(copy);
+            throw e;
+        }
+        return new SavedCopy(root.relativize(copy).toString(), Files.size(copy), sha256(copy));
+    }
+
+    /** Removes the copy {@link #saveasCopy} made (gone already is fine). */
+    public void dropSaveasCopy(int dsId, int vmId, int diskId) throws IOException {
+        Files.deleteIfExists(saveasFile(dsId, vmId, diskId));
+    }
+
+    private Path saveasFile(int dsId, int vmId, int diskId) {
+        return vmDir(dsId, vmId).resolve("disk." + diskId + ".saveas");
+    }
+
     /** Removes disk N of a VM (and its format note); gone already is fine. */
     public void dropDisk(int dsId, int vmId, int diskId) throws IOException {
         Files.deleteIfExists(vmDir(dsId, vmId).resolve("disk." + diskId));

@@ -3,12 +3,14 @@ package dev.nimbo.agent.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.nimbo.agent.libvirt.Virsh;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,5 +76,46 @@ class HostStoreTest {
         s.cleanVm(0, 9);
         assertThat(Files.exists(s.vmDir(0, 9))).isFalse();
         assertThat(Files.exists(dir.resolve("cache/0123456789abcdef"))).isTrue(); // the cache stays
+    }
+
+    @Test
+    void aSavedDiskIsAStandaloneCopyOfTheDiskOrOfOneOfItsSnapshots() throws Exception {
+        HostStore s = new HostStore(dir);
+        byte[] img = new byte[1 << 20];
+        byte[] base = "base-bytes".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(base, 0, img, 0, base.length);
+        s.write("cache/0123456789abcdef", 0, img, true, sha(img), img.length);
+        s.prepareDisk(0, 9, 0, "0123456789abcdef", true, false, "raw", 0); // a qcow2 clone backed by the cache
+        s.diskSnapshot(0, 9, 0, "create", "snap-0");
+        Path disk = s.vmDir(0, 9).resolve("disk.0");
+        Virsh.exec(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0x41 0 512", disk.toString()), 30);
+
+        HostStore.SavedCopy now = s.saveasCopy(0, 9, 0, null);
+        assertThat(now.path()).isEqualTo("datastores/0/9/disk.0.saveas");
+        Path copy = dir.resolve(now.path());
+        assertThat(now.size()).isEqualTo(Files.size(copy));
+        assertThat(now.sha256()).isEqualTo(sha(Files.readAllBytes(copy)));
+        String info = Virsh.exec(List.of("qemu-img", "info", copy.toString()), 30);
+        assertThat(info).contains("file format: qcow2").doesNotContain("backing file"); // the chain flattened
+        assertThat(firstBytes(copy, 4)).isEqualTo("AAAA");
+
+        s.saveasCopy(0, 9, 0, "snap-0"); // the disk as the snapshot has it
+        assertThat(firstBytes(copy, base.length)).isEqualTo("base-bytes");
+        assertThatThrownBy(() -> s.saveasCopy(0, 9, 0, "snap-7")).isInstanceOf(RuntimeException.class);
+        assertThat(copy).doesNotExist(); // a failed copy leaves nothing
+        assertThatThrownBy(() -> s.saveasCopy(0, 9, 3, null)).hasMessageContaining("not on this host");
+
+        s.saveasCopy(0, 9, 0, null);
+        s.dropSaveasCopy(0, 9, 0);
+        s.dropSaveasCopy(0, 9, 0); // gone already is fine
+        assertThat(copy).doesNotExist();
+        assertThat(disk).exists();
+    }
+
+    /** The first bytes of a qcow2 file's content. */
+    private String firstBytes(Path qcow2, int n) throws Exception {
+        Path raw = dir.resolve("check.raw");
+        Virsh.exec(List.of("qemu-img", "convert", "-O", "raw", qcow2.toString(), raw.toString()), 30);
+        return new String(Files.readAllBytes(raw), 0, n, StandardCharsets.US_ASCII);
     }
 }

@@ -33,6 +33,15 @@ public interface DatastoreDriver {
     /** Copies the image's PATH into the datastore. */
     CompletableFuture<Stored> copy(Datastore ds, Image image);
 
+    /**
+     * Copies a file Nimbo itself made on the front-end (a disk saved from a host) into the datastore as the image:
+     * as {@link #copy} does with a PATH, without the SAFE_DIRS check that guards users' paths. The file stays.
+     */
+    default CompletableFuture<Stored> importFile(Datastore ds, Image image, java.nio.file.Path file) {
+        return CompletableFuture.failedFuture(new DatastoreDriverException("The " + name()
+                + " datastore driver cannot store a file saved from a host"));
+    }
+
     /** Creates an empty image of the image's SIZE (an empty DATABLOCK or OS disk). */
     CompletableFuture<Stored> mkfs(Datastore ds, Image image);
 

@@ -109,6 +109,21 @@ public final class FsDatastoreDriver implements DatastoreDriver {
     }
 
     @Override
+    public CompletableFuture<Stored> importFile(Datastore ds, Image image, Path file) {
+        return Async.run("fs-import-" + image.id(), () -> {
+            Path dst = newSource(ds);
+            Path tmp = dst.resolveSibling(dst.getFileName() + ".part");
+            try {
+                copyFile(file, tmp);
+                Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            return new Stored(dst.toString(), detectFormat(dst));
+        });
+    }
+
+    @Override
     public CompletableFuture<Stored> mkfs(Datastore ds, Image image) {
         return Async.run("fs-mkfs-" + image.id(), () -> {
             String format = image.format().isEmpty() ? "raw" : image.format().toLowerCase(Locale.ROOT);

@@ -91,28 +91,37 @@ final class HostFileTransfer {
         Path tmp = target.resolveSibling(target.getFileName() + ".copyback");
         ArrayDeque<CompletableFuture<Frame>> inFlight = new ArrayDeque<>();
         try (OutputStream out = Files.newOutputStream(tmp)) {
-            long asked = 0;
-            long written = 0;
-            do {
-                while (inFlight.size() < window() && asked < size) {
-                    inFlight.addLast(link.request(hostId, Ops.FILE_READ, Map.of("path", path, "offset",
-                            Long.toString(asked), "length", Integer.toString(CHUNK)), null));
-                    asked += CHUNK;
-                }
-                if (inFlight.isEmpty()) {
-                    break; // an empty file
-                }
-                byte[] b = check(inFlight.removeFirst(), what).body();
-                if (b.length == 0) {
-                    throw new DriverException(what + ": " + path + " shrank on host " + hostId + " while copied");
-                }
-                out.write(b);
-                written += b.length;
-            } while (written < size);
+            fetchInto(out, hostId, path, size, what, inFlight);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp); // a failed copy leaves nothing (the next one starts over)
+            throw e;
         } finally {
             inFlight.forEach(f -> f.cancel(false));
         }
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Reads the host file's {@code size} bytes in order, a window of chunk reads in flight. */
+    private void fetchInto(OutputStream out, int hostId, String path, long size, String what,
+                           ArrayDeque<CompletableFuture<Frame>> inFlight) throws IOException {
+        long asked = 0;
+        long written = 0;
+        do {
+            while (inFlight.size() < window() && asked < size) {
+                inFlight.addLast(link.request(hostId, Ops.FILE_READ, Map.of("path", path, "offset",
+                        Long.toString(asked), "length", Integer.toString(CHUNK)), null));
+                asked += CHUNK;
+            }
+            if (inFlight.isEmpty()) {
+                break; // an empty file
+            }
+            byte[] b = check(inFlight.removeFirst(), what).body();
+            if (b.length == 0) {
+                throw new DriverException(what + ": " + path + " shrank on host " + hostId + " while copied");
+            }
+            out.write(b);
+            written += b.length;
+        } while (written < size);
     }
 
     Frame call(int hostId, String op, Map<String, String> attrs, byte[] body, String what) {

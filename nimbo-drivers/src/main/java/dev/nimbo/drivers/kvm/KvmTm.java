@@ -58,6 +58,8 @@ public final class KvmTm implements TransferDriver {
     private final IntFunction<String> systemDsPath;
     private final java.time.Duration reconnectWait;
     private final IntFunction<java.util.List<Peer>> peers;
+    /** Where a disk saved as image N waits on the front-end for its registration (null: no save-as). */
+    private final IntFunction<Path> staged;
 
     /** A host of the same cluster that serves its image cache to the others at cacheEndpoint (HOST:PORT). */
     public record Peer(int hostId, String cacheEndpoint) {
@@ -78,6 +80,16 @@ public final class KvmTm implements TransferDriver {
      */
     public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath,
                  java.time.Duration reconnectWait, IntFunction<java.util.List<Peer>> peers) {
+        this(link, imageSource, systemDsPath, reconnectWait, peers, null);
+    }
+
+    /**
+     * @param staged where the disk saved as image N is put on the front-end (disk save-as, CPDS), for the storage
+     *               manager to copy into the image's datastore; null when this daemon does not save disks
+     */
+    public KvmTm(AgentLink link, IntFunction<String> imageSource, IntFunction<String> systemDsPath,
+                 java.time.Duration reconnectWait, IntFunction<java.util.List<Peer>> peers, IntFunction<Path> staged) {
+        this.staged = staged;
         this.link = link;
         this.transfer = new HostFileTransfer(link);
         this.imageSource = imageSource;
@@ -117,6 +129,7 @@ public final class KvmTm implements TransferDriver {
                     case EPILOG_DISK -> dropDisk(r, marked(r, "DETACH"));
                     case PROLOG_RESUME -> prologResume(r);
                     case PROLOG_MIGRATE -> prologMigrate(r);
+                    case CPDS -> saveDisk(r);
                     default -> throw new DriverException("kvm TM: " + r.op().text()
                             + " is not supported yet on kvm hosts");
                 }
@@ -377,6 +390,56 @@ public final class KvmTm implements TransferDriver {
         a.put("action", r.op() == DriverOp.SNAP_CREATE ? "create" : r.op() == DriverOp.SNAP_REVERT ? "revert" : "delete");
         a.put("name", "snap-" + d.get("DISK_SNAPSHOT_ID").strip());
         call(r.hostId(), Ops.DISK_SNAPSHOT, a, "disk snapshot of disk " + a.get("disk_id"));
+    }
+
+    /**
+     * Disk save-as (CPDS): the host makes a standalone qcow2 copy of the disk marked HOTPLUG_SAVE_AS_ACTIVE (or of
+     * its snapshot HOTPLUG_SAVE_AS_SNAPSHOT_ID, the internal snap-ID), the front-end downloads it to the image's
+     * staged file (registered into the datastore once the result is recorded), and the host's copy goes. A
+     * failure leaves no staged file. What arrives is checked (size and SHA-256 the host computed).
+     */
+    private void saveDisk(DriverRequest r) throws IOException {
+        VectorAttribute d = marked(r, "HOTPLUG_SAVE_AS_ACTIVE");
+        String image = d.get("HOTPLUG_SAVE_AS");
+        if (staged == null || image == null || image.isBlank()) {
+            throw new DriverException("kvm TM: disk save-as has no place to put the disk on the front-end");
+        }
+        Path target = staged.apply(Integer.parseInt(image.strip()));
+        Map<String, String> a = base(r);
+        a.put("disk_id", d.get("DISK_ID").strip());
+        String snap = d.get("HOTPLUG_SAVE_AS_SNAPSHOT_ID");
+        if (snap != null && !snap.isBlank() && Integer.parseInt(snap.strip()) >= 0) {
+            a.put("snapshot", "snap-" + snap.strip());
+        }
+        String what = "save-as of disk " + a.get("disk_id");
+        boolean done = false;
+        try {
+            a.put("action", "copy");
+            Frame copy = call(r.hostId(), Ops.DISK_SAVEAS, a, what);
+            Files.createDirectories(target.getParent());
+            download(r.hostId(), copy.attr("path"), target, what);
+            if (Files.size(target) != copy.longAttr("size", -1)) {
+                throw new DriverException(what + ": " + Files.size(target) + " bytes arrived of "
+                        + copy.longAttr("size", -1));
+            }
+            String sha = copy.attr("sha256");
+            if (sha != null && !sha.equals(sha256(target))) {
+                throw new DriverException(what + ": the copy arrived corrupt (SHA-256 differs from the host's)");
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(target);
+            }
+            a.put("action", "drop");
+            try {
+                call(r.hostId(), Ops.DISK_SAVEAS, a, what);
+            } catch (DriverException e) {
+                log.warn("VM {}: {}: the host's copy stays ({})", r.vmId(), what, e.getMessage());
+            }
+        }
+        log.info("VM {}: disk {} saved for image {} ({} bytes)", r.vmId(), a.get("disk_id"), image.strip(),
+                Files.size(target));
     }
 
     /** A powered-off VM's disk grown to its new SIZE (MB), on the file. */

@@ -16,6 +16,11 @@ public final class Ops {
     public static final String DISK_SNAPSHOT = "disk.snapshot";
     public static final String DISK_RESIZE = "disk.resize";
     public static final String DISK_DROP = "disk.drop";
+    /**
+     * Disk save-as: {@code action=copy} makes a standalone qcow2 copy of a VM's disk (or of its internal snapshot
+     * {@code snapshot}) and answers its {@code path} and {@code size}; {@code action=drop} removes it.
+     */
+    public static final String DISK_SAVEAS = "disk.saveas";
     /** Take an image into this host's cache from a peer host of its cluster that has it. */
     public static final String CACHE_FETCH = "cache.fetch";
 

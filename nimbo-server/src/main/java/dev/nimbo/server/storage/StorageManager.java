@@ -21,6 +21,7 @@ import dev.nimbo.core.vm.VmBackups;
 import dev.nimbo.drivers.ds.DummyDatastoreDriver;
 import dev.nimbo.drivers.ds.FsDatastoreDriver;
 import dev.nimbo.drivers.ds.RsyncBackupDriver;
+import dev.nimbo.drivers.ds.StagedImages;
 import dev.nimbo.server.api.ApiContext;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -195,12 +196,36 @@ public final class StorageManager implements AutoCloseable {
     /** Copies a just-allocated image in (PATH set) or creates it empty (no PATH); ends READY or ERROR. */
     public void register(int imageId) {
         Image img = (Image) view().get(ObjectType.IMAGE, imageId);
+        java.nio.file.Path staged = StagedImages.of(ctx.config().dataDir(), imageId);
+        if (java.nio.file.Files.exists(staged)) {
+            // a disk saved from a host: its bytes are the image's; the staged file goes whatever happens
+            if (img == null || img.state() != ImageState.LOCKED) {
+                deleteStaged(staged);
+                return;
+            }
+            run(img, COPY_TIMEOUT, (d, ds) -> d.importFile(ds, img, staged),
+                    "Error copying the saved disk in the datastore").whenComplete((v, err) -> deleteStaged(staged));
+            return;
+        }
         if (img == null || img.state() != ImageState.LOCKED) {
             return;
         }
         boolean copy = !img.path().isEmpty();
         run(img, copy ? COPY_TIMEOUT : OP_TIMEOUT, (d, ds) -> copy ? d.copy(ds, img) : d.mkfs(ds, img),
                 copy ? "Error copying image in the datastore" : "Error creating datablock");
+    }
+
+    /** Drops the disk saved for an image whose registration will not happen (the save's result was superseded). */
+    public void dropStaged(int imageId) {
+        deleteStaged(StagedImages.of(ctx.config().dataDir(), imageId));
+    }
+
+    private static void deleteStaged(java.nio.file.Path staged) {
+        try {
+            java.nio.file.Files.deleteIfExists(staged);
+        } catch (java.io.IOException e) {
+            log.warn("could not remove the staged file {}: {}", staged, e.getMessage());
+        }
     }
 
     /** Copies the clone source into the just-allocated image; the source is released either way. */
@@ -238,7 +263,8 @@ public final class StorageManager implements AutoCloseable {
         CompletableFuture<DatastoreDriver.Stored> start(DatastoreDriver d, Datastore ds);
     }
 
-    private void run(Image img, Duration timeout, Op op, String failurePrefix) {
+    /** Runs a driver operation that stores the image; completes (never exceptionally) once its result is known. */
+    private CompletableFuture<Void> run(Image img, Duration timeout, Op op, String failurePrefix) {
         Datastore ds = (Datastore) view().get(ObjectType.DATASTORE, img.dsId());
         CompletableFuture<DatastoreDriver.Stored> f;
         try {
@@ -249,12 +275,13 @@ public final class StorageManager implements AutoCloseable {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((stored, err) -> {
+        return f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((stored, err) -> {
             if (err != null) {
                 finishStore(img.id(), null, failurePrefix + ": " + reason(err));
             } else {
                 finishStore(img.id(), stored, null);
             }
+            return null;
         });
     }
 
@@ -507,6 +534,15 @@ public final class StorageManager implements AutoCloseable {
 
     /** Images a previous run left mid-operation: LOCKED ones fail (with their clone sources released), DELETE resumes. */
     void recover() {
+        // disks saved from hosts that were waiting for a registration the restart fails (their images below)
+        java.nio.file.Path staged = StagedImages.dir(ctx.config().dataDir());
+        if (java.nio.file.Files.isDirectory(staged)) {
+            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(staged)) {
+                s.forEach(StorageManager::deleteStaged);
+            } catch (java.io.IOException e) {
+                log.warn("could not list {}: {}", staged, e.getMessage());
+            }
+        }
         List<Integer> flattening = new ArrayList<>();
         List<Integer> toDelete = ctx.controller().execute(tx -> {
             List<Integer> deleting = new ArrayList<>();

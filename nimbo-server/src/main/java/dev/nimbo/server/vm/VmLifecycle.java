@@ -95,7 +95,8 @@ public final class VmLifecycle implements AutoCloseable {
                     ctx.view().get(ObjectType.DATASTORE, id) instanceof dev.nimbo.core.datastore.Datastore ds
                             ? ds.basePath() : null;
             KvmTm kvmTm = new KvmTm(agents, imageSource, dsPath, java.time.Duration.ofSeconds(120),
-                    hostId -> cachePeers(ctx, hostId));
+                    hostId -> cachePeers(ctx, hostId),
+                    imageId -> dev.nimbo.drivers.ds.StagedImages.of(ctx.config().dataDir(), imageId));
             VmLifecycle l = new VmLifecycle(ctx, List.of(new DummyVmm(), new KvmVmm(agents, kvmTm)),
                     List.of(new DummyTm(), kvmTm), VmSettings.fromEnvironment(),
                     JdbcMonitoringStore.open(ctx.config().effectiveDbUrl(), JdbcMonitoringStore.Kind.VMS));
@@ -330,6 +331,9 @@ public final class VmLifecycle implements AutoCloseable {
                 }
             } else {
                 queue.forget(t.vmId(), t.seq());
+                if (registered >= 0) {
+                    dev.nimbo.server.storage.StorageManager.of(ctx).dropStaged(registered);
+                }
                 if (backup != null && success) {
                     backups.discard(r); // a backup nobody records (cancelled, recovered): its bytes go
                 }
