@@ -144,7 +144,6 @@ public final class NimboServer implements AutoCloseable {
                     roleHooks.follower();
                 }
             });
-            duties.start();
         }
         GracefulHandler graceful = new GracefulHandler();
         graceful.setHandler(new RpcHandler(pipeline, config.maxRequestBytes(), router));
@@ -153,6 +152,11 @@ public final class NimboServer implements AutoCloseable {
             http.start();
         } catch (Exception e) {
             throw new StartupException("cannot start the HTTP endpoint: " + e.getMessage(), e);
+        }
+        if (duties != null) {
+            // only once the endpoint runs: a replica elected at once bootstraps and starts its managers on the
+            // duties thread, which raced the rest of this start-up (a replica then never answered, 1 run in 3)
+            duties.start();
         }
         log.info("nimbod {} listening on {}:{} ({}, auth drivers {}, database {}, data {}) in {} ms", ServerConfig.VERSION,
                 config.bindAddress(), port, config.tls() != null ? "https" : "http", config.auth().authn(), store.describe(), config.dataDir(), (System.nanoTime() - t0) / 1_000_000);
