@@ -128,7 +128,9 @@ public final class KvmVmm implements VmmDriver {
     /** Whether the host's libvirt runs the VM's domain now. */
     private boolean runsOn(int hostId, int vmId) {
         Frame f = tm.call(hostId, Ops.POLL, Map.of("vms", Integer.toString(vmId)), null, "poll of the target");
-        return MonitoringCodec.vmsFromXml(new String(f.body(), StandardCharsets.UTF_8)).containsKey(vmId);
+        // a poll names every VM asked about, those without a domain as POWEROFF: only a running one is there
+        Map<String, String> seen = MonitoringCodec.vmsFromXml(new String(f.body(), StandardCharsets.UTF_8)).get(vmId);
+        return seen != null && "RUNNING".equalsIgnoreCase(seen.getOrDefault(dev.nimbo.core.vm.VmStateSync.STATE, "RUNNING"));
     }
 
     private static VectorAttribute attaching(DriverRequest r) {

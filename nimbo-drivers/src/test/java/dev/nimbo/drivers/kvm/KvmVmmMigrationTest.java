@@ -52,8 +52,9 @@ class KvmVmmMigrationTest {
                 case Ops.DIR_LIST -> req.ok(Map.of(), "disk.1\nconsole.log\nmigrate.xml\n".getBytes(StandardCharsets.UTF_8));
                 case Ops.FILE_READ -> req.ok(Map.of("eof", "yes"), "iso".getBytes(StandardCharsets.UTF_8));
                 case Ops.VM_DIR -> req.ok(Map.of("path", "/data/datastores/100/7"), null);
-                case Ops.POLL -> req.ok(Map.of(), MonitoringCodec.vmsToXml(hostId == runsOn
-                        ? Map.of(7, Map.of("STATE", "RUNNING")) : Map.of()).getBytes(StandardCharsets.UTF_8));
+                // as the real agent: a VM asked about but without a domain on that host is reported POWEROFF
+                case Ops.POLL -> req.ok(Map.of(), MonitoringCodec.vmsToXml(Map.of(7, Map.of("STATE",
+                        hostId == runsOn ? "RUNNING" : "POWEROFF"))).getBytes(StandardCharsets.UTF_8));
                 default -> req.ok(Map.of(), null);
             });
         }

@@ -240,19 +240,19 @@ class KvmMigrationTest {
         assertThat(refused.ok()).isFalse();
         assertThat(refused.errorCode()).isEqualTo(0x200);
 
-        // the target's agent is gone: neither migration touches the guest, which keeps running on host 1
+        // the target's agent is gone: neither migration is accepted (ACTION, "unreachable", as any action on a
+        // host that cannot be reached) and the guest keeps running on host 1, its history unchanged
         stopAgent(1);
         await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo(1).integer("STATE", -1) == 3);
         for (boolean live : new boolean[] {true, false}) {
             int records = vm(id).child("HISTORY_RECORDS").all("HISTORY").size();
-            ok(admin.call("one.vm.migrate", id, host[1], live, false, -1, 0));
-            // a failed migration adds the target's record and a copy of the source's, where the VM is again
-            await().atMost(Duration.ofSeconds(60)).until(() -> vm(id).child("HISTORY_RECORDS").all("HISTORY").size()
-                    >= records + 2);
-            XmlNode back = awaitRunning(id, 60);
-            assertThat(placedOn(back)).isEqualTo(host[0]);
-            assertThat(back.child("USER_TEMPLATE").text("ERROR")).contains("cannot migrate").contains(
-                    ns[1].address());
+            OneResponse unreachable = admin.call("one.vm.migrate", id, host[1], live, false, -1, 0);
+            assertThat(unreachable.ok()).isFalse();
+            assertThat(unreachable.errorCode()).isEqualTo(0x800);
+            assertThat(unreachable.message()).contains("unreachable").contains(ns[1].address());
+            XmlNode still = awaitRunning(id, 60);
+            assertThat(placedOn(still)).isEqualTo(host[0]);
+            assertThat(still.child("HISTORY_RECORDS").all("HISTORY")).hasSize(records);
             assertThat(domainOn(0, id)).isTrue();
         }
         assertPings("the guest still answers ping on host 1", 10);
