@@ -46,14 +46,16 @@ class HostFileTransferTest {
                 Frame f = new Frame(1, Frame.REQUEST, a, body);
                 CompletableFuture<Frame> out = new CompletableFuture<>();
                 Runnable run = () -> {
+                    Frame answer;
                     try {
                         Thread.sleep(30); // the link's latency
-                        out.complete(answer(store, f));
+                        answer = answer(store, f);
                     } catch (Exception e) {
-                        out.complete(f.failed(e.getMessage()));
-                    } finally {
-                        inFlight.decrementAndGet();
+                        answer = f.failed(e.getMessage());
                     }
+                    // counted out before the answer is seen: the sender may send its next chunk at once
+                    inFlight.decrementAndGet();
+                    out.complete(answer);
                 };
                 if ("yes".equals(attrs.get("ordered"))) {
                     ordered.execute(run);
