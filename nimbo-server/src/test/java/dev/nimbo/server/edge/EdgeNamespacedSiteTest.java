@@ -58,6 +58,7 @@ class EdgeNamespacedSiteTest {
     OneClient admin;
     WanRelay link;
     Process agent;
+    int agentPort;
     int host;
 
     @BeforeAll
@@ -69,7 +70,7 @@ class EdgeNamespacedSiteTest {
                 + site.bridge()), 10);
         dir = Files.createTempDirectory("nss-site-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        int agentPort = NimbodProcess.freePort();
+        agentPort = NimbodProcess.freePort();
         List<String> props = List.of("nimbo.agent.port", "nimbo.agent.heartbeat", "nimbo.host.monitorInterval",
                 "nimbo.vm.monitorInterval", "nimbo.sched.interval");
         List<String> values = List.of(Integer.toString(agentPort), "2", "1", "1", "0");
@@ -100,6 +101,7 @@ class EdgeNamespacedSiteTest {
         // its own process inside the site's namespaces, on the site's libvirtd, dialling the relay's address
         agent = KvmFixture.startInHost(site, dir.resolve("agent.log"), List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx192m",
+                "-Dlogback.configurationFile=logback.xml", // the agent's own logging (INFO to its log), not the tests'
                 "-cp", System.getProperty("java.class.path"), "dev.nimbo.agent.NimboAgent",
                 "--frontend", site.managementGateway() + ":" + link.port(), "--token", token,
                 "--data", agentData.toString(), "--heartbeat", "2", "--monitor-interval", "1",
@@ -175,6 +177,12 @@ class EdgeNamespacedSiteTest {
     @Test
     void aNamespacedSiteWithItsOwnAgentAndLibvirtKeepsItsGuestThroughACut() throws Exception {
         assertThat(link.connections()).as("the site's agent came through the relay").isGreaterThan(0);
+        assertThat(Files.readString(dir.resolve("agent.log")))
+                .contains("session open with " + site.managementGateway() + ":" + link.port());
+        // the site has its own network: the front-end's loopback port is not there, only the relay is
+        assertThat(Virsh.exec(List.of("ip", "netns", "exec", site.name(), "sh", "-c", "timeout 5 bash -c 'echo >"
+                + " /dev/tcp/127.0.0.1/" + agentPort + "' 2>/dev/null && echo open || echo closed"), 10))
+                .isEqualTo("closed");
         String safe = kvm.appliance().toString();
         int files = ok(admin.call("one.datastore.allocate", "NAME=nss-files\nTYPE=FILE_DS\nDS_MAD=fs\nTM_MAD=shared\n"
                 + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
