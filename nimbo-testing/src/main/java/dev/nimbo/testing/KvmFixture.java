@@ -57,6 +57,11 @@ public final class KvmFixture {
      */
     public record NamespacedHost(String name, String address, String libvirtUri, String bridge, String testNetns,
                                  String testNetnsIp) {
+
+        /** This machine's address on the management bridge (x.y.z.1 of the host's /24): what the host can reach. */
+        public String managementGateway() {
+            return address.substring(0, address.lastIndexOf('.')) + ".1";
+        }
     }
 
     /** Brings up (or finds) the namespaced host NAME (prefix mig9) with address index {@code index} (1..200). */
@@ -74,6 +79,34 @@ public final class KvmFixture {
         Path root = PostgresFixture.repoRoot();
         check(run(root, 60, "bash", root.resolve("scripts/kvm-second-host.sh").toString(), "down", name),
                 "kvm-second-host.sh down " + name);
+    }
+
+    /**
+     * Starts {@code command} inside the namespaced host's mount and network namespaces (e.g. its own agent), output
+     * to {@code log}. Stop it with {@link #stopInHost}.
+     */
+    public static Process startInHost(NamespacedHost host, Path log, List<String> command) throws IOException {
+        Path root = PostgresFixture.repoRoot();
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash",
+                root.resolve("scripts/kvm-second-host.sh").toString(), "exec", host.name()));
+        cmd.addAll(command);
+        return new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+    }
+
+    /** Stops a process of {@link #startInHost} and what it runs (the script's child is not in its place). */
+    public static void stopInHost(Process p) throws InterruptedException {
+        List<ProcessHandle> all = new java.util.ArrayList<>(p.descendants().toList());
+        all.add(p.toHandle());
+        all.forEach(ProcessHandle::destroy);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (ProcessHandle h : all) {
+            while (h.isAlive() && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            h.destroyForcibly();
+        }
+        p.waitFor();
     }
 
     private static String lastLine(String text) {
