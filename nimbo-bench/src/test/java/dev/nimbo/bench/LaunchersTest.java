@@ -3,7 +3,6 @@ package dev.nimbo.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +23,7 @@ class LaunchersTest {
     @Test
     void theDaemonStartsFromItsLauncherAndTheCliTalksToIt() throws Exception {
         Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = dev.nimbo.testing.NimbodProcess.freePort();
         Path auth = dir.resolve("one_auth");
         Files.writeString(auth, "oneadmin:launcher-test\n");
         Path log = dir.resolve("nimbod.out");

@@ -97,10 +97,28 @@ public final class NimbodProcess implements AutoCloseable {
     }
 
     public static int freePort() throws IOException {
+        // Below the kernel's ephemeral range (32768 and up): a port the kernel hands out for bind(0) can be taken
+        // by any outgoing connection (Raft, HTTP clients) before the daemon binds it; failed once in CI. Each port
+        // is handed out once per JVM.
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = 20_000 + PORTS.nextInt(12_000);
+            if (!GIVEN_PORTS.add(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress(port));
+                return port;
+            } catch (IOException busy) {
+                // in use: another one
+            }
+        }
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
+
+    private static final java.util.Random PORTS = new java.security.SecureRandom();
+    private static final java.util.Set<Integer> GIVEN_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Runs nimbod with extra arguments and returns the finished process (for start-up failure tests). */
     public static ProcessResult runToExit(Path dataDir, Duration timeout, String... args) throws Exception {
