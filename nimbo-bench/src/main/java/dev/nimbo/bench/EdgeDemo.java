@@ -30,8 +30,8 @@ import picocli.CommandLine.Option;
  * {@link WanRelay} link, 200 ms RTT, 100 Mbit/s), a real QEMU guest in each; one site's link is cut for 60 s and
  * restored. Passes (exit 0) only when both guests answered ping inside their site the whole time, the cut site's
  * host went to ERROR with its VM left RUNNING, a VM action on it was refused as unreachable, and after the link
- * returned the host is MONITORED and the VM RUNNING and monitored again; prints the reconcile time. Live migration
- * between the sites is a hook ({@code --live-migration}) for when it exists in this build.
+ * returned the host is MONITORED and the VM RUNNING and monitored again; prints the reconcile time. The live
+ * migration step of the demo is scripts/bench-migration.sh, between two namespaced hosts (see docs/edge.md).
  */
 @Command(name = "edge-demo", mixinStandardHelpOptions = true, description = "Two emulated edge sites, one cut.")
 public final class EdgeDemo implements Callable<Integer> {
@@ -42,10 +42,6 @@ public final class EdgeDemo implements Callable<Integer> {
 
     @Option(names = "--rtt-ms", description = "Round-trip time of each site's link. Default: ${DEFAULT-VALUE}")
     int rttMs = 200;
-
-    @Option(names = "--live-migration", description = "Also live-migrate guest 2 to site 1 and measure the ping gap"
-            + " (needs one.vm.migrate live between kvm hosts).")
-    boolean liveMigration;
 
     private OneClient admin;
     private EdgeFront front;
@@ -168,13 +164,6 @@ public final class EdgeDemo implements Callable<Integer> {
                         counts.get(i)[1].get());
                 check(counts.get(i)[1].get() == 0, "guest " + (i + 1) + " never stopped answering");
             }
-            if (liveMigration) {
-                say("live migration of guest 2 to site 1");
-                liveMigrate(kvm, vms[1], hosts[0]);
-            } else {
-                System.out.println("\nlive migration: skipped (run with NIMBO_DEMO_LIVE_MIGRATION=1 once one.vm.migrate"
-                        + " live between kvm hosts is in this build)");
-            }
             System.out.printf("%nRESULT: passed. Reconcile time after a %d s cut: %.2f s (link restored -> host"
                     + " MONITORED, VM RUNNING and monitored again)%n", cutSeconds, reconcile);
             for (int vm : vms) {
@@ -204,32 +193,6 @@ public final class EdgeDemo implements Callable<Integer> {
                 System.out.println("files kept in " + dir);
             }
         }
-    }
-
-    /** The migration hook: live-migrates and reports the longest ping gap (the guest is pinged every 100 ms). */
-    private void liveMigrate(KvmFixture.Ready kvm, int vm, int target) throws Exception {
-        OneResponse r = admin.call("one.vm.migrate", vm, target, true, false, -1, 0);
-        check(r.ok(), "live migration accepted: " + r.message());
-        long lastAnswer = System.nanoTime();
-        long longestGap = 0;
-        long end = System.nanoTime() + Duration.ofSeconds(300).toNanos();
-        while (System.nanoTime() < end) {
-            if (kvm.ping(GUEST_IPS[1], 1)) {
-                longestGap = Math.max(longestGap, System.nanoTime() - lastAnswer);
-                lastAnswer = System.nanoTime();
-            }
-            XmlNode v = vm(vm);
-            if (v.integer("LCM_STATE", -1) == 3 && v.child("HISTORY_RECORDS") != null
-                    && String.valueOf(target).equals(lastHost(v))) {
-                break;
-            }
-        }
-        System.out.printf("live migration: longest ping gap %.2f s%n", longestGap / 1e9);
-    }
-
-    private static String lastHost(XmlNode v) {
-        List<XmlNode> h = v.child("HISTORY_RECORDS").all("HISTORY");
-        return h.isEmpty() ? "" : h.get(h.size() - 1).text("HID");
     }
 
     private AgentConnection agent(WanRelay link, String token, Path data) {
