@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the tiny test appliance from Debian packages: a cloud kernel (vmlinuz), a busybox initramfs
-# (initrd.img) and a small DATABLOCK (datablock.raw, datablock.qcow2). The guest loads the virtio/IDE/SCSI/ISO modules, mounts
+# (initrd.img) and a small DATABLOCK (datablock.raw, datablock.qcow2). The guest loads the virtio (incl. the memory balloon)/IDE/SCSI/ISO modules, mounts
 # its CONTEXT CD-ROM, configures its NICs from context.sh (ETHn_MAC/ETHn_IP/ETHn_MASK/ETHn_GATEWAY), sets its
 # hostname, runs START_SCRIPT if any, powers off on the ACPI power button, and stays up answering ping. It prints
 # "nimbo-appliance: ready" on its serial console when done, which tests read.
@@ -51,7 +51,7 @@ R="$WORK/root"
 mkdir -p "$R"/{bin,dev,proc,sys,etc,tmp,mnt/context,lib/modules}
 cp "$(readlink -f "$(command -v busybox)")" "$R/bin/busybox"
 : > "$R/lib/modules/order"
-for m in virtio_pci virtio_net virtio_blk virtio_scsi ata_piix sr_mod sd_mod isofs button evdev; do
+for m in virtio_pci virtio_net virtio_blk virtio_scsi virtio_balloon ata_piix sr_mod sd_mod isofs button evdev; do
     modprobe -d "$WORK/k" -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" {print $2}' | while read -r ko; do
         base=$(basename "$ko")
         if ! grep -qx "$base" "$R/lib/modules/order"; then

@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * A VM template as a libvirt domain (the mapping OpenNebula's KVM driver documents): name {@code one-ID}, VCPU,
- * MEMORY (MB), CPU as CPU shares, CPU_MODEL, OS (ARCH, MACHINE, BOOT order, or direct KERNEL/INITRD/KERNEL_CMD/
+ * MEMORY (MB) with VCPU_MAX/MEMORY_MAX/MEMORY_RESIZE_MODE room for hot resize, CPU as CPU shares, CPU_MODEL, OS (ARCH, MACHINE, BOOT order, or direct KERNEL/INITRD/KERNEL_CMD/
  * ROOT), every DISK (file in the VM's directory, DRIVER/FORMAT, CACHE, IO, DISCARD, READONLY, TARGET or DEV_PREFIX
  * giving the bus, CDROM images as CD-ROMs), the CONTEXT CD-ROM, NICs on bridges (MAC, MODEL, TARGET, VIRTIO_QUEUES),
  * GRAPHICS (VNC/SPICE, LISTEN, PORT, PASSWD, KEYMAP), PCI hostdevs, TOPOLOGY and the scheduler's NUMA_NODE pinning
@@ -43,7 +43,22 @@ public final class DomainXml {
         List<VectorAttribute> numa = t.vectors("NUMA_NODE");
         boolean hugepages = topology != null && topology.get("HUGEPAGE_SIZE") != null
                 && !topology.get("HUGEPAGE_SIZE").isBlank();
-        b.append("  <memory unit='KiB'>").append(memMb * 1024).append("</memory>\n");
+        // hot resize room, as oned's KVM driver: BALLOONING (the default) boots with MEMORY_MAX and balloons down to
+        // MEMORY; HOTPLUG boots with MEMORY and adds DIMMs up to maxMemory (which needs a guest NUMA cell)
+        long memMaxMb = number(t.get("MEMORY_MAX"), 0);
+        boolean memoryRoom = memMaxMb > memMb;
+        boolean memoryHotplug = memoryRoom && "HOTPLUG".equalsIgnoreCase(blank(t.get("MEMORY_RESIZE_MODE"))
+                ? "" : t.get("MEMORY_RESIZE_MODE").strip());
+        if (memoryRoom && !memoryHotplug) {
+            b.append("  <memory unit='KiB'>").append(memMaxMb * 1024).append("</memory>\n");
+            b.append("  <currentMemory unit='KiB'>").append(memMb * 1024).append("</currentMemory>\n");
+        } else {
+            b.append("  <memory unit='KiB'>").append(memMb * 1024).append("</memory>\n");
+        }
+        if (memoryHotplug && topology == null) {
+            b.append("  <maxMemory slots='").append(number(t.get("MEMORY_SLOTS"), 16)).append("' unit='KiB'>")
+                    .append(memMaxMb * 1024).append("</maxMemory>\n");
+        }
         // vhost-user NICs (OVS-DPDK) read the guest's memory: it must be on shared hugepages
         boolean vhostUser = t.vectors("NIC").stream().anyMatch(NetNic::isVhostUser);
         if (hugepages || vhostUser) {
@@ -53,12 +68,18 @@ public final class DomainXml {
             }
             b.append("</hugepages>").append(vhostUser ? "<access mode='shared'/>" : "").append("</memoryBacking>\n");
         }
-        b.append("  <vcpu>").append(vcpu).append("</vcpu>\n");
+        long vcpuMax = number(t.get("VCPU_MAX"), 0);
+        if (vcpuMax > vcpu) {
+            // VCPU_MAX virtual CPUs exist, VCPU of them online: setvcpus --live brings more up (hot resize)
+            b.append("  <vcpu current='").append(vcpu).append("'>").append(vcpuMax).append("</vcpu>\n");
+        } else {
+            b.append("  <vcpu>").append(vcpu).append("</vcpu>\n");
+        }
         cputune(b, t, numa);
         numatune(b, numa);
         os(b, t, vmDir);
         b.append("  <features><acpi/><apic/></features>\n");
-        cpu(b, t, type, topology, numa, vcpu, memMb);
+        cpu(b, t, type, topology, numa, vcpu, memMb, memoryHotplug && topology == null);
         b.append("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n"
                 + "  <on_crash>destroy</on_crash>\n");
         b.append("  <devices>\n");
@@ -212,11 +233,11 @@ public final class DomainXml {
     }
 
     private static void cpu(StringBuilder b, Template t, String type, VectorAttribute topology,
-                            List<VectorAttribute> numa, int vcpu, long memMb) {
+                            List<VectorAttribute> numa, int vcpu, long memMb, boolean hotplugCell) {
         VectorAttribute model = first(t, "CPU_MODEL");
         String m = model == null ? null : model.get("MODEL");
         boolean hasTopology = topology != null && !blank(topology.get("SOCKETS"));
-        if (blank(m) && !hasTopology && numa.isEmpty()) {
+        if (blank(m) && !hasTopology && numa.isEmpty() && !hotplugCell) {
             return;
         }
         if (!blank(m) && m.strip().equalsIgnoreCase("host-passthrough") && type.equals("kvm")) {
@@ -245,6 +266,11 @@ public final class DomainXml {
                 first += total;
             }
             b.append("    </numa>\n");
+        } else if (hotplugCell) {
+            // libvirt plugs memory DIMMs into a NUMA cell: one cell holding every virtual CPU and the boot memory
+            long cpus = Math.max(number(t.get("VCPU_MAX"), vcpu), vcpu);
+            b.append("    <numa>\n      <cell id='0' cpus='0-").append(cpus - 1).append("' memory='")
+                    .append(memMb * 1024).append("' unit='KiB'/>\n    </numa>\n");
         }
         b.append("  </cpu>\n");
     }

@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The VM operations of a host, on libvirt/QEMU: deploy (context ISO, domain XML, {@code virsh create}: domains are
  * transient, the front-end holds the definition), shutdown (ACPI power button, then destroy after the timeout),
  * cancel, reboot, reset, save/restore (checkpoint file in the VM's directory), system snapshots with memory
- * (internal qcow2 snapshots named by HYPERVISOR_ID), live disk snapshots, disk and NIC hot-plug, clean-up; and the
+ * (internal qcow2 snapshots named by HYPERVISOR_ID), live disk snapshots, disk and NIC hot-plug, hot resize,
+ * clean-up; and the
  * counters of running domains from {@code virsh domstats} with their state (a paused domain is resumed by
  * restore). Every operation is idempotent (a retried deploy of a running domain, a shutdown of a domain already
  * gone, succeed), as the front-end re-issues operations after a restart. Thread-safe (the front-end runs one operation per VM at a time).
@@ -228,6 +229,10 @@ public final class LibvirtVmm {
                         d.get("SIZE").strip() + "M");
                 yield "";
             }
+            case "resize_vm" -> {
+                hotResize(name, dir, Template.parse(templateText));
+                yield "";
+            }
             case "cleanup" -> {
                 destroy(name);
                 cleanNetworks(vmId, templateText);
@@ -236,6 +241,39 @@ public final class LibvirtVmm {
             }
             default -> throw new UnsupportedOperationException("the kvm agent does not support " + action + " yet");
         };
+    }
+
+    /**
+     * Hot resize of a running domain (one.vm.resize of a RUNNING VM), as oned's kvm driver: the template holds the
+     * new VCPU and MEMORY and the old ones in RESIZE. Memory moves first, through the balloon (BALLOONING, the
+     * default: up to the MEMORY_MAX the domain booted with) or by plugging a DIMM of the difference into NUMA cell 0
+     * (HOTPLUG), then the online vCPUs (up to VCPU_MAX). libvirt refuses what the domain has no room for; the
+     * front-end then gives the VM its old size back.
+     */
+    private void hotResize(String name, Path dir, Template t) throws IOException {
+        List<VectorAttribute> kept = t.vectors("RESIZE");
+        VectorAttribute old = kept.isEmpty() ? new VectorAttribute("RESIZE", List.of()) : kept.get(0);
+        long mem = num(t.get("MEMORY"));
+        long oldMem = old.get("MEMORY") == null ? mem : num(old.get("MEMORY"));
+        if (mem > 0 && mem != oldMem) {
+            if ("HOTPLUG".equalsIgnoreCase(t.get("MEMORY_RESIZE_MODE") == null ? "" : t.get("MEMORY_RESIZE_MODE").strip())) {
+                Path file = dir.resolve("resize-dimm.xml");
+                Files.writeString(file, "<memory model='dimm'><target><size unit='MiB'>" + Math.abs(mem - oldMem)
+                        + "</size><node>0</node></target></memory>\n");
+                try {
+                    virsh.run(mem > oldMem ? "attach-device" : "detach-device", name, file.toString(), "--live");
+                } finally {
+                    Files.deleteIfExists(file);
+                }
+            } else {
+                virsh.run("setmem", name, Long.toString(mem * 1024), "--live");
+            }
+        }
+        String vcpu = t.get("VCPU");
+        String oldVcpu = old.get("VCPU");
+        if (vcpu != null && !vcpu.isBlank() && !vcpu.strip().equals(oldVcpu == null ? "" : oldVcpu.strip())) {
+            virsh.run("setvcpus", name, vcpu.strip(), "--live", "--hotpluggable");
+        }
     }
 
     /**

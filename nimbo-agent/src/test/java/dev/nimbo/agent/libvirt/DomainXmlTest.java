@@ -65,6 +65,23 @@ class DomainXmlTest {
     }
 
     @Test
+    void hotResizeRoomAsOnedsKvmDriver() {
+        // BALLOONING (the default): booted at MEMORY_MAX, ballooned down to MEMORY; VCPU_MAX CPUs, VCPU online
+        String balloon = build("VCPU=1\nVCPU_MAX=4\nMEMORY=128\nMEMORY_MAX=512");
+        assertThat(balloon).contains("<memory unit='KiB'>524288</memory>")
+                .contains("<currentMemory unit='KiB'>131072</currentMemory>").contains("<vcpu current='1'>4</vcpu>")
+                .doesNotContain("maxMemory");
+        // HOTPLUG: booted at MEMORY with DIMM slots up to MEMORY_MAX, in one guest NUMA cell
+        String hotplug = build("VCPU=2\nMEMORY=128\nMEMORY_MAX=512\nMEMORY_RESIZE_MODE=HOTPLUG\nMEMORY_SLOTS=4");
+        assertThat(hotplug).contains("<memory unit='KiB'>131072</memory>")
+                .contains("<maxMemory slots='4' unit='KiB'>524288</maxMemory>")
+                .contains("<cell id='0' cpus='0-1' memory='131072' unit='KiB'/>").doesNotContain("currentMemory");
+        // no room (or MEMORY_MAX not above MEMORY): the plain size
+        assertThat(build("VCPU=2\nMEMORY=256\nMEMORY_MAX=256")).contains("<memory unit='KiB'>262144</memory>")
+                .contains("<vcpu>2</vcpu>").doesNotContain("currentMemory").doesNotContain("<cpu");
+    }
+
+    @Test
     void nicQos() {
         assertThat(build("NIC=[ BRIDGE=br0, INBOUND_AVG_BW=1000, INBOUND_PEAK_BW=2000, INBOUND_PEAK_KB=64,"
                 + " OUTBOUND_AVG_BW=500 ]")).contains("<bandwidth><inbound average='1000' peak='2000' burst='64'/>"

@@ -64,7 +64,9 @@ public final class VmDefinition {
                 hold = a instanceof SingleAttribute s && isTrue(s.value());
                 continue;
             }
-            if (MANAGED.contains(n)) {
+            if (n.equals("MEMORY_RESIZE_MODE") && a instanceof SingleAttribute mode) {
+                sys.add(new SingleAttribute(n, memoryResizeMode(mode.value())));
+            } else if (MANAGED.contains(n)) {
                 sys.add(a);
             } else if (!n.equals("CPU") && !n.equals("MEMORY") && !n.equals("VCPU") && !n.endsWith("_COST")) {
                 user.add(a);
@@ -119,6 +121,15 @@ public final class VmDefinition {
         l.sort(Comparator.<Attribute>comparingInt(a -> XSD_RANK.getOrDefault(a.name(), unknown - 1))
                 .thenComparing(a -> XSD_RANK.containsKey(a.name()) ? "" : a.name()));
         return Template.of(l);
+    }
+
+    /** MEMORY_RESIZE_MODE in capitals, as oned keeps it: BALLOONING or HOTPLUG. */
+    private static String memoryResizeMode(String v) {
+        String mode = v == null ? "" : v.strip().toUpperCase(java.util.Locale.ROOT);
+        if (!mode.equals("BALLOONING") && !mode.equals("HOTPLUG")) {
+            throw error("Unknown MEMORY_RESIZE_MODE: " + mode);
+        }
+        return mode;
     }
 
     private static long positiveInt(String v, String attr) {

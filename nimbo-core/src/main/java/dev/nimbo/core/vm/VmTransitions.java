@@ -366,6 +366,17 @@ public final class VmTransitions {
         if (live && ncpu == vm.cpu() && nmem == vm.memoryMb() && java.util.Objects.equals(vcpuText, oldVcpu)) {
             return new Applied(vm, p, null, null, false); // nothing to resize
         }
+        if (live) {
+            // the hypervisor cannot grow a running VM past the room it was started with: refused before it tries
+            long vcpuMax = VmSchedActions.longOr(vm.vmTemplate().get("VCPU_MAX"), 0);
+            if (vcpuMax > 0 && vcpuText != null && Long.parseLong(vcpuText.strip()) > vcpuMax) {
+                throw ApiException.action("Cannot resize a running VM above VCPU_MAX (" + vcpuMax + ")", vmId);
+            }
+            long memoryMax = VmSchedActions.longOr(vm.vmTemplate().get("MEMORY_MAX"), 0);
+            if (memoryMax > 0 && nmem > memoryMax) {
+                throw ApiException.action("Cannot resize a running VM above MEMORY_MAX (" + memoryMax + ")", vmId);
+            }
+        }
         Template t = vm.vmTemplate().with("CPU", formatCpu(ncpu)).with("MEMORY", Long.toString(nmem));
         if (vcpuText != null) {
             t = t.with("VCPU", vcpuText);

@@ -360,6 +360,8 @@ class VmLifecycleTest {
         fails(admin.call("one.vm.deploy", id, h, false, 1), 0x2000, "not of type system datastore");
         fails(admin.call("one.vm.allocate", "CPU = 1", false), ALLOCATE, "MEMORY attribute must be a positive integer");
         fails(admin.call("one.vm.allocate", "MEMORY = 64\nCPU = -1", false), ALLOCATE, "CPU attribute must be a positive");
+        fails(admin.call("one.vm.allocate", "MEMORY = 64\nCPU = 1\nMEMORY_RESIZE_MODE = grow", false), ALLOCATE,
+                "Unknown MEMORY_RESIZE_MODE: GROW");
         fails(admin.call("one.vm.allocate", "MEMORY = 64\nCPU = 1\nDISK = [ TYPE = fs ]", false), ALLOCATE, "SIZE");
         fails(admin.call("one.vm.allocate", "MEMORY = 64\nCPU = 1\nDISK = [ IMAGE_ID = 999999 ]", false), ALLOCATE,
                 "does not exist");
