@@ -366,7 +366,7 @@ public final class FsDatastoreDriver implements DatastoreDriver {
     }
 
     /** qcow2 by its magic, anything else raw. */
-    static String detectFormat(Path file) throws IOException {
+    public static String detectFormat(Path file) throws IOException {
         byte[] head = new byte[4];
         try (InputStream in = Files.newInputStream(file)) {
             if (in.readNBytes(head, 0, 4) == 4 && head[0] == 'Q' && head[1] == 'F' && head[2] == 'I'

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -405,19 +406,34 @@ public final class KvmTm implements TransferDriver {
             throw new DriverException("kvm TM: disk save-as has no place to put the disk on the front-end");
         }
         Path target = staged.apply(Integer.parseInt(image.strip()));
-        Map<String, String> a = base(r);
-        a.put("disk_id", d.get("DISK_ID").strip());
         String snap = d.get("HOTPLUG_SAVE_AS_SNAPSHOT_ID");
-        if (snap != null && !snap.isBlank() && Integer.parseInt(snap.strip()) >= 0) {
-            a.put("snapshot", "snap-" + snap.strip());
+        String snapshot = snap != null && !snap.isBlank() && Integer.parseInt(snap.strip()) >= 0
+                ? "snap-" + snap.strip() : null;
+        copyDiskOut(r.hostId(), r.dsId(), r.vmId(), Integer.parseInt(d.get("DISK_ID").strip()), snapshot, target);
+        log.info("VM {}: disk {} saved for image {} ({} bytes)", r.vmId(), d.get("DISK_ID").strip(), image.strip(),
+                Files.size(target));
+    }
+
+    /**
+     * A standalone qcow2 copy of a VM's disk (or of its internal snapshot {@code snapshot}, null for the disk as it
+     * is) brought from the host to {@code target} on the front-end: made by the host (a running domain paused for
+     * the copy, so it is crash-consistent), downloaded, checked against the size and SHA-256 the host computed, and
+     * the host's copy dropped. A failure leaves no {@code target}. Blocking. Disk save-as and backups use it.
+     */
+    public void copyDiskOut(int hostId, int dsId, int vmId, int diskId, String snapshot, Path target)
+            throws IOException {
+        Map<String, String> a = new HashMap<>(Map.of("vm_id", Integer.toString(vmId), "ds_id",
+                Integer.toString(dsId), "disk_id", Integer.toString(diskId)));
+        if (snapshot != null) {
+            a.put("snapshot", snapshot);
         }
-        String what = "save-as of disk " + a.get("disk_id");
+        String what = "copy of disk " + diskId + " of VM " + vmId;
         boolean done = false;
         try {
             a.put("action", "copy");
-            Frame copy = call(r.hostId(), Ops.DISK_SAVEAS, a, what);
+            Frame copy = call(hostId, Ops.DISK_SAVEAS, a, what);
             Files.createDirectories(target.getParent());
-            download(r.hostId(), copy.attr("path"), target, what);
+            download(hostId, copy.attr("path"), target, what);
             if (Files.size(target) != copy.longAttr("size", -1)) {
                 throw new DriverException(what + ": " + Files.size(target) + " bytes arrived of "
                         + copy.longAttr("size", -1));
@@ -433,13 +449,26 @@ public final class KvmTm implements TransferDriver {
             }
             a.put("action", "drop");
             try {
-                call(r.hostId(), Ops.DISK_SAVEAS, a, what);
+                call(hostId, Ops.DISK_SAVEAS, a, what);
             } catch (DriverException e) {
-                log.warn("VM {}: {}: the host's copy stays ({})", r.vmId(), what, e.getMessage());
+                log.warn("VM {}: {}: the host's copy stays ({})", vmId, what, e.getMessage());
             }
         }
-        log.info("VM {}: disk {} saved for image {} ({} bytes)", r.vmId(), a.get("disk_id"), image.strip(),
-                Files.size(target));
+    }
+
+    /**
+     * Replaces a VM's disk on the host with a front-end file (a backup restored into a powered-off VM): the file
+     * goes into the host's image cache (resumable, checked) and becomes the disk, in the format its bytes say.
+     * Blocking.
+     */
+    public void copyDiskIn(int hostId, int dsId, int vmId, int diskId, Path file) throws IOException {
+        Map<String, String> a = new HashMap<>(Map.of("vm_id", Integer.toString(vmId), "ds_id",
+                Integer.toString(dsId), "disk_id", Integer.toString(diskId)));
+        a.put("cache", send(hostId, file));
+        a.put("clone", "no");
+        a.put("readonly", "no");
+        a.put("format", dev.nimbo.drivers.ds.FsDatastoreDriver.detectFormat(file));
+        call(hostId, Ops.DISK_PREPARE, a, "restore of disk " + diskId + " of VM " + vmId);
     }
 
     /** A powered-off VM's disk grown to its new SIZE (MB), on the file. */

@@ -255,7 +255,7 @@ public final class StorageManager implements AutoCloseable {
             return;
         }
         Image kept = Image.builder(-1, "backup").datastore(backupDs.id(), backupDs.name()).source(diskSource)
-                .format("raw").build();
+                .format("").build(); // the driver tells by the bytes: a kvm host's backup is qcow2
         run(img, COPY_TIMEOUT, (d, ds) -> d.clone(ds, img, backupDs, kept), "Error restoring disk from backup");
     }
 

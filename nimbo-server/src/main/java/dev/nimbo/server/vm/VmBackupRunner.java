@@ -16,7 +16,10 @@ import dev.nimbo.core.vm.Phase;
 import dev.nimbo.core.vm.VirtualMachine;
 import dev.nimbo.core.vm.VmBackups;
 import dev.nimbo.server.api.ApiContext;
+import dev.nimbo.drivers.kvm.KvmTm;
+import dev.nimbo.drivers.kvm.KvmVmm;
 import dev.nimbo.server.storage.StorageManager;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -35,15 +38,20 @@ import org.slf4j.LoggerFactory;
  * one, otherwise the SOURCE of the disk's image (a simulated host copies no disks in); a restore always writes the
  * former. A backup's answer travels as {@code "<source> <size MB>"} in the driver result, as oned's driver message.
  * After a backup is recorded, images KEEP_LAST dropped are deleted and a chain whose oldest increments must go is
- * flattened, by the storage manager. Thread-safe; driver work runs on driver threads.
+ * flattened, by the storage manager. A VM on a kvm host has its disks there: its agent makes crash-consistent copies
+ * (the domain paused for the copy) that come to the front-end for the backup driver, and a restore's disks go
+ * back to the host the same way. Thread-safe; driver work runs on driver threads.
  */
 final class VmBackupRunner {
     private static final Logger log = LoggerFactory.getLogger(VmBackupRunner.class);
 
     private final ApiContext ctx;
+    /** Reaches the disks of VMs on kvm hosts (null: no kvm hosts in this daemon). */
+    private final KvmTm kvm;
 
-    VmBackupRunner(ApiContext ctx) {
+    VmBackupRunner(ApiContext ctx, KvmTm kvm) {
         this.ctx = ctx;
+        this.kvm = kvm;
     }
 
     private ObjectsView view() {
@@ -81,6 +89,23 @@ final class VmBackupRunner {
         if (chain >= 0 && view().get(ObjectType.IMAGE, chain) instanceof Image img && !img.increments().isEmpty()) {
             parent = img.increments().get(img.increments().lastId()).source();
         }
+        String parentSource = parent;
+        if (onKvmHost(vm)) {
+            // the disks are on the host: copies of them (crash-consistent) come to the front-end first
+            History h = vm.lastHistory();
+            Path staging = staging(vm.id());
+            return onVirtualThread("kvm-backup-" + vm.id(), () -> {
+                List<BackupDriver.Disk> staged = new ArrayList<>();
+                for (BackupDriver.Disk disk : disks) {
+                    Path copy = staging.resolve("disk." + disk.diskId());
+                    kvm.copyDiskOut(h.hid(), h.dsId(), vm.id(), disk.diskId(), null, copy);
+                    staged.add(new BackupDriver.Disk(disk.diskId(), copy.toString(), disk.sizeMb()));
+                }
+                return staged;
+            }).thenCompose(staged -> d.backup(ds, vm.id(), staged, parentSource, vm.toXml()))
+                    .thenApply(s -> new DriverResult(null, s.source() + " " + s.sizeMb()))
+                    .whenComplete((r, e) -> deleteQuietly(staging));
+        }
         return d.backup(ds, vm.id(), disks, parent, vm.toXml())
                 .thenApply(s -> new DriverResult(null, s.source() + " " + s.sizeMb()));
     }
@@ -102,7 +127,65 @@ final class VmBackupRunner {
                 targets.add(new BackupDriver.Disk(id, systemFile(vm, id), sizeOf(disk)));
             }
         }
+        if (onKvmHost(vm)) {
+            // restored on the front-end, then each disk replaces the one on the host
+            History h = vm.lastHistory();
+            Path staging = staging(vm.id());
+            List<BackupDriver.Disk> staged = new ArrayList<>();
+            for (BackupDriver.Disk t : targets) {
+                staged.add(new BackupDriver.Disk(t.diskId(), staging.resolve("disk." + t.diskId()).toString(),
+                        t.sizeMb()));
+            }
+            return d.restore(ds, img, p.incrementId(), staged)
+                    .thenCompose(v -> onVirtualThread("kvm-restore-" + vm.id(), () -> {
+                        for (BackupDriver.Disk t : staged) {
+                            kvm.copyDiskIn(h.hid(), h.dsId(), vm.id(), t.diskId(), Path.of(t.file()));
+                        }
+                        return DriverResult.OK;
+                    }))
+                    .whenComplete((r, e) -> deleteQuietly(staging));
+        }
         return d.restore(ds, img, p.incrementId(), targets).thenApply(v -> DriverResult.OK);
+    }
+
+    /** Whether the VM's disks live on a kvm host (its agent copies them), not on this front-end. */
+    private boolean onKvmHost(VirtualMachine vm) {
+        return kvm != null && vm.lastHistory() != null && KvmVmm.NAME.equals(vm.lastHistory().vmMad());
+    }
+
+    /** A directory of this front-end's data for one backup's or restore's disk copies. */
+    private Path staging(int vmId) {
+        return ctx.config().dataDir().resolve("backup-staging").resolve(vmId + "-" + System.nanoTime());
+    }
+
+    private interface HostWork<T> {
+        T run() throws IOException;
+    }
+
+    /** Blocking agent work off the caller's thread; an I/O failure completes it with a DriverException. */
+    private static <T> CompletableFuture<T> onVirtualThread(String name, HostWork<T> work) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        Thread.ofVirtual().name(name).start(() -> {
+            try {
+                out.complete(work.run());
+            } catch (IOException e) {
+                out.completeExceptionally(new DriverException(e.getMessage(), e));
+            } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            log.warn("could not remove {}: {}", dir, e.getMessage());
+        }
     }
 
     /** A backup as the driver answered it: {@code "<source> <size MB>"}. */

@@ -82,7 +82,7 @@ public final class VmLifecycle implements AutoCloseable {
         this.queue = new VmDriverQueue(settings.driverTimeout());
         this.monitor = new VmMonitor(ctx, this.vmms, settings, monitoringHistory);
         this.scheduler = new VmScheduler(ctx, this, settings);
-        this.backups = new VmBackupRunner(ctx);
+        this.backups = new VmBackupRunner(ctx, t.get(KvmTm.NAME) instanceof KvmTm k ? k : null);
     }
 
     /** Starts the life cycle of a daemon: resumes or fails interrupted operations, then monitors VMs. */

@@ -125,29 +125,17 @@ class KvmDiskSaveasTest {
         }
     }
 
-    /** The first bytes of a saved image's content (converted to raw). */
+    /** The first bytes of a saved image's content. */
     private String firstBytes(XmlNode image) throws Exception {
-        Path raw = rig.dir.resolve("saved-" + image.text("ID") + ".raw");
-        Virsh.exec(List.of("qemu-img", "convert", "-O", "raw", image.text("SOURCE"), raw.toString()), 60);
-        return new String(Files.readAllBytes(raw), 0, MARKER.length(), StandardCharsets.US_ASCII);
+        return rig.firstBytes(Path.of(image.text("SOURCE")), MARKER.length());
     }
 
     private XmlNode imageInfo(int imageId) {
-        return XmlNode.parse(ok(rig.admin.call("one.image.info", imageId)).stringValue());
+        return rig.imageInfo(imageId);
     }
 
-    /** Waits for an image to leave LOCKED; fails at once on ERROR with its message. */
     private XmlNode awaitImage(int imageId) {
-        XmlNode[] last = new XmlNode[1];
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            last[0] = imageInfo(imageId);
-            int state = last[0].integer("STATE", -1);
-            if (state == 5) {
-                throw new AssertionError("image " + imageId + " in ERROR: " + last[0].child("TEMPLATE").text("ERROR"));
-            }
-            return state == 1;
-        });
-        return last[0];
+        return rig.awaitImage(imageId);
     }
 
     /** Staged files left on the front-end. */

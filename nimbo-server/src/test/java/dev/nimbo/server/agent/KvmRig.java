@@ -165,6 +165,36 @@ final class KvmRig implements AutoCloseable {
         return id;
     }
 
+    XmlNode imageInfo(int imageId) {
+        return XmlNode.parse(ok(admin.call("one.image.info", imageId)).stringValue());
+    }
+
+    /** Waits for an image to leave LOCKED; fails at once on ERROR with its message. */
+    XmlNode awaitImage(int imageId) {
+        XmlNode[] last = new XmlNode[1];
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            last[0] = imageInfo(imageId);
+            int state = last[0].integer("STATE", -1);
+            if (state == 5) {
+                throw new AssertionError("image " + imageId + " in ERROR: " + last[0].child("TEMPLATE").text("ERROR"));
+            }
+            return state == 1;
+        });
+        return last[0];
+    }
+
+    /** The first {@code n} bytes of a disk file's content, whatever its format (qemu-img converts it to raw). */
+    String firstBytes(Path disk, int n) throws IOException {
+        Path raw = Files.createTempFile(dir, "content-", ".raw");
+        try {
+            Virsh.exec(List.of("qemu-img", "convert", "-U", "-O", "raw", disk.toString(), raw.toString()), 60);
+            byte[] b = Files.readAllBytes(raw);
+            return new String(b, 0, Math.min(n, b.length), java.nio.charset.StandardCharsets.US_ASCII);
+        } finally {
+            Files.deleteIfExists(raw);
+        }
+    }
+
     private String applianceOs;
 
     /** The appliance's kernel and initrd as images (registered once): the OS line of a VM template that boots it. */
