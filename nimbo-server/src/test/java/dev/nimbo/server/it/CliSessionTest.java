@@ -1,12 +1,18 @@
 package dev.nimbo.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.nimbo.cli.Io;
+import dev.nimbo.cli.Nimbo;
+import dev.nimbo.client.OneClient;
+import dev.nimbo.core.xml.XmlNode;
 import dev.nimbo.testing.NimbodProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The real {@code bin/nimbo} script against a real nimbod: an operator session and a tenant session, checking
- * what is printed and the exit codes (0 ok, 1 server error, 2 usage, 3 auth, 4 cannot connect).
+ * The CLI against a real nimbod process over HTTP: an operator session and a tenant session, checking what is
+ * printed and the exit codes (0 ok, 1 server error, 2 usage, 3 auth, 4 cannot connect). Commands run through the
+ * CLI's entry point in this JVM with their own environment (HOME, ONE_AUTH, ONE_XMLRPC); a few run through the real
+ * {@code bin/nimbo} script, whose exit codes and output must be the same.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CliSessionTest {
@@ -50,28 +58,48 @@ class CliSessionTest {
         return p;
     }
 
-    /** Runs bin/nimbo with the given credentials file (null: the CLI's own default, ~/.one/one_auth). */
-    Run nimbo(Path auth, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(repoRoot().resolve("bin/nimbo").toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
-        env.put("NIMBO_CLASSPATH", System.getProperty("java.class.path"));
-        env.put("JAVA_HOME", System.getProperty("java.home"));
+    /** The CLI's environment for a run with the given credentials file (null: the CLI's own ~/.one/one_auth). */
+    private Map<String, String> env(Path auth) {
+        Map<String, String> env = new java.util.HashMap<>();
         env.put("HOME", home.toString());
         env.put("ONE_XMLRPC", nimbod.endpoint().toString());
         env.put("COLUMNS", "160");
         if (auth != null) {
             env.put("ONE_AUTH", auth.toString());
-        } else {
-            env.remove("ONE_AUTH");
         }
+        return env;
+    }
+
+    /**
+     * Runs a {@code nimbo} command line in this JVM (the CLI's own entry point, as {@code bin/nimbo} calls it, with
+     * this environment and no terminal): a JVM start per command would make this test a minute longer.
+     */
+    Run nimbo(Path auth, String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int exit = Nimbo.run(new Io(env(auth), java.io.InputStream.nullInputStream(), new java.io.PrintWriter(out),
+                new java.io.PrintWriter(err), null, false, java.time.Clock.systemDefaultZone()), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** Runs the real bin/nimbo script (a JVM of its own), for what only the launcher does: exit codes, output. */
+    Run launcher(Path auth, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(repoRoot().resolve("bin/nimbo").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        env.remove("ONE_AUTH");
+        env.putAll(env(auth));
+        env.put("NIMBO_CLASSPATH", System.getProperty("java.class.path"));
+        env.put("JAVA_HOME", System.getProperty("java.home"));
         Path out = Files.createTempFile(home, "out", ".txt");
         Path err = Files.createTempFile(home, "err", ".txt");
-        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
     }
 
     Run ok(Path auth, String... args) throws Exception {
@@ -82,7 +110,9 @@ class CliSessionTest {
 
     @Test
     void operatorSession() throws Exception {
-        assertThat(ok(adminAuth, "system", "version").out()).contains("7.0.0");
+        Run version = launcher(adminAuth, "system", "version");
+        assertThat(version.exit()).as(version.err()).isZero();
+        assertThat(version.out()).contains("7.0.0");
         assertThat(ok(adminAuth, "user", "create", "carol", "pw-carol").out()).contains("ID:");
         ok(adminAuth, "group", "create", "ops");
         ok(adminAuth, "user", "addgroup", "carol", "ops");
@@ -124,7 +154,7 @@ class CliSessionTest {
         Run usage = nimbo(adminAuth, "user", "create");
         assertThat(usage.exit()).isEqualTo(2);
         assertThat(usage.err()).doesNotContain("Exception");
-        Run unreachable = nimbo(adminAuth, "--endpoint", "http://127.0.0.1:1/RPC2", "user", "list");
+        Run unreachable = launcher(adminAuth, "--endpoint", "http://127.0.0.1:1/RPC2", "user", "list");
         assertThat(unreachable.exit()).isEqualTo(4);
         ok(adminAuth, "user", "delete", "carol");
         assertThat(nimbo(adminAuth, "user", "show", "carol").exit()).isEqualTo(1);
@@ -135,7 +165,7 @@ class CliSessionTest {
         ok(adminAuth, "user", "create", "dave", "pw-dave");
         Path daveAuth = home.resolve("dave_auth");
         Files.writeString(daveAuth, "dave:pw-dave\n");
-        Run denied = nimbo(daveAuth, "user", "create", "eve", "pw");
+        Run denied = launcher(daveAuth, "user", "create", "eve", "pw");
         assertThat(denied.exit()).isEqualTo(3);
         assertThat(denied.err()).contains("Not authorized");
         Run wrong = nimbo(null, "--user", "dave", "--password", "nope", "user", "show");
@@ -155,16 +185,23 @@ class CliSessionTest {
         assertThat(nimbo(null, "user", "show").exit()).isEqualTo(3);
     }
 
-    /** Polls {@code nimbo vm list} as {@code auth} until VM {@code id}'s STAT is {@code stat} (at most 30 s). */
+    /**
+     * Waits (polling the API in-process: a CLI run costs a JVM start) until VM {@code id} is in the state {@code nimbo
+     * vm list} shows as {@code stat}, then checks the CLI shows it so to {@code auth}.
+     */
     void awaitStat(Path auth, String id, String stat) throws Exception {
-        String last = "";
-        for (long end = System.nanoTime() + 30_000_000_000L; System.nanoTime() < end; Thread.sleep(200)) {
-            last = ok(auth, "vm", "list", "--csv", "--no-header", "--list", "ID,STAT", "--filter", "ID=" + id).out().strip();
-            if (last.equals(id + "," + stat)) {
-                return;
-            }
-        }
-        throw new AssertionError("VM " + id + " did not reach " + stat + "; last: " + last);
+        int[] wanted = switch (stat) {
+            case "runn" -> new int[] {3, 3};
+            case "poff" -> new int[] {8, 0};
+            default -> throw new IllegalArgumentException(stat);
+        };
+        OneClient api = new OneClient(nimbod.endpoint(), "oneadmin:" + NimbodProcess.ADMIN_PASSWORD);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            XmlNode vm = XmlNode.parse(api.call("one.vm.info", Integer.parseInt(id)).stringValue());
+            return vm.integer("STATE", -1) == wanted[0] && vm.integer("LCM_STATE", -1) == wanted[1];
+        });
+        assertThat(ok(auth, "vm", "list", "--csv", "--no-header", "--list", "ID,STAT", "--filter", "ID=" + id).out()
+                .strip()).isEqualTo(id + "," + stat);
     }
 
     /**
@@ -187,13 +224,10 @@ class CliSessionTest {
 
         String image = ok(erin, "image", "create", "--datastore", ds, "--name", "erin-disk", "--size", "64m", "--type",
                 "DATABLOCK").out().strip().substring("ID: ".length());
-        for (long end = System.nanoTime() + 30_000_000_000L; ; Thread.sleep(200)) {
-            String stat = ok(erin, "image", "list", "--csv", "--no-header", "--list", "ID,STAT").out();
-            if (stat.contains(image + ",rdy")) {
-                break;
-            }
-            assertThat(System.nanoTime()).as("image READY; last: %s", stat).isLessThan(end);
-        }
+        OneClient api = new OneClient(nimbod.endpoint(), "oneadmin:" + NimbodProcess.ADMIN_PASSWORD);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> XmlNode.parse(
+                api.call("one.image.info", Integer.parseInt(image)).stringValue()).integer("STATE", -1) == 1);
+        assertThat(ok(erin, "image", "list", "--csv", "--no-header", "--list", "ID,STAT").out()).contains(image + ",rdy");
         assertThat(ok(erin, "vnet", "reserve", "cli-pub", "2", "--name", "erin-net").out()).startsWith("ID: ");
 
         Run created = ok(erin, "vm", "create", "--name", "erin-vm", "--cpu", "0.5", "--vcpu", "2", "--memory", "128m",
@@ -232,11 +266,8 @@ class CliSessionTest {
                 .contains("poweroff");
 
         ok(erin, "vm", "terminate", vm);
-        for (long end = System.nanoTime() + 30_000_000_000L; ; Thread.sleep(200)) {
-            if (!ok(erin, "vm", "list", "--csv", "--list", "ID").out().lines().toList().contains(vm)) {
-                break;
-            }
-            assertThat(System.nanoTime()).as("VM %s gone from the list", vm).isLessThan(end);
-        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> XmlNode.parse(
+                api.call("one.vm.info", Integer.parseInt(vm)).stringValue()).integer("STATE", -1) == 6);
+        assertThat(ok(erin, "vm", "list", "--csv", "--list", "ID").out().lines().toList()).doesNotContain(vm);
     }
 }
