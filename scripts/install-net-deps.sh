@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The host packages of Nimbo's network drivers (nimbo-agent dev.nimbo.agent.net) and of their tests: nftables
 # (security groups), Open vSwitch (ovswitch drivers; the tests run its userspace datapath, no kernel module),
-# FRRouting (BGP EVPN for vxlan in EVPN mode), and tcpdump, python3, netcat, busybox-static (the tests look at
+# FRRouting (BGP EVPN for vxlan in EVPN mode), and tcpdump, python3, netcat, ethtool, busybox-static (the tests look at
 # tags on the wire, send raw frames and probe ports; busybox-static as install-kvm-deps.sh wants it: the plain
 # busybox package would replace the static one the test appliance is built from). Services are not started: the agent and the tests start what they
 # need (scripts/ovs-instance.sh, scripts/frr-instance.sh). Idempotent; run as root.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PATH=$PATH:/usr/sbin:/sbin
 need=()
-for p in nftables tcpdump openvswitch-switch frr iproute2 python3 netcat-openbsd busybox-static; do
+for p in nftables tcpdump openvswitch-switch frr iproute2 python3 netcat-openbsd busybox-static ethtool; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

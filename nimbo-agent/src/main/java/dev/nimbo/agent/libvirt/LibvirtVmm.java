@@ -229,6 +229,18 @@ public final class LibvirtVmm {
                         d.get("SIZE").strip() + "M");
                 yield "";
             }
+            case "network_pre", "network_post", "network_clean" -> {
+                // a live migration's network steps, as oned's VN drivers run them: the target's bridges, VLANs and
+                // ports before the guest arrives, its filters once the guest's taps exist there; the source's clean
+                // after it left (or the target's, when the migration failed)
+                Template t = HostNetworks.withTargets(vmId, Template.parse(templateText));
+                switch (action) {
+                    case "network_pre" -> networks.pre(vmId, t, HostNetworks.all());
+                    case "network_post" -> networks.post(vmId, t, HostNetworks.all());
+                    default -> networks.clean(vmId, t, HostNetworks.all());
+                }
+                yield "";
+            }
             case "resize_vm" -> {
                 hotResize(name, dir, Template.parse(templateText));
                 yield "";

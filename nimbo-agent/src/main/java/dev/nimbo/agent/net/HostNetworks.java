@@ -83,7 +83,7 @@ public final class HostNetworks {
                 bridges.post(nic);
             }
             if (isSwitched(nic)) {
-                switches.post(nic); // OpenFlow rules do the anti-spoofing; nftables does not see OVS ports
+                switches.post(nic, rules); // OpenFlow rules filter: nftables does not see OVS ports
             } else if (isFiltered(nic)) {
                 filters.apply(nic, rules);
             }

@@ -1,5 +1,6 @@
 package dev.nimbo.agent.net;
 
+import dev.nimbo.core.template.VectorAttribute;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.stream.Collectors;
  * vxlan driver) carrying the network's VLAN_ID tags. Once the guest's port exists: its VLAN setting (access tag
  * VLAN_ID; trunk VLAN_TAGGED_ID with VLAN_ID native; QinQ dot1q-tunnel of CVLANS inside VLAN_ID) and OpenFlow
  * rules, under a cookie of the NIC's own, that drop frames with another source MAC or IPv4 (ARP included) than
- * the NIC's lease. After the guest left: its flows and port, and the bridge when only its uplink is left.
+ * the NIC's lease, and its security groups ({@link OvsSecurityGroups}: stateful, through conntrack). After the
+ * guest left: its flows and port, and the bridge when only its uplink is left.
  * Callers serialize calls per host.
  */
 final class OvsDriver {
@@ -79,7 +81,8 @@ final class OvsDriver {
         }
     }
 
-    void post(NetNic nic) {
+    /** {@code rules}: the VM's SECURITY_GROUP_RULE vectors (see {@link OvsSecurityGroups}). */
+    void post(NetNic nic, List<VectorAttribute> rules) {
         if (!vsctlOk("port-to-br", nic.tap())) {
             return; // not on a switch (yet)
         }
@@ -107,20 +110,27 @@ final class OvsDriver {
         }
         String cookie = "cookie=" + cookie(nic);
         ofctl("del-flows", bridge, cookie + "/-1");
-        List<String> flows = new ArrayList<>();
+        // IP frames a guest may send go on through conntrack and the security group tables (not straight to the
+        // normal switching), so that a filtered guest on the same bridge sees them checked too
+        List<String> flows = new ArrayList<>(OvsSecurityGroups.pipeline());
+        String track = ",actions=ct(table=1,zone=" + OvsSecurityGroups.ZONE + ")";
         String in = ",in_port=" + ofport;
         if (nic.filterIp() && !nic.ip().isEmpty()) {
             String mac = nic.mac().isEmpty() ? "" : ",dl_src=" + nic.mac();
             flows.add(cookie + ",priority=45000" + in + ",arp" + mac + ",arp_spa=" + nic.ip() + ",actions=normal");
             flows.add(cookie + ",priority=44000" + in + ",arp,actions=drop");
             flows.add(cookie + ",priority=43000" + in + ",udp,nw_src=0.0.0.0,tp_dst=67,actions=normal");
-            flows.add(cookie + ",priority=42000" + in + ",ip" + mac + ",nw_src=" + nic.ip() + ",actions=normal");
+            flows.add(cookie + ",priority=42000" + in + ",ip" + mac + ",nw_src=" + nic.ip() + track);
             flows.add(cookie + ",priority=41000" + in + ",ip,actions=drop");
         }
         if (nic.filterMac() && !nic.mac().isEmpty()) {
+            for (String family : List.of(",ip", ",ipv6")) {
+                flows.add(cookie + ",priority=40001" + in + family + ",dl_src=" + nic.mac() + track);
+            }
             flows.add(cookie + ",priority=40000" + in + ",dl_src=" + nic.mac() + ",actions=normal");
             flows.add(cookie + ",priority=39000" + in + ",actions=drop");
         }
+        flows.addAll(OvsSecurityGroups.flows(nic, cookie(nic), ofport, rules));
         for (String f : flows) {
             ofctl("add-flow", bridge, f);
         }

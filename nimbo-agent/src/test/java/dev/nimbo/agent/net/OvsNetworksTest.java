@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The ovswitch and ovswitch_vxlan drivers on two emulated hosts, each with an Open vSwitch of its own on the
  * userspace datapath (scripts/ovs-instance.sh): VLAN tags on ports and on the uplink, isolation of VLANs, QinQ
- * (dot1q-tunnel) double tags on the wire, VLANs inside VXLAN, anti-spoofing flows, and no bridge left after the
- * last guest.
+ * (dot1q-tunnel) double tags on the wire, VLANs inside VXLAN, anti-spoofing flows, stateful security groups with
+ * real traffic, and no bridge left after the last guest.
  */
 class OvsNetworksTest {
     static final Path SCRIPT = EmulatedHosts.SCRIPTS.resolve("ovs-instance.sh");
@@ -116,6 +116,44 @@ class OvsNetworksTest {
         terminate(netB, hosts.hostB, 3, vm3);
         assertThat(vsctl(runA, "list-br")).isEmpty();
         assertThat(vsctl(runB, "list-br")).isEmpty();
+    }
+
+    @Test
+    void securityGroupsOnOvsPortsAreStatefulAndChangeLive() {
+        String rules = "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=TCP, RULE_TYPE=inbound,"
+                + " RANGE=\"8000:8001\" ]\n"
+                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ICMP, RULE_TYPE=inbound, ICMP_TYPE=8,"
+                + " IP=10.77.0.1, SIZE=1 ]\n"
+                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ALL, RULE_TYPE=outbound ]\n"
+                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=7, PROTOCOL=ALL, RULE_TYPE=inbound ]";
+        Template vm1 = vm(nic("ua", 100, 1));
+        Template vm2 = Template.parse("NIC=[ NIC_ID=0, " + nic("ub", 100, 2) + ", SECURITY_GROUPS=100 ]\n" + rules);
+        Template vm3 = vm(nic("ua", 100, 3));
+        String g1 = deploy(netA, hosts.hostA, runA, 1, vm1, "10.77.0.1");
+        String g2 = deploy(netB, hosts.hostB, runB, 2, vm2, "10.77.0.2");
+        String g3 = deploy(netA, hosts.hostA, runA, 3, vm3, "10.77.0.3");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> hosts.ping(g1, "10.77.0.2"));
+        assertThat(hosts.ping(g3, "10.77.0.2")).as("ICMP only from 10.77.0.1").isFalse();
+        assertThat(hosts.ping(g3, "10.77.0.1")).as("unfiltered guests").isTrue();
+        assertThat(hosts.connects(g1, g2, "10.77.0.2", 8001)).isTrue();
+        assertThat(hosts.connects(g1, g2, "10.77.0.2", 9000)).as("port outside the range").isFalse();
+        // no inbound rule allows port 7000 to guest 2: its answers come back because guest 2 opened the connection
+        assertThat(hosts.connects(g2, g1, "10.77.0.1", 7000)).as("outbound, and its answers").isTrue();
+
+        // a committed group reaches the running guest's port without re-plugging it
+        Template committed = Template.parse("NIC=[ NIC_ID=0, " + nic("ub", 100, 2) + ", SECURITY_GROUPS=100 ]\n"
+                + rules.replace("8000:8001", "9000"));
+        netB.post(2, committed, HostNetworks.all());
+        assertThat(hosts.connects(g1, g2, "10.77.0.2", 9000)).isTrue();
+        assertThat(hosts.connects(g1, g2, "10.77.0.2", 8001)).isFalse();
+
+        String flows = HostShell.host().run("ovs-ofctl", "dump-flows", "unix:" + runB + "/ovsbr0.mgmt");
+        assertThat(flows).contains("cookie=0x20000").contains("ct_state=+new+trk").contains("tp_dst=9000");
+        terminate(netB, hosts.hostB, 2, committed);
+        assertThat(vsctl(runB, "list-br")).doesNotContain("ovsbr0");
+        terminate(netA, hosts.hostA, 1, vm1);
+        terminate(netA, hosts.hostA, 3, vm3);
     }
 
     @Test

@@ -409,7 +409,8 @@ public final class KvmTm implements TransferDriver {
         String snap = d.get("HOTPLUG_SAVE_AS_SNAPSHOT_ID");
         String snapshot = snap != null && !snap.isBlank() && Integer.parseInt(snap.strip()) >= 0
                 ? "snap-" + snap.strip() : null;
-        copyDiskOut(r.hostId(), r.dsId(), r.vmId(), Integer.parseInt(d.get("DISK_ID").strip()), snapshot, target);
+        copyDiskOut(r.hostId(), r.dsId(), r.vmId(), Integer.parseInt(d.get("DISK_ID").strip()), snapshot, target,
+                "save-as of disk " + d.get("DISK_ID").strip());
         log.info("VM {}: disk {} saved for image {} ({} bytes)", r.vmId(), d.get("DISK_ID").strip(), image.strip(),
                 Files.size(target));
     }
@@ -418,16 +419,16 @@ public final class KvmTm implements TransferDriver {
      * A standalone qcow2 copy of a VM's disk (or of its internal snapshot {@code snapshot}, null for the disk as it
      * is) brought from the host to {@code target} on the front-end: made by the host (a running domain paused for
      * the copy, so it is crash-consistent), downloaded, checked against the size and SHA-256 the host computed, and
-     * the host's copy dropped. A failure leaves no {@code target}. Blocking. Disk save-as and backups use it.
+     * the host's copy dropped. A failure leaves no {@code target}; its message starts with {@code what}. Blocking.
+     * Disk save-as and backups use it.
      */
-    public void copyDiskOut(int hostId, int dsId, int vmId, int diskId, String snapshot, Path target)
+    public void copyDiskOut(int hostId, int dsId, int vmId, int diskId, String snapshot, Path target, String what)
             throws IOException {
         Map<String, String> a = new HashMap<>(Map.of("vm_id", Integer.toString(vmId), "ds_id",
                 Integer.toString(dsId), "disk_id", Integer.toString(diskId)));
         if (snapshot != null) {
             a.put("snapshot", snapshot);
         }
-        String what = "copy of disk " + diskId + " of VM " + vmId;
         boolean done = false;
         try {
             a.put("action", "copy");

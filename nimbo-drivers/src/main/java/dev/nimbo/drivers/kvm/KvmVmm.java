@@ -73,10 +73,12 @@ public final class KvmVmm implements VmmDriver {
     }
 
     /**
-     * Live migration: the target host's VM directory prepared (disks, kernel, context), then the source agent
+     * Live migration: the target host's VM directory prepared (disks, kernel, context) and its networks (the VN
+     * drivers' pre: bridges, VLAN/VXLAN devices, OVS bridges), then the source agent
      * has libvirt move the running domain there (qemu+tcp to the target host's libvirtd, its name being its
-     * address), copying the disks' own data on the way; the source's files go once the domain runs on the target.
-     * A failure cleans the target and leaves the VM running where it was.
+     * address), copying the disks' own data on the way; the target's filters follow (post) and the source's networks
+     * and files go once the domain runs on the target. A failure cleans the target and leaves the VM running where it
+     * was.
      */
     private DriverResult migrateLive(DriverRequest r, History target) {
         DriverRequest at = new DriverRequest(DriverOp.PROLOG, r.vm(), target.hid(), target.hostname(), null,
@@ -85,12 +87,13 @@ public final class KvmVmm implements VmmDriver {
         try {
             if (runsOn(target.hid(), r.vmId())) {
                 // done before a front-end restart issued it again: preparing the target now would wipe its disks
-                return finishLive(r, vm);
+                return finishLive(r, target, vm);
             }
             tm.prepareLiveTarget(at, r.hostId(), r.dsId());
             vm.put("ds_id", Integer.toString(target.dsId()));
             String targetDir = tm.call(target.hid(), Ops.VM_DIR, vm, null, "the VM's directory on the target")
                     .attr("path", "");
+            networkStep(target.hid(), r, target.dsId(), "network_pre");
             Map<String, String> a = new TreeMap<>();
             a.put("action", r.op().text());
             a.put("vm_id", Integer.toString(r.vmId()));
@@ -103,19 +106,51 @@ public final class KvmVmm implements VmmDriver {
             vm.put("ds_id", Integer.toString(target.dsId()));
             vm.put("unless_running", "yes");
             try {
+                if (!runsOn(target.hid(), r.vmId())) {
+                    networkStep(target.hid(), r, target.dsId(), "network_clean");
+                }
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            try {
                 tm.call(target.hid(), Ops.VM_CLEAN, vm, null, "clean-up on the target");
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
             throw e instanceof DriverException d ? d : new DriverException("kvm migrate: " + e.getMessage(), e);
         }
-        return finishLive(r, vm);
+        return finishLive(r, target, vm);
     }
 
-    /** The VM runs on its new host: the old host's files go. */
-    private DriverResult finishLive(DriverRequest r, Map<String, String> vm) {
+    /** One network step of a live migration on a host: its VN drivers' pre, post or clean for every NIC. */
+    private void networkStep(int hostId, DriverRequest r, int dsId, String step) {
+        Map<String, String> a = new TreeMap<>();
+        a.put("action", step);
+        a.put("vm_id", Integer.toString(r.vmId()));
+        a.put("ds_id", Integer.toString(dsId));
+        a.put("template", r.vm().vmTemplate().toText());
+        tm.call(hostId, Ops.VMM, a, null, step.replace('_', ' ') + " of VM " + r.vmId());
+    }
+
+    /**
+     * The VM runs on its new host: its filters applied there (post), the old host's networks (filters, bridges no
+     * other guest uses) and files go.
+     */
+    private DriverResult finishLive(DriverRequest r, History target, Map<String, String> vm) {
         vm.put("ds_id", Integer.toString(r.dsId()));
         vm.remove("unless_running");
+        // the guest runs on the target whatever these steps answer: a failure is logged, not a failed migration
+        try {
+            networkStep(target.hid(), r, target.dsId(), "network_post");
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(KvmVmm.class).error("VM {}: its filters on host {} failed: {}",
+                    r.vmId(), target.hostname(), e.getMessage());
+        }
+        try {
+            networkStep(r.hostId(), r, r.dsId(), "network_clean");
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(KvmVmm.class).warn("VM {}: {}", r.vmId(), e.getMessage());
+        }
         try {
             tm.call(r.hostId(), Ops.VM_CLEAN, vm, null, "clean-up on the source");
         } catch (RuntimeException e) {

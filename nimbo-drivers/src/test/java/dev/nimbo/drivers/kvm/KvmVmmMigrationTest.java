@@ -84,14 +84,17 @@ class KvmVmmMigrationTest {
     void theTargetIsPreparedThenLibvirtMovesTheDomainThenTheSourceIsCleaned() throws Exception {
         ScriptedLink link = new ScriptedLink(Set.of(SOURCE, TARGET), "");
         assertThat(vmm(link).execute(liveMigration()).get().deployId()).isEqualTo("one-7");
-        // the context CD-ROM is copied (the console log and libvirt's own files are not), then libvirt migrates
+        // the context CD-ROM is copied (the console log and libvirt's own files are not), the target's networks
+        // made, then libvirt migrates; the target's filters follow, the source's networks and files go
         assertThat(link.calls).containsExactly("2 poll", "1 dir.list", "1 file.read", "2 file.write", "2 vm.dir",
-                "1 vmm migrate", "1 vm.clean");
+                "2 vmm network_pre", "1 vmm migrate", "2 vmm network_post", "1 vmm network_clean", "1 vm.clean");
         assertThat(link.attrs.get(3)).containsEntry("path", "datastores/100/7/disk.1");
-        assertThat(link.attrs.get(5)).containsEntry("target_uri", "qemu+tcp://10.0.0.2/system")
+        assertThat(link.attrs.get(5)).containsEntry("ds_id", "100").containsKey("template");
+        assertThat(link.attrs.get(6)).containsEntry("target_uri", "qemu+tcp://10.0.0.2/system")
                 .containsEntry("target_address", "10.0.0.2").containsEntry("target_dir", "/data/datastores/100/7")
                 .containsEntry("ds_id", "0");
-        assertThat(link.attrs.get(6)).containsEntry("ds_id", "0").doesNotContainKey("unless_running");
+        assertThat(link.attrs.get(8)).containsEntry("ds_id", "0");
+        assertThat(link.attrs.get(9)).containsEntry("ds_id", "0").doesNotContainKey("unless_running");
     }
 
     @Test
@@ -100,7 +103,7 @@ class KvmVmmMigrationTest {
         link.runsOn = TARGET;
         assertThat(vmm(link).execute(liveMigration()).get().deployId()).isEqualTo("one-7");
         // nothing made again on the target (that would replace the running guest's disks)
-        assertThat(link.calls).containsExactly("2 poll", "1 vm.clean");
+        assertThat(link.calls).containsExactly("2 poll", "2 vmm network_post", "1 vmm network_clean", "1 vm.clean");
     }
 
     @Test
@@ -108,7 +111,7 @@ class KvmVmmMigrationTest {
         ScriptedLink link = new ScriptedLink(Set.of(SOURCE, TARGET), "1 vmm migrate");
         assertThatThrownBy(() -> vmm(link).execute(liveMigration()).get()).isInstanceOf(ExecutionException.class)
                 .hasMessageContaining("live migration to 10.0.0.2").hasMessageContaining("target refused");
-        assertThat(link.calls).endsWith("1 vmm migrate", "2 vm.clean");
+        assertThat(link.calls).endsWith("1 vmm migrate", "2 poll", "2 vmm network_clean", "2 vm.clean");
         // the target's files go only if the domain did not arrive there after all
         assertThat(link.attrs.get(link.attrs.size() - 1)).containsEntry("ds_id", "100")
                 .containsEntry("unless_running", "yes");

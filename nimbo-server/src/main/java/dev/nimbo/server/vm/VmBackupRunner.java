@@ -98,7 +98,8 @@ final class VmBackupRunner {
                 List<BackupDriver.Disk> staged = new ArrayList<>();
                 for (BackupDriver.Disk disk : disks) {
                     Path copy = staging.resolve("disk." + disk.diskId());
-                    kvm.copyDiskOut(h.hid(), h.dsId(), vm.id(), disk.diskId(), null, copy);
+                    kvm.copyDiskOut(h.hid(), h.dsId(), vm.id(), disk.diskId(), null, copy,
+                            "backup of disk " + disk.diskId());
                     staged.add(new BackupDriver.Disk(disk.diskId(), copy.toString(), disk.sizeMb()));
                 }
                 return staged;

@@ -8,6 +8,8 @@ import dev.nimbo.agent.host.HostProbe;
 import dev.nimbo.agent.libvirt.LibvirtVmm;
 import dev.nimbo.agent.libvirt.Virsh;
 import dev.nimbo.agent.link.AgentConnection;
+import dev.nimbo.agent.net.HostNetworks;
+import dev.nimbo.agent.net.HostShell;
 import dev.nimbo.agent.store.HostStore;
 import dev.nimbo.client.OneClient;
 import dev.nimbo.client.OneResponse;
@@ -45,6 +47,8 @@ class KvmMigrationTest {
     static final int ACTIVE = 3;
     static final int RUNNING = 3;
     static final String GUEST_IP = "10.219.0.50";
+    /** The bridge of the guest's second NIC (VN_MAD bridge): made by the agent on whichever host the guest runs. */
+    static final String VM_BRIDGE = "mg10vm0";
     /** Generous for a loaded CI machine; the measured figure is printed and kept in docs/benchmarks.md. */
     static final long MAX_PING_GAP_MS = 10_000;
 
@@ -102,8 +106,9 @@ class KvmMigrationTest {
         HostStore store = new HostStore(agentData(i));
         HostProbe probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), agentData(i), List.of());
         AgentConnection a = new AgentConnection("127.0.0.1", agentPort, token, agentData(i), Duration.ofSeconds(2),
+                // the agent's network drivers work in the host's network namespace, where its guests' taps are
                 new AgentHandler(probe, store, new LibvirtVmm(new Virsh(ns[i].libvirtUri()), store, "qemu",
-                        Duration.ofSeconds(20))),
+                        Duration.ofSeconds(20), new HostNetworks(HostShell.namespace(ns[i].name()), false))),
                 () -> {
                     try {
                         return probe.probe("qemu", Map.of()).sample().toXml();
@@ -191,6 +196,22 @@ class KvmMigrationTest {
                         + " >/dev/null && echo yes || echo no"), 10).equals("yes"));
     }
 
+    /** The ports of a bridge in host i's network namespace; null when the bridge does not exist there. */
+    List<String> bridgePorts(int i, String bridge) {
+        HostShell sh = HostShell.namespace(ns[i].name());
+        if (!sh.ok("ip", "link", "show", bridge)) {
+            return null;
+        }
+        return sh.run("ip", "-o", "link", "show", "master", bridge).lines()
+                .map(l -> l.split(":\\s+")[1].split("@")[0]).toList();
+    }
+
+    /** The VM's second NIC is on host i only: its bridge there with the VM's tap, no bridge on the other host. */
+    void networkOnlyOn(int i, int vmId) {
+        assertThat(bridgePorts(i, VM_BRIDGE)).as("bridge on host " + (i + 1)).contains("one-" + vmId + "-1");
+        assertThat(bridgePorts(1 - i, VM_BRIDGE)).as("bridge left on host " + (2 - i)).isNull();
+    }
+
     static OneResponse ok(OneResponse r) {
         assertThat(r.ok()).as(r.message()).isTrue();
         return r;
@@ -220,17 +241,20 @@ class KvmMigrationTest {
         int scratch = image("NAME=scratch\nTYPE=DATABLOCK\nPATH=\"" + safe + "/datablock.raw\"", images);
         int net = ok(admin.call("one.vn.allocate", "NAME=mig-net\nVN_MAD=dummy\nBRIDGE=" + ns[0].bridge()
                 + "\nNETWORK_MASK=255.255.255.0\nAR=[ TYPE=IP4, IP=" + GUEST_IP + ", SIZE=2 ]", -1)).intValue();
+        int bridged = ok(admin.call("one.vn.allocate", "NAME=mig-bridged\nVN_MAD=bridge\nBRIDGE=" + VM_BRIDGE
+                + "\nAR=[ TYPE=ETHER, SIZE=2 ]", -1)).intValue();
         // a persistent full copy, a linked clone of a cached image, a volatile disk, a context CD-ROM: all move
         String template = "NAME=migrant\nCPU=0.5\nVCPU=1\nMEMORY=128\n"
                 + "OS=[ KERNEL_DS=\"$FILE[IMAGE_ID=" + kernel + "]\", INITRD_DS=\"$FILE[IMAGE_ID=" + initrd + "]\","
                 + " KERNEL_CMD=\"console=ttyS0 quiet\" ]\n"
                 + "DISK=[ IMAGE_ID=" + data + " ]\nDISK=[ IMAGE_ID=" + scratch + " ]\nDISK=[ TYPE=fs, SIZE=8 ]\n"
-                + "NIC=[ NETWORK_ID=" + net + " ]\n"
+                + "NIC=[ NETWORK_ID=" + net + " ]\nNIC=[ NETWORK_ID=" + bridged + " ]\n"
                 + "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=migrant ]";
         int id = ok(admin.call("one.vm.allocate", template, false)).intValue();
         ok(admin.call("one.vm.deploy", id, host[0], false, -1));
         awaitRunning(id, 120);
         assertPings("the guest answers ping on host 1", 120);
+        networkOnlyOn(0, id);
 
         // migration is an admin operation: the VM's own (non-admin) owner is refused
         int user = ok(admin.call("one.user.allocate", "tenant", "secret", "", new Object[0])).intValue();
@@ -273,6 +297,7 @@ class KvmMigrationTest {
             assertThat(domainOn(1, id)).isTrue();
             assertThat(domainOn(0, id)).isFalse();
             assertThat(vmDir(0, id)).doesNotExist();
+            networkOnlyOn(1, id);
             assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir(1, id).resolve("disk.1").toString()), 30))
                     .contains("backing file: " + agentData(1).resolve("cache"));
             System.out.println("KVM migration: cold (save, copy, restore) " + coldMs + " ms");
@@ -306,11 +331,14 @@ class KvmMigrationTest {
             assertThat(domainOn(0, id)).isFalse();
             assertThat(vmDir(0, id)).doesNotExist();
             assertThat(live.child("USER_TEMPLATE").text("ERROR")).isNullOrEmpty();
+            // the target made the guest's bridge before it arrived; the source removed its own after it left
+            networkOnlyOn(1, id);
         }
 
         ok(admin.call("one.vm.action", "terminate-hard", id));
         await().atMost(Duration.ofSeconds(60)).until(() -> vm(id).integer("STATE", -1) == 6);
         assertThat(domainOn(1, id)).isFalse();
         assertThat(vmDir(1, id)).doesNotExist();
+        assertThat(bridgePorts(1, VM_BRIDGE)).isNull();
     }
 }
