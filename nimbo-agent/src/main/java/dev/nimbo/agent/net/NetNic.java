@@ -11,11 +11,14 @@ import java.util.TreeSet;
  * What the network drivers read from one NIC of a VM template (the network's attributes the front-end copied
  * into it, as oned does): driver, bridge, uplink settings, addresses, the host-side device (tap) and filters.
  *
+ * @param ip6 the IPv6 addresses the guest may send from: IP6, IP6_GLOBAL, IP6_ULA, IP6_LINK, and the link-local
+ *            address of its MAC (EUI-64), in canonical form
  * @param tap the guest's device on the host: TARGET, else one-VM-NIC as OpenNebula names it
  */
 public record NetNic(int vmId, int nicId, String vnMad, String bridge, String bridgeType, String phydev,
                      Integer vlanId, Integer outerVlanId, List<Integer> taggedVlans, List<Integer> cvlans, Integer mtu, String vxlanMode,
-                     String vxlanMc, String vxlanTep, String mac, String ip, String tap, String networkId,
+                     String vxlanMc, String vxlanTep, String mac, String ip, List<String> ip6, String tap,
+                     String networkId,
                      Set<Integer> securityGroups, boolean filterMac, boolean filterIp) {
 
     public static NetNic of(int vmId, VectorAttribute n) {
@@ -26,7 +29,7 @@ public record NetNic(int vmId, int nicId, String vnMad, String bridge, String br
                 integer(n, "OUTER_VLAN_ID"),
                 ranges(n.get("VLAN_TAGGED_ID")), ranges(n.get("CVLANS")), integer(n, "MTU"),
                 text(n, "VXLAN_MODE").toLowerCase(Locale.ROOT), text(n, "VXLAN_MC"), text(n, "VXLAN_TEP"),
-                text(n, "MAC").toLowerCase(Locale.ROOT), text(n, "IP"),
+                text(n, "MAC").toLowerCase(Locale.ROOT), text(n, "IP"), ip6(n),
                 tap.isEmpty() ? tapName(vmId, nicId) : tap, text(n, "NETWORK_ID"),
                 new TreeSet<>(ranges(n.get("SECURITY_GROUPS"))),
                 !"NO".equalsIgnoreCase(text(n, "FILTER_MAC_SPOOFING")),
@@ -60,6 +63,28 @@ public record NetNic(int vmId, int nicId, String vnMad, String bridge, String br
     public String label() {
         return "NIC " + nicId + " (network " + (networkId.isEmpty() ? "?" : networkId) + ", VN_MAD "
                 + (vnMad.isEmpty() ? "none" : vnMad) + ")";
+    }
+
+    private static List<String> ip6(VectorAttribute n) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String attr : List.of("IP6", "IP6_GLOBAL", "IP6_ULA", "IP6_LINK")) {
+            if (!text(n, attr).isEmpty()) {
+                out.add(canonical(text(n, attr), attr));
+            }
+        }
+        if (!text(n, "MAC").isEmpty()) {
+            long mac = dev.nimbo.core.vnet.Addresses.parseMac(text(n, "MAC"));
+            out.add(canonical(dev.nimbo.core.vnet.Addresses.slaac(0xfe80_0000_0000_0000L, mac).toString(), "MAC"));
+        }
+        return List.copyOf(out);
+    }
+
+    private static String canonical(String ip6, String attr) {
+        try {
+            return java.net.InetAddress.getByName(ip6).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new NetworkException(attr + " '" + ip6 + "' is not an IPv6 address");
+        }
     }
 
     /** "1,3,10:12" (or "10-12") as the list of numbers it names. */

@@ -13,8 +13,8 @@ import java.util.stream.Collectors;
  * as a port: PHYDEV, or for ovswitch_vxlan a VXLAN device PHYDEV.OUTER_VLAN_ID (the VNI; multicast group as the
  * vxlan driver) carrying the network's VLAN_ID tags. Once the guest's port exists: its VLAN setting (access tag
  * VLAN_ID; trunk VLAN_TAGGED_ID with VLAN_ID native; QinQ dot1q-tunnel of CVLANS inside VLAN_ID) and OpenFlow
- * rules, under a cookie of the NIC's own, that drop frames with another source MAC or IPv4 (ARP included) than
- * the NIC's lease, and its security groups ({@link OvsSecurityGroups}: stateful, through conntrack). After the
+ * rules, under a cookie of the NIC's own, that drop frames with another source MAC, IPv4 (ARP included) or IPv6
+ * address (neighbour advertisements included) than the NIC's, and its security groups ({@link OvsSecurityGroups}: stateful, through conntrack). After the
  * guest left: its flows and port, and the bridge when only its uplink is left.
  * Callers serialize calls per host.
  */
@@ -122,6 +122,17 @@ final class OvsDriver {
             flows.add(cookie + ",priority=43000" + in + ",udp,nw_src=0.0.0.0,tp_dst=67,actions=normal");
             flows.add(cookie + ",priority=42000" + in + ",ip" + mac + ",nw_src=" + nic.ip() + track);
             flows.add(cookie + ",priority=41000" + in + ",ip,actions=drop");
+        }
+        if (nic.filterIp() && !nic.ip6().isEmpty()) {
+            String mac = nic.mac().isEmpty() ? "" : ",dl_src=" + nic.mac();
+            // neighbour advertisements only for its own addresses, IPv6 only from them (:: for address detection)
+            for (String a : nic.ip6()) {
+                flows.add(cookie + ",priority=42600" + in + ",icmp6,icmp_type=136,nd_target=" + a + mac + track);
+                flows.add(cookie + ",priority=42500" + in + ",ipv6" + mac + ",ipv6_src=" + a + track);
+            }
+            flows.add(cookie + ",priority=42550" + in + ",icmp6,icmp_type=136,actions=drop");
+            flows.add(cookie + ",priority=42400" + in + ",icmp6,ipv6_src=::" + mac + ",actions=normal");
+            flows.add(cookie + ",priority=41500" + in + ",ipv6,actions=drop");
         }
         if (nic.filterMac() && !nic.mac().isEmpty()) {
             for (String family : List.of(",ip", ",ipv6")) {

@@ -161,14 +161,28 @@ final class OvsSecurityGroups {
         return out;
     }
 
-    /** The address range IP .. IP+size-1 (IPv4 or IPv6) as the fewest CIDR blocks. */
-    static List<String> cidrs(String ip, long size) {
-        byte[] raw;
+    /** The last address of the range IP .. IP+size-1 (IPv4 or IPv6), kept inside the family's space. */
+    static String lastAddress(String ip, long size) {
+        byte[] raw = bytes(ip);
+        BigInteger last = new BigInteger(1, raw).add(BigInteger.valueOf(size - 1))
+                .min(BigInteger.ONE.shiftLeft(raw.length * 8).subtract(BigInteger.ONE));
+        return address(last, raw.length);
+    }
+
+    private static byte[] bytes(String ip) {
+        if (!ip.matches("[0-9a-fA-F:.]+")) {
+            throw new NetworkException("security group rule IP '" + ip + "' is not an address");
+        }
         try {
-            raw = InetAddress.getByName(ip).getAddress();
+            return InetAddress.getByName(ip).getAddress();
         } catch (UnknownHostException e) {
             throw new NetworkException("security group rule IP '" + ip + "' is not an address");
         }
+    }
+
+    /** The address range IP .. IP+size-1 (IPv4 or IPv6) as the fewest CIDR blocks. */
+    static List<String> cidrs(String ip, long size) {
+        byte[] raw = bytes(ip);
         int bits = raw.length * 8;
         BigInteger first = new BigInteger(1, raw);
         BigInteger last = first.add(BigInteger.valueOf(size - 1)).min(BigInteger.ONE.shiftLeft(bits).subtract(

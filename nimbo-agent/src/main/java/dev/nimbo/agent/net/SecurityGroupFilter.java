@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
  * it to its inbound chain ({@code TAP-i}). Each chain lets replies of allowed connections through, then the NIC's
  * rules for that direction (protocol, port list and ranges, ICMP type, remote address range IP+SIZE), then drops
  * the rest; a NIC without security groups is not filtered beyond anti-spoofing. Anti-spoofing (on unless
- * FILTER_MAC_SPOOFING / FILTER_IP_SPOOFING = NO) drops outbound frames whose source MAC or IPv4 address (ARP
- * included) is not the NIC's lease. Applying a NIC's chains again replaces them in one nft transaction, which is how
+ * FILTER_MAC_SPOOFING / FILTER_IP_SPOOFING = NO) drops outbound frames whose source MAC, IPv4 address (ARP
+ * included) or IPv6 address is not the NIC's (its lease, its IPv6 addresses and its MAC's link-local address). Applying a NIC's chains again replaces them in one nft transaction, which is how
  * a committed group or an attached one reaches a running guest. Callers serialize calls per host.
  */
 final class SecurityGroupFilter {
@@ -54,6 +54,11 @@ final class SecurityGroupFilter {
             rule(s, out, "ip saddr != " + nic.ip() + " drop");
             rule(s, out, "arp saddr ip != " + nic.ip() + " drop");
         }
+        if (nic.filterIp() && !nic.ip6().isEmpty()) {
+            // duplicate address detection speaks from :: before the guest may use its address
+            rule(s, out, "ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } return");
+            rule(s, out, "ip6 saddr != { " + String.join(", ", nic.ip6()) + " } drop");
+        }
         List<VectorAttribute> mine = rules.stream().filter(r -> nic.securityGroups().contains(groupOf(r))).toList();
         if (!nic.securityGroups().isEmpty()) {
             boolean stateful = conntrack();
@@ -62,6 +67,8 @@ final class SecurityGroupFilter {
                     rule(s, chain, "ct state established,related return");
                 }
                 rule(s, chain, "ether type arp return"); // address resolution is not a connection
+                rule(s, chain, "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit,"
+                        + " nd-neighbor-advert } return"); // nor is IPv6's
             }
             for (VectorAttribute r : mine) {
                 boolean outbound = "outbound".equalsIgnoreCase(text(r, "RULE_TYPE"));
@@ -142,8 +149,9 @@ final class SecurityGroupFilter {
         if (!ip.isEmpty()) {
             boolean remoteIsDestination = outbound != reply;
             long size = Math.max(1, Long.parseLong(text(r, "SIZE").isEmpty() ? "1" : text(r, "SIZE")));
-            address = "ip " + (remoteIsDestination ? "daddr " : "saddr ") + ip + "-" + ipv4(toLong(ip) + size - 1)
-                    + " ";
+            String family = ip.contains(":") ? "ip6 " : "ip ";
+            address = family + (remoteIsDestination ? "daddr " : "saddr ") + ip + "-"
+                    + OvsSecurityGroups.lastAddress(ip, size) + " ";
         } else if (!text(r, "NETWORK_ID").isEmpty()) {
             return List.of();
         }
@@ -203,23 +211,6 @@ final class SecurityGroupFilter {
         } catch (NumberFormatException e) {
             return -1;
         }
-    }
-
-    private static long toLong(String ip) {
-        String[] o = ip.split("\\.");
-        if (o.length != 4) {
-            throw new NetworkException("security group rule IP '" + ip + "' is not an IPv4 address");
-        }
-        long v = 0;
-        for (String p : o) {
-            v = (v << 8) | Integer.parseInt(p.strip());
-        }
-        return v;
-    }
-
-    private static String ipv4(long v) {
-        v = Math.min(v, 0xFFFFFFFFL);
-        return ((v >> 24) & 255) + "." + ((v >> 16) & 255) + "." + ((v >> 8) & 255) + "." + (v & 255);
     }
 
     private static String text(VectorAttribute r, String name) {

@@ -79,11 +79,23 @@ final class EmulatedHosts implements AutoCloseable {
         return root.ok("ip", "netns", "exec", fromNs, "busybox", "ping", "-c", "1", "-W", "1", ip);
     }
 
-    /** Whether a guest answers on a port ({@code nc} listener started for this probe). */
+    /** Gives a guest an IPv6 address (no duplicate detection: usable at once). */
+    void addIp6(String ns, String ip6) {
+        root.run("ip", "-n", ns, "addr", "add", ip6 + "/64", "dev", "eth0", "nodad");
+    }
+
+    /** Whether a guest answers an IPv6 ping, sent from {@code source} (one of its addresses). */
+    boolean ping6(String fromNs, String source, String ip6) {
+        return root.ok("ip", "netns", "exec", fromNs, "busybox", "ping", "-6", "-c", "1", "-W", "1", "-I", source,
+                ip6);
+    }
+
+    /** Whether a guest answers on a port ({@code nc} listener started for this probe; IPv6 when ip is). */
     boolean connects(String fromNs, String toNs, String ip, int port) {
+        String family = ip.contains(":") ? "-6" : "-4";
         Process listener;
         try {
-            listener = new ProcessBuilder("ip", "netns", "exec", toNs, "nc", "-l", Integer.toString(port))
+            listener = new ProcessBuilder("ip", "netns", "exec", toNs, "nc", family, "-l", Integer.toString(port))
                     .redirectErrorStream(true).start();
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
@@ -95,7 +107,7 @@ final class EmulatedHosts implements AutoCloseable {
                 }
                 Thread.onSpinWait();
             }
-            return root.ok("ip", "netns", "exec", fromNs, "nc", "-z", "-w", "2", ip, Integer.toString(port));
+            return root.ok("ip", "netns", "exec", fromNs, "nc", family, "-z", "-w", "2", ip, Integer.toString(port));
         } finally {
             listener.destroyForcibly();
         }

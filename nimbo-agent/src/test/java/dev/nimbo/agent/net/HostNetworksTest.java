@@ -211,6 +211,39 @@ class HostNetworksTest {
         assertThat(hosts.links(hosts.hostA)).containsExactlyInAnyOrder("lo", "ua");
     }
 
+    /** IPv6 rules of group 100: TCP 8000-8001 from anywhere, echo only from fd00::1, everything outbound. */
+    static final String RULES6 = "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=TCP, RULE_TYPE=inbound,"
+            + " RANGE=\"8000:8001\" ]\n"
+            + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ICMPV6, RULE_TYPE=inbound, ICMPV6_TYPE=128,"
+            + " IP=\"fd00::1\", SIZE=1 ]\n"
+            + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ALL, RULE_TYPE=outbound ]";
+
+    @Test
+    void ipv6RulesAndAntiSpoofingOnALinuxBridge() {
+        Template vm1 = vm(bridgeNic("ua", 3, 1) + ", IP6=\"fd00::1\"");
+        Template vm2 = vm(bridgeNic("ub", 3, 2) + ", IP6=\"fd00::2\", SECURITY_GROUPS=100", RULES6);
+        Template vm3 = vm(bridgeNic("ua", 3, 3) + ", IP6=\"fd00::3\"");
+        String g1 = deploy(netA, hosts.hostA, 1, vm1, "10.77.0.1");
+        String g2 = deploy(netB, hosts.hostB, 2, vm2, "10.77.0.2");
+        String g3 = deploy(netA, hosts.hostA, 3, vm3, "10.77.0.3");
+        for (String[] g : new String[][] {{g1, "fd00::1"}, {g2, "fd00::2"}, {g3, "fd00::3"}}) {
+            hosts.addIp6(g[0], g[1]);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> hosts.ping6(g1, "fd00::1", "fd00::2"));
+        assertThat(hosts.ping6(g3, "fd00::3", "fd00::2")).as("echo only from fd00::1").isFalse();
+        assertThat(hosts.connects(g1, g2, "fd00::2", 8001)).isTrue();
+        assertThat(hosts.connects(g1, g2, "fd00::2", 9000)).as("port outside the range").isFalse();
+        assertThat(hosts.connects(g2, g1, "fd00::1", 7000)).as("outbound, and its answers").isTrue();
+        // anti-spoofing: guest 2 sending from an address that is not its own is dropped
+        hosts.addIp6(g2, "fd00::99");
+        assertThat(hosts.ping6(g2, "fd00::99", "fd00::1")).as("spoofed IPv6 source").isFalse();
+        assertThat(hosts.ping6(g2, "fd00::2", "fd00::1")).isTrue();
+        terminate(netA, hosts.hostA, 1, vm1);
+        terminate(netB, hosts.hostB, 2, vm2);
+        terminate(netA, hosts.hostA, 3, vm3);
+        assertThat(hosts.shell(hosts.hostB).ok("nft", "list", "table", "bridge", "nimbo")).isFalse();
+    }
+
     @Test
     void driverErrorsNameTheNicAndLeaveNothingBehind() {
         assertThatThrownBy(() -> netA.pre(1, vm("VN_MAD=\"802.1Q\", NETWORK_ID=4, BRIDGE=onebr.4, VLAN_ID=4"),
