@@ -262,6 +262,9 @@ class VmCommandTest {
         assertThat(fake.last("one.vm.detach")).containsExactly("oneadmin:secret", 7, 1);
         assertThat(cli.run("vm", "nic-attach", "web", "--network", "public", "--ip", "10.0.0.5").exit()).isZero();
         assertThat(fake.last("one.vm.attachnic")).containsExactly("oneadmin:secret", 7, "NIC=[ NETWORK_ID=7, IP=\"10.0.0.5\" ]\n");
+        assertThat(cli.run("vm", "nic-attach", "web", "--network", "public", "--pci", "3b:02.1").exit()).isZero();
+        assertThat(fake.last("one.vm.attachnic")).containsExactly("oneadmin:secret", 7,
+                "PCI=[ TYPE=NIC, NETWORK_ID=7, SHORT_ADDRESS=\"3b:02.1\" ]\n");
         assertThat(cli.run("vm", "nic-detach", "web", "1").exit()).isZero();
         assertThat(fake.last("one.vm.detachnic")).containsExactly("oneadmin:secret", 7, 1);
 

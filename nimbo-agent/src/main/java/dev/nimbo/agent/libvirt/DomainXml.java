@@ -144,6 +144,17 @@ public final class DomainXml {
         return b.toString().strip();
     }
 
+    /** A PCI device (a PCI NIC: the VF with its MAC and VLAN) as hot-plugged: its domain XML device element. */
+    public static String pciDevice(VectorAttribute pci) {
+        StringBuilder b = new StringBuilder();
+        hostdev(b, pci);
+        if (b.isEmpty()) {
+            throw new IllegalArgumentException("PCI " + pci.get("PCI_ID") + " has no host device address (BUS, SLOT,"
+                    + " FUNCTION)");
+        }
+        return b.toString().strip();
+    }
+
     private static void cputune(StringBuilder b, Template t, List<VectorAttribute> numa) {
         double cpu = t.get("CPU") == null ? 0 : parseDouble(t.get("CPU"));
         StringBuilder pins = new StringBuilder();

@@ -161,6 +161,14 @@ public final class LibvirtVmm {
                 }
                 Template t = HostNetworks.withTargets(vmId, Template.parse(templateText));
                 boolean attach = action.equals("attach_nic");
+                VectorAttribute pciNic = pciNic(t, attach ? "ATTACH" : "DETACH");
+                if (pciNic != null) {
+                    // a PCI NIC: the host's VF itself goes to (or leaves) the guest, no bridge or filter on the host
+                    Path file = dir.resolve("hotplug.xml");
+                    Files.writeString(file, DomainXml.pciDevice(pciNic));
+                    virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+                    yield "";
+                }
                 var nic = HostNetworks.marked(attach ? "ATTACH" : "DETACH");
                 if (attach) {
                     networks.pre(vmId, t, nic);
@@ -424,6 +432,16 @@ public final class LibvirtVmm {
             }
         }
         throw new IllegalArgumentException("no " + kind + " marked " + flag + " in the VM's template");
+    }
+
+    /** The PCI NIC (PCI TYPE=NIC) marked {@code flag} (ATTACH or DETACH), or null when the hot-plug is a NIC's. */
+    private static VectorAttribute pciNic(Template t, String flag) {
+        for (VectorAttribute v : t.vectors("PCI")) {
+            if ("NIC".equalsIgnoreCase(v.get("TYPE")) && "YES".equalsIgnoreCase(v.get(flag))) {
+                return v;
+            }
+        }
+        return null;
     }
 
     /** The DISK or NIC being attached (ATTACH = YES) or detached (DETACH = YES). */

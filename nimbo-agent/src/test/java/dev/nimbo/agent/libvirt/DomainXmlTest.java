@@ -82,6 +82,17 @@ class DomainXmlTest {
     }
 
     @Test
+    void aHotPluggedPciNicIsTheVfWithTheLeasesMacAndVlan() {
+        var pci = Template.parse("PCI=[ TYPE=NIC, PCI_ID=0, NIC_ID=1, DOMAIN=0000, BUS=3b, SLOT=02, FUNCTION=1,"
+                + " MAC=\"02:00:0a:09:07:01\", VLAN_ID=55 ]").vectors("PCI").get(0);
+        assertThat(DomainXml.pciDevice(pci)).isEqualTo("<interface type='hostdev' managed='yes'><source><address"
+                + " type='pci' domain='0x0000' bus='0x3b' slot='0x02' function='0x1'/></source><mac"
+                + " address='02:00:0a:09:07:01'/><vlan><tag id='55'/></vlan></interface>");
+        assertThatThrownBy(() -> DomainXml.pciDevice(Template.parse("PCI=[ TYPE=NIC, PCI_ID=3 ]").vectors("PCI")
+                .get(0))).hasMessageContaining("PCI 3 has no host device address");
+    }
+
+    @Test
     void nicQos() {
         assertThat(build("NIC=[ BRIDGE=br0, INBOUND_AVG_BW=1000, INBOUND_PEAK_BW=2000, INBOUND_PEAK_KB=64,"
                 + " OUTBOUND_AVG_BW=500 ]")).contains("<bandwidth><inbound average='1000' peak='2000' burst='64'/>"

@@ -489,17 +489,21 @@ public final class VmCommand extends Family {
     }
 
     @Command(name = "nic-attach", header = "Attach a NIC on a network to a running or powered-off VM.",
-            description = {"Example:", "  nimbo vm nic-attach web --network private --ip 10.0.0.7"})
+            description = {"Example:", "  nimbo vm nic-attach web --network private --ip 10.0.0.7",
+                "  nimbo vm nic-attach web --network sriov-net --pci 3b:02.1"})
     int nicAttach(@Parameters(paramLabel = "VM") String vm,
             @Option(names = "--network", paramLabel = "VNET", description = "Network ID or name.") String network,
             @Option(names = "--ip", paramLabel = "IP", description = "Ask for this address.") String ip,
+            @Option(names = "--pci", paramLabel = "ADDRESS", description = "A PCI NIC of the VM's host instead (an SR-IOV"
+                    + " VF or passthrough NIC), by its short address (bus:slot.function).") String pci,
             @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "NIC template instead of options.") String file) {
         String t;
         if (file != null) {
             t = readFile(file);
         } else if (network != null) {
-            t = "NIC=[ NETWORK_ID=" + resolve(VnetCommand.KIND, network) + (ip == null ? "" : ", IP=" + TemplateText.quote(ip))
-                    + " ]\n";
+            String lease = "NETWORK_ID=" + resolve(VnetCommand.KIND, network) + (ip == null ? "" : ", IP=" + TemplateText.quote(ip));
+            t = pci == null ? "NIC=[ " + lease + " ]\n"
+                    : "PCI=[ TYPE=NIC, " + lease + ", SHORT_ADDRESS=" + TemplateText.quote(pci) + " ]\n";
         } else {
             throw CliException.usage("give --network or a NIC template --file");
         }

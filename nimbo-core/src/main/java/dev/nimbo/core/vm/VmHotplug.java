@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Hot-plug of NICs and disks. Attaching stages the new vector in TEMPLATE with {@code ATTACH = YES} after taking
+ * Hot-plug of NICs (PCI NICs too) and disks. Attaching stages the new vector in TEMPLATE with {@code ATTACH = YES} after taking
  * its lease or image (and their quotas) in the same transaction; detaching marks the vector {@code DETACH = YES}.
  * The driver's answer settles it ({@link #settle}): an attach that worked keeps the vector, one that failed gives
  * everything back; a detach that worked gives everything back, one that failed keeps the vector. One hot-plug at
@@ -33,8 +33,8 @@ public final class VmHotplug {
     /** The NIC or DISK being attached or detached, or null. */
     public static VectorAttribute pending(Template t) {
         for (Attribute a : t.attributes()) {
-            if (a instanceof VectorAttribute v && (v.name().equals("NIC") || v.name().equals("DISK"))
-                    && ("YES".equals(v.get(ATTACH)) || "YES".equals(v.get(DETACH)))) {
+            if (a instanceof VectorAttribute v && (v.name().equals("NIC") || v.name().equals("DISK")
+                    || VmResources.isPciNic(v)) && ("YES".equals(v.get(ATTACH)) || "YES".equals(v.get(DETACH)))) {
                 return v;
             }
         }
@@ -51,7 +51,7 @@ public final class VmHotplug {
             return DriverOp.UPDATE_NIC; // a live updatenic (see VmNicUpdate)
         }
         boolean attach = v == null || "YES".equals(v.get(ATTACH));
-        boolean nic = v != null ? v.name().equals("NIC")
+        boolean nic = v != null ? v.name().equals("NIC") || v.name().equals("PCI")
                 : vm.lcmState() == LcmState.HOTPLUG_NIC || vm.lcmState() == LcmState.HOTPLUG_NIC_POWEROFF;
         if (nic) {
             return attach ? DriverOp.ATTACH_NIC : DriverOp.DETACH_NIC;
@@ -88,12 +88,45 @@ public final class VmHotplug {
      */
     public static VirtualMachine stageNic(Transaction tx, VirtualMachine vm, int requesterUid, VectorAttribute nic,
                                           Consumer<PoolObject> authorizeUse) {
+        if (VmResources.isPciNic(nic)) {
+            return stagePciNic(tx, vm, requesterUid, nic, authorizeUse);
+        }
         VectorAttribute n = VmResources.nic(tx, vm.id(), vm.uid(), nic, authorizeUse)
-                .with("NIC_ID", Integer.toString(nextId(vm.vmTemplate(), "NIC", "NIC_ID"))).with(ATTACH, "YES");
+                .with("NIC_ID", Integer.toString(nextNicId(vm.vmTemplate()))).with(ATTACH, "YES");
         VmQuotas.charge(tx, requesterUid, vm.uid(), vm.gid(), Usage.network(Integer.parseInt(n.get("NETWORK_ID")), 1),
                 true);
         return vm.toBuilder().vmTemplate(VmSecurityGroups.joinNics(tx, vm.id(), vm.vmTemplate().add(n), authorizeUse))
                 .build();
+    }
+
+    /**
+     * Stages a PCI NIC (PCI TYPE=NIC: an SR-IOV VF or a passthrough NIC, named by SHORT_ADDRESS or VENDOR/DEVICE/
+     * CLASS) for VM {@code vmId}: a lease of its network as a NIC's, a free matching device of the VM's host (VMID
+     * set in the host's PCI list), NIC_ID and PCI_ID, the LEASES and PCI_DEV quotas. The hypervisor plugs the device
+     * with the lease's MAC (and VLAN on the VF).
+     */
+    static VirtualMachine stagePciNic(Transaction tx, VirtualMachine vm, int requesterUid, VectorAttribute pci,
+                                      Consumer<PoolObject> authorizeUse) {
+        VmPci.checkSelectors(pci, vm.id());
+        if (pci.get("NETWORK_ID") == null && pci.get("NETWORK") == null) {
+            throw ApiException.action("A PCI NIC needs NETWORK or NETWORK_ID", vm.id());
+        }
+        VectorAttribute n = VmResources.nic(tx, vm.id(), vm.uid(), pci, authorizeUse)
+                .with("TYPE", "NIC").with("NIC_ID", Integer.toString(nextNicId(vm.vmTemplate())))
+                .with("PCI_ID", Integer.toString(VmPci.nextPciId(vm)));
+        n = VmPci.reserveDevice(tx, vm, n).with(ATTACH, "YES");
+        VmQuotas.charge(tx, requesterUid, vm.uid(), vm.gid(), Usage.network(Integer.parseInt(n.get("NETWORK_ID")), 1)
+                .plus(Usage.pci(1)), true);
+        return vm.toBuilder().vmTemplate(VmDefinition.sorted(vm.vmTemplate().add(n))).build();
+    }
+
+    /** The next NIC_ID: above every NIC's and PCI NIC's. */
+    private static int nextNicId(Template t) {
+        int next = 0;
+        for (VectorAttribute v : VmResources.leaseHolders(t)) {
+            next = Math.max(next, VmResources.intOr(v.get("NIC_ID"), -1) + 1);
+        }
+        return next;
     }
 
     /**
@@ -114,7 +147,9 @@ public final class VmHotplug {
         List<Attribute> out = new ArrayList<>();
         boolean found = false;
         for (Attribute a : vm.vmTemplate().attributes()) {
-            if (a instanceof VectorAttribute v && v.name().equals(vector) && VmResources.intOr(v.get(key), -1) == id) {
+            // a NIC_ID may name a PCI NIC too
+            if (a instanceof VectorAttribute v && (v.name().equals(vector) || vector.equals("NIC")
+                    && VmResources.isPciNic(v)) && VmResources.intOr(v.get(key), -1) == id) {
                 out.add(v.with(DETACH, "YES"));
                 found = true;
             } else {
@@ -164,7 +199,11 @@ public final class VmHotplug {
     }
 
     private static void giveBack(Transaction tx, VirtualMachine vm, VectorAttribute v, long now) {
-        if (v.name().equals("NIC")) {
+        if (v.name().equals("PCI")) {
+            VmPci.releaseDevice(tx, vm, v.get("ADDRESS"));
+            VmQuotas.release(tx, vm.uid(), vm.gid(), Usage.pci(1));
+        }
+        if (v.name().equals("NIC") || v.name().equals("PCI")) {
             int netId = VmResources.intOr(v.get("NETWORK_ID"), -1);
             PoolObject o = netId < 0 ? null : tx.get(ObjectType.NET, netId);
             String address = v.get("MAC") != null ? v.get("MAC") : v.get("IP");

@@ -47,6 +47,11 @@ public final class VmPci {
         if ("NIC".equalsIgnoreCase(pci.get("TYPE"))) {
             throw ApiException.action("Use one.vm.attachnic to attach this PCI device", vmId);
         }
+        checkSelectors(pci, vmId);
+    }
+
+    /** ACTION unless the PCI vector names its device by SHORT_ADDRESS or by VENDOR/DEVICE/CLASS (hex), not both. */
+    static void checkSelectors(VectorAttribute pci, int vmId) {
         boolean any = false;
         for (String k : List.of("VENDOR", "DEVICE", "CLASS")) {
             String v = pci.get(k);
@@ -72,38 +77,64 @@ public final class VmPci {
                                         VmTransitions.Requester who) {
         checkState(vm);
         check(pci, vm.id());
-        int next = 0;
-        for (VectorAttribute p : vm.vmTemplate().vectors("PCI")) {
-            next = Math.max(next, VmResources.intOr(p.get("PCI_ID"), -1) + 1);
-        }
-        VectorAttribute v = pci.with("PCI_ID", Integer.toString(next));
+        VectorAttribute v = pci.with("PCI_ID", Integer.toString(nextPciId(vm)));
         if (vm.phase().is(VmState.POWEROFF)) {
-            PoolObject o = vm.hostId() < 0 ? null : tx.get(ObjectType.HOST, vm.hostId());
-            if (!(o instanceof Host host)) {
-                throw ApiException.action("Could not find host information", vm.id());
-            }
-            List<PciDevice> devices = new ArrayList<>(host.share().pciDevices());
-            int found = -1;
-            for (int i = 0; i < devices.size() && found < 0; i++) {
-                if (devices.get(i).vmid() < 0 && dev.nimbo.core.epa.PciFit.matches(devices.get(i), pci)) {
-                    found = i;
-                }
-            }
-            if (found < 0) {
-                throw ApiException.action("Cannot assign PCI device in host. Check address and free devices", vm.id());
-            }
-            PciDevice d = devices.get(found);
-            devices.set(found, d.with("VMID", Integer.toString(vm.id())));
-            for (String k : FROM_DEVICE) {
-                if (d.get(k) != null) {
-                    v = v.with(k, d.get(k));
-                }
-            }
-            tx.put(host.withShare(withDevices(host.share(), devices)));
+            v = reserveDevice(tx, vm, v);
         }
         VmQuotas.charge(tx, requesterUid, vm.uid(), vm.gid(), Usage.pci(1), true);
         return closeCopy(vm.toBuilder().vmTemplate(VmDefinition.sorted(vm.vmTemplate().add(v))), vm,
                 VmAction.PCI_ATTACH, who, tx.now());
+    }
+
+    /** The next PCI_ID of the VM: above every PCI's (devices and PCI NICs). */
+    static int nextPciId(VirtualMachine vm) {
+        int next = 0;
+        for (VectorAttribute p : vm.vmTemplate().vectors("PCI")) {
+            next = Math.max(next, VmResources.intOr(p.get("PCI_ID"), -1) + 1);
+        }
+        return next;
+    }
+
+    /**
+     * A free device of the VM's host matching {@code pci} taken for the VM (VMID set in the host's PCI list);
+     * returns {@code pci} with the device's address attributes. ACTION when the host has none free.
+     */
+    static VectorAttribute reserveDevice(Transaction tx, VirtualMachine vm, VectorAttribute pci) {
+        PoolObject o = vm.hostId() < 0 ? null : tx.get(ObjectType.HOST, vm.hostId());
+        if (!(o instanceof Host host)) {
+            throw ApiException.action("Could not find host information", vm.id());
+        }
+        List<PciDevice> devices = new ArrayList<>(host.share().pciDevices());
+        int found = -1;
+        for (int i = 0; i < devices.size() && found < 0; i++) {
+            if (devices.get(i).vmid() < 0 && dev.nimbo.core.epa.PciFit.matches(devices.get(i), pci)) {
+                found = i;
+            }
+        }
+        if (found < 0) {
+            throw ApiException.action("Cannot assign PCI device in host. Check address and free devices", vm.id());
+        }
+        PciDevice d = devices.get(found);
+        devices.set(found, d.with("VMID", Integer.toString(vm.id())));
+        VectorAttribute v = pci;
+        for (String k : FROM_DEVICE) {
+            if (d.get(k) != null) {
+                v = v.with(k, d.get(k));
+            }
+        }
+        tx.put(host.withShare(withDevices(host.share(), devices)));
+        return v;
+    }
+
+    /** The VM's host device at {@code address} free again (a PCI NIC detached, or one whose attach failed). */
+    static void releaseDevice(Transaction tx, VirtualMachine vm, String address) {
+        if (address != null && vm.hostId() >= 0 && tx.get(ObjectType.HOST, vm.hostId()) instanceof Host host) {
+            List<PciDevice> devices = new ArrayList<>();
+            for (PciDevice d : host.share().pciDevices()) {
+                devices.add(d.vmid() == vm.id() && address.equals(d.address()) ? d.with("VMID", "-1") : d);
+            }
+            tx.put(host.withShare(withDevices(host.share(), devices)));
+        }
     }
 
     /** The VM without PCI {@code pciId}: its host device freed and its PCI_DEV quota given back. */
@@ -121,14 +152,7 @@ public final class VmPci {
         if ("NIC".equalsIgnoreCase(found.get("TYPE"))) {
             throw ApiException.action("Use one.vm.detachnic to detach this PCI device", vm.id());
         }
-        String address = found.get("ADDRESS");
-        if (address != null && vm.hostId() >= 0 && tx.get(ObjectType.HOST, vm.hostId()) instanceof Host host) {
-            List<PciDevice> devices = new ArrayList<>();
-            for (PciDevice d : host.share().pciDevices()) {
-                devices.add(d.vmid() == vm.id() && address.equals(d.address()) ? d.with("VMID", "-1") : d);
-            }
-            tx.put(host.withShare(withDevices(host.share(), devices)));
-        }
+        releaseDevice(tx, vm, found.get("ADDRESS"));
         VmQuotas.release(tx, vm.uid(), vm.gid(), Usage.pci(1));
         List<Attribute> out = new ArrayList<>();
         for (Attribute a : vm.vmTemplate().attributes()) {

@@ -53,7 +53,7 @@ public final class VmResources {
             } else if (a instanceof VectorAttribute v && v.name().equals("NIC") && VmNicAuto.isAuto(v)) {
                 // NETWORK_MODE = auto: the network (and its lease) is chosen when the VM is placed
                 out.add(v.with("NIC_ID", Integer.toString(nicId++)));
-            } else if (a instanceof VectorAttribute v && v.name().equals("NIC")) {
+            } else if (a instanceof VectorAttribute v && (v.name().equals("NIC") || isPciNic(v) && hasNetwork(v))) {
                 VectorAttribute n = nic(tx, vmId, uid, v, authorizeUse).with("NIC_ID", Integer.toString(nicId++));
                 quota = quota.plus(Usage.network(Integer.parseInt(n.get("NETWORK_ID")), 1));
                 out.add(n);
@@ -160,6 +160,26 @@ public final class VmResources {
         return out;
     }
 
+    /** Whether a vector is a PCI device given to the guest as a NIC of a network (an SR-IOV VF: PCI TYPE=NIC). */
+    static boolean isPciNic(VectorAttribute v) {
+        return v.name().equals("PCI") && "NIC".equalsIgnoreCase(v.get("TYPE"));
+    }
+
+    private static boolean hasNetwork(VectorAttribute v) {
+        return v.get("NETWORK_ID") != null || v.get("NETWORK") != null;
+    }
+
+    /** The vectors holding a lease of a network: every NIC and every PCI NIC, in the template's order. */
+    static List<VectorAttribute> leaseHolders(Template t) {
+        List<VectorAttribute> out = new ArrayList<>();
+        for (Attribute a : t.attributes()) {
+            if (a instanceof VectorAttribute v && (v.name().equals("NIC") || isPciNic(v))) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
     /** Resolves a NIC's network (NETWORK_ID, or NETWORK with NETWORK_UNAME/UID) and takes a lease on it. */
     static VectorAttribute nic(Transaction tx, int vmId, int uid, VectorAttribute n,
                                        Consumer<PoolObject> authorizeUse) {
@@ -255,7 +275,7 @@ public final class VmResources {
             }
         }
         java.util.Set<Integer> released = new java.util.TreeSet<>();
-        for (VectorAttribute n : vm.vmTemplate().vectors("NIC")) {
+        for (VectorAttribute n : leaseHolders(vm.vmTemplate())) {
             int netId = intOr(n.get("NETWORK_ID"), -1);
             if (netId < 0) {
                 continue;
@@ -296,7 +316,7 @@ public final class VmResources {
                 u = u.plus(Usage.image(imageId, 1));
             }
         }
-        for (VectorAttribute n : vm.vmTemplate().vectors("NIC")) {
+        for (VectorAttribute n : leaseHolders(vm.vmTemplate())) {
             int netId = intOr(n.get("NETWORK_ID"), -1);
             if (netId >= 0) {
                 u = u.plus(Usage.network(netId, 1));

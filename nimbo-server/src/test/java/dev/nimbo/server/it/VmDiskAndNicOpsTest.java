@@ -499,6 +499,85 @@ class VmDiskAndNicOpsTest {
     }
 
     @Test
+    void pciNicsAttachLiveWithALeaseAndADeviceOfTheirHost() {
+        int vfHost = ok(admin.call("one.host.allocate", unique("vfhost"), "dummy", "dummy", -1)).intValue();
+        ok(admin.call("one.host.update", vfHost, "PCI = \"0000:3b:02.1 8086 154c 0200\"", 1));
+        await().atMost(Duration.ofSeconds(15)).until(() -> vf(vfHost) != null);
+        int vn = ok(admin.call("one.vn.allocate", "NAME = " + unique("vfnet") + "\nVN_MAD = dummy\nBRIDGE = br0\n"
+                + "VLAN_ID = 55\nAR = [ TYPE = IP4, IP = 10.9.7.1, SIZE = 4 ]", -1)).intValue();
+        int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("vfvm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "NIC = [ NETWORK_ID = " + vn + " ]", false)).intValue();
+        ok(admin.call("one.vm.deploy", id, vfHost));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+
+        // bad requests: no vector, no device named, no network, no such device on the host; nothing taken
+        fails(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = GPU, VENDOR = 10de ]"), ACTION,
+                "Wrong format or missing NIC/NIC_ALIAS/PCI attribute");
+        fails(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = NIC, NETWORK_ID = " + vn + " ]"), ACTION,
+                "SHORT_ADDRESS, DEVICE, VENDOR or CLASS must be defined");
+        fails(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = NIC, VENDOR = 8086 ]"), ACTION,
+                "NETWORK or NETWORK_ID");
+        fails(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = NIC, NETWORK_ID = " + vn + ", VENDOR = 15b3 ]"),
+                ACTION, "Cannot assign PCI device in host");
+        assertThat(leases(vn)).isEqualTo(1);
+
+        // live: the VF is the VM's, with a lease (MAC, IP, VLAN) and the next NIC_ID
+        ok(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = NIC, NETWORK_ID = " + vn + ", VENDOR = 8086,"
+                + " CLASS = 0200 ]"));
+        XmlNode vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        XmlNode pci = vm.child("TEMPLATE").child("PCI");
+        assertThat(pci.text("NIC_ID")).isEqualTo("1");
+        assertThat(pci.text("PCI_ID")).isEqualTo("0");
+        assertThat(pci.text("SHORT_ADDRESS")).isEqualTo("3b:02.1");
+        assertThat(pci.text("IP")).startsWith("10.9.7.");
+        assertThat(pci.text("MAC")).isNotEmpty();
+        assertThat(pci.text("VLAN_ID")).isEqualTo("55");
+        assertThat(pci.text("ATTACH", null)).isNull();
+        assertThat(vf(vfHost).text("VMID")).isEqualTo(String.valueOf(id));
+        assertThat(leases(vn)).isEqualTo(2);
+        fails(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = NIC, NETWORK_ID = " + vn + ", VENDOR = 8086 ]"),
+                ACTION, "Cannot assign PCI device in host");
+
+        // detached by its NIC_ID: device and lease free again
+        ok(admin.call("one.vm.detachnic", id, 1));
+        vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").child("PCI")).isNull();
+        assertThat(vf(vfHost).text("VMID")).isEqualTo("-1");
+        assertThat(leases(vn)).isEqualTo(1);
+
+        // the hypervisor refuses the device: the VM stays RUNNING without it, nothing kept
+        ok(admin.call("one.vm.update", id, "DUMMY_FAIL = attach_nic", 1));
+        ok(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = NIC, NETWORK_ID = " + vn + ", SHORT_ADDRESS = \"3b:02.1\" ]"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> !vm(admin, id).child("USER_TEMPLATE").text("ERROR").isEmpty());
+        vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").child("PCI")).isNull();
+        assertThat(vf(vfHost).text("VMID")).isEqualTo("-1");
+        assertThat(leases(vn)).isEqualTo(1);
+        ok(admin.call("one.vm.update", id, "DUMMY_FAIL = \"\"", 1));
+
+        // attached again, then the VM ends: its lease and its device go with it
+        ok(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = NIC, NETWORK_ID = " + vn + ", SHORT_ADDRESS = \"3b:02.1\" ]"));
+        awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(leases(vn)).isEqualTo(2);
+        ok(admin.call("one.vm.action", "terminate-hard", id));
+        awaitVm(admin, id, DONE, 0);
+        assertThat(vf(vfHost).text("VMID")).isEqualTo("-1");
+        assertThat(leases(vn)).isZero();
+    }
+
+    /** The host's first PCI device as its monitoring reports it (null before the first report). */
+    private XmlNode vf(int hostId) {
+        XmlNode devices = XmlNode.parse(ok(admin.call("one.host.info", hostId)).stringValue()).child("HOST_SHARE")
+                .child("PCI_DEVICES");
+        return devices == null ? null : devices.child("PCI");
+    }
+
+    /** The leases taken on a network. */
+    private int leases(int vn) {
+        return XmlNode.parse(ok(admin.call("one.vn.info", vn)).stringValue()).integer("USED_LEASES", -1);
+    }
+
+    @Test
     void persistentInstantiateGivesTheUserPrivateCopies() {
         int img = image(false, 5);
         int tmpl = ok(admin.call("one.template.allocate", "NAME = " + unique("ptmpl") + "\nCPU = 0.5\nMEMORY = 64\n"

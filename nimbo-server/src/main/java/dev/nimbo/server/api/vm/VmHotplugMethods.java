@@ -16,7 +16,8 @@ import dev.nimbo.server.api.Templates;
 import java.util.List;
 
 /**
- * one.vm.attachnic / detachnic / attach / detach: hot-plug of NICs and disks into running or powered-off VMs.
+ * one.vm.attachnic / detachnic / attach / detach: hot-plug of NICs (a {@code PCI = [ TYPE = NIC ]} vector too: an
+ * SR-IOV VF or passthrough NIC of the VM's host) and disks into running or powered-off VMs.
  * The new NIC takes its lease (and the disk its image) in the same action that moves the VM to its HOTPLUG
  * phase; the driver's answer keeps or gives them back ({@link VmHotplug}). MANAGE on the VM, USE on the network
  * or image.
@@ -36,7 +37,15 @@ final class VmHotplugMethods {
         call.params().arity(2, 2);
         int id = call.params().integer(0);
         Template t = Templates.parse(call, call.params().string(1));
-        List<VectorAttribute> vs = t.vectors(vector);
+        List<VectorAttribute> named = t.vectors(vector);
+        if (named.isEmpty() && vector.equals("NIC")) {
+            // a PCI NIC (SR-IOV VF or passthrough NIC) is attached as a NIC, as in oned
+            named = t.vectors("PCI").stream().filter(p -> "NIC".equalsIgnoreCase(p.get("TYPE"))).toList();
+            if (named.isEmpty()) {
+                throw ApiException.action("Wrong format or missing NIC/NIC_ALIAS/PCI attribute", id);
+            }
+        }
+        List<VectorAttribute> vs = named;
         if (vs.size() != 1) {
             throw ApiException.action("The template must hold exactly one " + vector + " vector", id);
         }
