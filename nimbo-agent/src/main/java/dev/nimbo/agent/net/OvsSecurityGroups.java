@@ -58,10 +58,10 @@ final class OvsSecurityGroups {
             out.add(ingress + "priority=55000,ipv6,nw_proto=58,icmp_type=" + type + ",actions=normal");
         }
         for (VectorAttribute r : rules) {
-            if (!nic.securityGroups().contains(groupOf(r))) {
+            if (!nic.securityGroups().contains(SecurityGroupFilter.groupOf(r))) {
                 continue;
             }
-            boolean outbound = "outbound".equalsIgnoreCase(text(r, "RULE_TYPE"));
+            boolean outbound = "outbound".equalsIgnoreCase(SecurityGroupFilter.text(r, "RULE_TYPE"));
             for (String m : matches(r, outbound)) {
                 out.add(outbound ? egress + "priority=50000,ct_state=+trk+new," + m + ",actions=resubmit(,2)"
                         : ingress + "priority=50000,ct_state=+trk+new," + m + ",actions=ct(commit,zone=" + ZONE
@@ -83,26 +83,26 @@ final class OvsSecurityGroups {
         List<String> families = new ArrayList<>(List.of("ip", "ipv6"));
         List<String> addresses = new ArrayList<>();
         addresses.add("");
-        String ip = text(r, "IP");
+        String ip = SecurityGroupFilter.text(r, "IP");
         if (!ip.isEmpty()) {
             boolean v6 = ip.contains(":");
             families.retainAll(List.of(v6 ? "ipv6" : "ip"));
             String field = v6 ? (outbound ? "ipv6_dst=" : "ipv6_src=") : (outbound ? "nw_dst=" : "nw_src=");
             addresses.clear();
-            long size = text(r, "SIZE").isEmpty() ? 1 : Math.max(1, Long.parseLong(text(r, "SIZE")));
+            long size = SecurityGroupFilter.text(r, "SIZE").isEmpty() ? 1 : Math.max(1, Long.parseLong(SecurityGroupFilter.text(r, "SIZE")));
             for (String cidr : cidrs(ip, size)) {
                 addresses.add("," + field + cidr);
             }
-        } else if (!text(r, "NETWORK_ID").isEmpty()) {
+        } else if (!SecurityGroupFilter.text(r, "NETWORK_ID").isEmpty()) {
             return List.of();
         }
-        String proto = text(r, "PROTOCOL").toUpperCase(Locale.ROOT);
+        String proto = SecurityGroupFilter.text(r, "PROTOCOL").toUpperCase(Locale.ROOT);
         // after the family: nw_proto and what it allows (nw_proto applies to IPv6's next header too)
         List<String> l4 = new ArrayList<>();
         switch (proto) {
             case "TCP", "UDP" -> {
                 String p = ",nw_proto=" + (proto.equals("TCP") ? 6 : 17);
-                String range = text(r, "RANGE");
+                String range = SecurityGroupFilter.text(r, "RANGE");
                 if (range.isEmpty()) {
                     l4.add(p);
                 }
@@ -119,12 +119,12 @@ final class OvsSecurityGroups {
             }
             case "ICMP" -> {
                 families.retainAll(List.of("ip"));
-                String type = text(r, "ICMP_TYPE").replaceFirst("/.*", "");
+                String type = SecurityGroupFilter.text(r, "ICMP_TYPE").replaceFirst("/.*", "");
                 l4.add(",nw_proto=1" + (type.isEmpty() ? "" : ",icmp_type=" + type));
             }
             case "ICMPV6" -> {
                 families.retainAll(List.of("ipv6"));
-                String type = text(r, "ICMPV6_TYPE").replaceFirst("/.*", "");
+                String type = SecurityGroupFilter.text(r, "ICMPV6_TYPE").replaceFirst("/.*", "");
                 l4.add(",nw_proto=58" + (type.isEmpty() ? "" : ",icmp_type=" + type));
             }
             case "IPSEC" -> l4.add(",nw_proto=50");
@@ -210,18 +210,5 @@ final class OvsSecurityGroups {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static int groupOf(VectorAttribute r) {
-        try {
-            return Integer.parseInt(text(r, "SECURITY_GROUP_ID"));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private static String text(VectorAttribute r, String name) {
-        String v = r.get(name);
-        return v == null ? "" : v.strip();
     }
 }

@@ -205,7 +205,7 @@ final class SecurityGroupFilter {
         s.append("add rule bridge ").append(TABLE).append(' ').append(chain).append(' ').append(rule).append('\n');
     }
 
-    private static int groupOf(VectorAttribute r) {
+    static int groupOf(VectorAttribute r) {
         try {
             return Integer.parseInt(text(r, "SECURITY_GROUP_ID"));
         } catch (NumberFormatException e) {
@@ -213,7 +213,7 @@ final class SecurityGroupFilter {
         }
     }
 
-    private static String text(VectorAttribute r, String name) {
+    static String text(VectorAttribute r, String name) {
         String v = r.get(name);
         return v == null ? "" : v.strip();
     }
