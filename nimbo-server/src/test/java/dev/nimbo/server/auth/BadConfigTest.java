@@ -9,6 +9,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** A bad configuration file stops nimbod at start with exit 2 and one line naming the setting, no stack trace. */
+@dev.nimbo.server.it.ParallelSafe
 class BadConfigTest {
 
     NimbodProcess.ProcessResult run(String yaml) throws Exception {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * at once and a user of each logging in, wrong secrets refused; then the daemon's logs are searched for every
  * secret the test used: none may appear, the failures must (with their address).
  */
+@dev.nimbo.server.it.ParallelSafe
 class SeveralBackendsTest {
     static final String CORE_PW = "core-secret-pw-9931";
     static final String WRONG_PW = "wrong-guess-pw-4471";

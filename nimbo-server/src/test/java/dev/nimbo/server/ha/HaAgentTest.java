@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * share one agent CA, so its certificate still opens a session there) and monitoring resumes. The agent runs the
  * real libvirt driver against qemu:///system, but only to report the host: no domain is created.
  */
+@org.junit.jupiter.api.parallel.Isolated // elections and timeouts: nothing else on the CPUs meanwhile
 class HaAgentTest {
     private static final Duration LONG = Duration.ofSeconds(120);
     private static final int MONITORED = 2;

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * sent to it then are either refused or really committed. Afterwards every acknowledged write is on every replica
  * and the three hold identical pools.
  */
+@org.junit.jupiter.api.parallel.Isolated // elections and timeouts: nothing else on the CPUs meanwhile
 class HaFrozenLeaderTest {
     private static final Duration LONG = Duration.ofSeconds(120);
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one.zone.addserver / delserver / resetserver on real replicas: a fourth nimbod joins a running three-server
  * zone, catches up and serves the same pools; then it is removed again and the zone keeps working.
  */
+@org.junit.jupiter.api.parallel.Isolated // elections and timeouts: nothing else on the CPUs meanwhile
 class HaMembershipTest {
     private static final Duration LONG = Duration.ofSeconds(120);
 

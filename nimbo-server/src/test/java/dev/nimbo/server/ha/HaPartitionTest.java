@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * leader and go on acknowledging writes; the isolated one acknowledges nothing. Set up again, the old leader
  * follows the new one and all three converge with every acknowledged write.
  */
+@org.junit.jupiter.api.parallel.Isolated // elections and timeouts: nothing else on the CPUs meanwhile
 class HaPartitionTest {
     private static final Duration LONG = Duration.ofSeconds(120);
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * checks that every acknowledged write is on every surviving replica, that the replicas hold the same pools, that
  * the killed one catches up on restart, and that a restart of all three keeps everything.
  */
+@org.junit.jupiter.api.parallel.Isolated // elections and timeouts: nothing else on the CPUs meanwhile
 class HaReplicationTest {
     private static final Duration LONG = Duration.ofSeconds(120);
     private static final Pattern VM = Pattern.compile("<VM><ID>(\\d+)</ID>.*?<NAME>([^<]*)</NAME>");

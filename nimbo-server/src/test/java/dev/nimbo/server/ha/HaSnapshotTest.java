@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * segments: a follower whose whole data directory is wiped comes back from the leader's snapshot plus the log
  * after it, and holds the same pools; a restart of all three keeps everything.
  */
+@org.junit.jupiter.api.parallel.Isolated // elections and timeouts: nothing else on the CPUs meanwhile
 class HaSnapshotTest {
     private static final Duration LONG = Duration.ofSeconds(120);
 

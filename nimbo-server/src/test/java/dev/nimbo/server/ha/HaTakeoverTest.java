@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * interrupted operation again exactly once (one recovery pass, nothing failed), and the VMs end where they were
  * going: RUNNING and POWEROFF.
  */
+@org.junit.jupiter.api.parallel.Isolated // elections and timeouts: nothing else on the CPUs meanwhile
 class HaTakeoverTest {
     private static final Duration LONG = Duration.ofSeconds(120);
     private static final int ACTIVE = 3;

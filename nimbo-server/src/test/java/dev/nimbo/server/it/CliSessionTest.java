@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestInstance;
  * CLI's entry point in this JVM with their own environment (HOME, ONE_AUTH, ONE_XMLRPC); a few run through the real
  * {@code bin/nimbo} script, whose exit codes and output must be the same.
  */
+@ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CliSessionTest {
     private NimbodProcess nimbod;

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * method, the fs driver copying real files and http URLs, the dummy driver's latency and failures, quotas,
  * tenant permissions, and images left mid-operation by a crash. One daemon for the class; unique names.
  */
+@ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DatastoreImageTest {

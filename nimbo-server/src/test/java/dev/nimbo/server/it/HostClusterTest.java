@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestInstance;
  * Hosts, clusters and the dummy IM driver end to end: a real nimbod monitoring every second, spoken to over
  * XML-RPC. One daemon for the class; tests use unique names and their own hosts and clusters.
  */
+@ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostClusterTest {
 

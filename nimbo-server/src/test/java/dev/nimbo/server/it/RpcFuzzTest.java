@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * Throws random and mutated bodies at /RPC2 of a real daemon: each must get a well-formed XML-RPC answer
  * (a fault or an error envelope), never a crash or a stack trace, and the daemon must keep serving.
  */
+@ParallelSafe
 class RpcFuzzTest {
     private static final String[] SEEDS = {
         "<?xml version=\"1.0\"?><methodCall><methodName>one.user.info</methodName><params>"

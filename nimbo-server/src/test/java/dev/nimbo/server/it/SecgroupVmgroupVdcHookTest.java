@@ -39,6 +39,7 @@ import org.junit.jupiter.api.TestInstance;
  * hooks running real shell scripts (API hooks with $API on argv and stdin, a failing hook retried, a timeout,
  * a STATE hook on hosts). One daemon for the class; names are unique per test.
  */
+@ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecgroupVmgroupVdcHookTest {
 

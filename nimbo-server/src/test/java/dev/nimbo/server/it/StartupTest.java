@@ -9,6 +9,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** Start-up refusals: a port or a data directory already in use gets one clear line and a non-zero exit. */
+@ParallelSafe
 class StartupTest {
 
     @Test

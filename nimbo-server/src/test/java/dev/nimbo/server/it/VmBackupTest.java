@@ -31,6 +31,7 @@ import org.junit.jupiter.api.TestInstance;
  * reserves and keeps, driver failures and cancellation, one.vm.restore of disk files from an rsync backup,
  * BACKUP_CONFIG at creation and through updateconf, permissions, and a restart of nimbod in the middle of a backup.
  */
+@ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmBackupTest {
     static final int ACTIVE = 3;

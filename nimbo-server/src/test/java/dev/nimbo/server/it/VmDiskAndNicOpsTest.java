@@ -26,6 +26,7 @@ import org.junit.jupiter.api.TestInstance;
  * running and powered off, disk growth, disks saved as images, security groups and QoS on NICs, PCI devices,
  * updateconf, persistent template instantiation, their driver failures, quotas and what tenants may do.
  */
+@ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmDiskAndNicOpsTest {
     static final int ACTIVE = 3;

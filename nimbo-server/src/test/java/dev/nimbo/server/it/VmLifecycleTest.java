@@ -29,6 +29,7 @@ import org.junit.jupiter.api.TestInstance;
  * mid-operation, host capacity and quotas moving with the VMs, and what tenants may and may not do. One daemon
  * for the class; tests create their own hosts and users.
  */
+@ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmLifecycleTest {
     static final int AUTHORIZATION = 0x200;

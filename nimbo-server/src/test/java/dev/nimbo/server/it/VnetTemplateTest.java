@@ -37,6 +37,7 @@ import org.junit.jupiter.api.TestInstance;
  * method, address ranges and leases, reservations by a tenant, quotas, VLAN assignment, concurrent lease
  * requests and permissions. One daemon for the class; names are unique per test.
  */
+@ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VnetTemplateTest {
 

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestInstance;
  * test, which picks the worst-ranked candidate (so its choice is visible against the built-in one); when it is
  * slow or fails, the built-in choice stands.
  */
+@dev.nimbo.server.it.ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExternalSchedulerTest {
     private static final Pattern HOST_ID = Pattern.compile("\\{\"id\":(\\d+),\"name\"");

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.TestInstance;
  * hugepage and SR-IOV profiles, VMs placed by it through the deploy path. Each test tags its hosts (TAG in the host
  * template) and its VMs require that tag, so tests sharing the daemon never take each other's hosts.
  */
+@dev.nimbo.server.it.ParallelSafe
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SchedulerPlacementTest {
     static final int PENDING = 1;
