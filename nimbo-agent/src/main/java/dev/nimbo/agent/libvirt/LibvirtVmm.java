@@ -164,6 +164,9 @@ public final class LibvirtVmm {
                 VectorAttribute pciNic = pciNic(t, attach ? "ATTACH" : "DETACH");
                 if (pciNic != null) {
                     // a PCI NIC: the host's VF itself goes to (or leaves) the guest, no bridge or filter on the host
+                    if (attach) {
+                        networks.pre(vmId, t, HostNetworks.marked("ATTACH")); // the VF's MAC, VLAN and checks
+                    }
                     Path file = dir.resolve("hotplug.xml");
                     Files.writeString(file, DomainXml.pciDevice(pciNic));
                     virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");

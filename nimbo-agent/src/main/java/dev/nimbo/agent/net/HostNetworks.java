@@ -21,16 +21,23 @@ public final class HostNetworks {
     private final LinuxBridgeDriver bridges;
     private final OvsDriver switches;
     private final SecurityGroupFilter filters;
+    private final SriovVfs vfs;
 
     public HostNetworks(HostShell sh, boolean keepEmptyBridges) {
         this(sh, keepEmptyBridges, OvsSettings.defaults());
     }
 
     public HostNetworks(HostShell sh, boolean keepEmptyBridges, OvsSettings ovs) {
+        this(sh, keepEmptyBridges, ovs, java.nio.file.Path.of("/sys"));
+    }
+
+    /** {@code sysfs}: where the host's /sys is (SR-IOV VFs are found there). */
+    HostNetworks(HostShell sh, boolean keepEmptyBridges, OvsSettings ovs, java.nio.file.Path sysfs) {
         this.sh = sh;
         this.bridges = new LinuxBridgeDriver(sh, keepEmptyBridges);
         this.switches = new OvsDriver(sh, ovs, keepEmptyBridges);
         this.filters = new SecurityGroupFilter(sh);
+        this.vfs = new SriovVfs(sh, sysfs);
     }
 
     /** The NICs a request is about: every NIC, or the one being hot-plugged (ATTACH/DETACH = YES). */
@@ -56,6 +63,9 @@ public final class HostNetworks {
     }
 
     public synchronized void pre(int vmId, Template t, Predicate<VectorAttribute> which) {
+        // SR-IOV NICs: the VF's MAC, VLAN, spoof check and trust set on its PF before the guest gets it
+        vfs.configure(t.vectors("PCI").stream().filter(p -> "NIC".equalsIgnoreCase(p.get("TYPE")) && which.test(p))
+                .toList());
         for (NetNic nic : nics(vmId, t, which)) {
             switch (nic.vnMad()) {
                 case "bridge", "802.1q", "vxlan" -> bridges.pre(nic);
