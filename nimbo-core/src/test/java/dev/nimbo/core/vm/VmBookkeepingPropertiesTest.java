@@ -16,7 +16,7 @@ import net.jqwik.api.Provide;
  * Host usage and quotas never drift from the VMs' phases, whatever users ask in whatever order and however
  * the drivers answer (success or failure, including answers that arrive late).
  */
-class VmBookkeepingProperties {
+class VmBookkeepingPropertiesTest {
     static final int VMS = 4;
 
     /** One event: a user op on a VM (deploys go to {@code host}), a driver answer for it, or a resize to {@code host}+1 CPUs. */
