@@ -47,8 +47,7 @@ public final class DomainXml {
         // MEMORY; HOTPLUG boots with MEMORY and adds DIMMs up to maxMemory (which needs a guest NUMA cell)
         long memMaxMb = number(t.get("MEMORY_MAX"), 0);
         boolean memoryRoom = memMaxMb > memMb;
-        boolean memoryHotplug = memoryRoom && "HOTPLUG".equalsIgnoreCase(blank(t.get("MEMORY_RESIZE_MODE"))
-                ? "" : t.get("MEMORY_RESIZE_MODE").strip());
+        boolean memoryHotplug = memoryRoom && memoryHotplug(t);
         if (memoryRoom && !memoryHotplug) {
             b.append("  <memory unit='KiB'>").append(memMaxMb * 1024).append("</memory>\n");
             b.append("  <currentMemory unit='KiB'>").append(memMb * 1024).append("</currentMemory>\n");
@@ -142,6 +141,11 @@ public final class DomainXml {
         StringBuilder b = new StringBuilder();
         nic(b, nic);
         return b.toString().strip();
+    }
+
+    /** Whether the VM's memory is resized by DIMM hot-plug (MEMORY_RESIZE_MODE HOTPLUG), not by the balloon. */
+    static boolean memoryHotplug(Template t) {
+        return !blank(t.get("MEMORY_RESIZE_MODE")) && t.get("MEMORY_RESIZE_MODE").strip().equalsIgnoreCase("HOTPLUG");
     }
 
     /** A PCI device (a PCI NIC: the VF with its MAC and VLAN) as hot-plugged: its domain XML device element. */

@@ -279,7 +279,7 @@ public final class LibvirtVmm {
         long mem = num(t.get("MEMORY"));
         long oldMem = old.get("MEMORY") == null ? mem : num(old.get("MEMORY"));
         if (mem > 0 && mem != oldMem) {
-            if ("HOTPLUG".equalsIgnoreCase(t.get("MEMORY_RESIZE_MODE") == null ? "" : t.get("MEMORY_RESIZE_MODE").strip())) {
+            if (DomainXml.memoryHotplug(t)) {
                 Path file = dir.resolve("resize-dimm.xml");
                 Files.writeString(file, "<memory model='dimm'><target><size unit='MiB'>" + Math.abs(mem - oldMem)
                         + "</size><node>0</node></target></memory>\n");
@@ -440,7 +440,7 @@ public final class LibvirtVmm {
     /** The PCI NIC (PCI TYPE=NIC) marked {@code flag} (ATTACH or DETACH), or null when the hot-plug is a NIC's. */
     private static VectorAttribute pciNic(Template t, String flag) {
         for (VectorAttribute v : t.vectors("PCI")) {
-            if ("NIC".equalsIgnoreCase(v.get("TYPE")) && "YES".equalsIgnoreCase(v.get(flag))) {
+            if (dev.nimbo.core.vm.VmResources.isPciNic(v) && "YES".equalsIgnoreCase(v.get(flag))) {
                 return v;
             }
         }

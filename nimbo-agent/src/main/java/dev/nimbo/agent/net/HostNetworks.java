@@ -2,6 +2,7 @@ package dev.nimbo.agent.net;
 
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.template.VectorAttribute;
+import dev.nimbo.core.vm.VmResources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -64,7 +65,7 @@ public final class HostNetworks {
 
     public synchronized void pre(int vmId, Template t, Predicate<VectorAttribute> which) {
         // SR-IOV NICs: the VF's MAC, VLAN, spoof check and trust set on its PF before the guest gets it
-        vfs.configure(t.vectors("PCI").stream().filter(p -> "NIC".equalsIgnoreCase(p.get("TYPE")) && which.test(p))
+        vfs.configure(t.vectors("PCI").stream().filter(p -> VmResources.isPciNic(p) && which.test(p))
                 .toList());
         for (NetNic nic : nics(vmId, t, which)) {
             switch (nic.vnMad()) {

@@ -1,9 +1,6 @@
 package dev.nimbo.agent.net;
 
 import dev.nimbo.core.template.VectorAttribute;
-import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -90,7 +87,7 @@ final class OvsSecurityGroups {
             String field = v6 ? (outbound ? "ipv6_dst=" : "ipv6_src=") : (outbound ? "nw_dst=" : "nw_src=");
             addresses.clear();
             long size = SecurityGroupFilter.text(r, "SIZE").isEmpty() ? 1 : Math.max(1, Long.parseLong(SecurityGroupFilter.text(r, "SIZE")));
-            for (String cidr : cidrs(ip, size)) {
+            for (String cidr : AddressRanges.cidrs(ip, size)) {
                 addresses.add("," + field + cidr);
             }
         } else if (!SecurityGroupFilter.text(r, "NETWORK_ID").isEmpty()) {
@@ -159,56 +156,5 @@ final class OvsSecurityGroups {
             p += size;
         }
         return out;
-    }
-
-    /** The last address of the range IP .. IP+size-1 (IPv4 or IPv6), kept inside the family's space. */
-    static String lastAddress(String ip, long size) {
-        byte[] raw = bytes(ip);
-        BigInteger last = new BigInteger(1, raw).add(BigInteger.valueOf(size - 1))
-                .min(BigInteger.ONE.shiftLeft(raw.length * 8).subtract(BigInteger.ONE));
-        return address(last, raw.length);
-    }
-
-    private static byte[] bytes(String ip) {
-        if (!ip.matches("[0-9a-fA-F:.]+")) {
-            throw new NetworkException("security group rule IP '" + ip + "' is not an address");
-        }
-        try {
-            return InetAddress.getByName(ip).getAddress();
-        } catch (UnknownHostException e) {
-            throw new NetworkException("security group rule IP '" + ip + "' is not an address");
-        }
-    }
-
-    /** The address range IP .. IP+size-1 (IPv4 or IPv6) as the fewest CIDR blocks. */
-    static List<String> cidrs(String ip, long size) {
-        byte[] raw = bytes(ip);
-        int bits = raw.length * 8;
-        BigInteger first = new BigInteger(1, raw);
-        BigInteger last = first.add(BigInteger.valueOf(size - 1)).min(BigInteger.ONE.shiftLeft(bits).subtract(
-                BigInteger.ONE));
-        List<String> out = new ArrayList<>();
-        BigInteger p = first;
-        while (p.compareTo(last) <= 0) {
-            int host = p.signum() == 0 ? bits : p.getLowestSetBit();
-            while (host > 0 && p.add(BigInteger.ONE.shiftLeft(host)).subtract(BigInteger.ONE).compareTo(last) > 0) {
-                host--;
-            }
-            out.add(address(p, raw.length) + "/" + (bits - host));
-            p = p.add(BigInteger.ONE.shiftLeft(host));
-        }
-        return out;
-    }
-
-    private static String address(BigInteger v, int length) {
-        byte[] b = v.toByteArray();
-        byte[] out = new byte[length];
-        int n = Math.min(b.length, length);
-        System.arraycopy(b, b.length - n, out, length - n, n);
-        try {
-            return InetAddress.getByAddress(out).getHostAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -151,7 +151,7 @@ final class SecurityGroupFilter {
             long size = Math.max(1, Long.parseLong(text(r, "SIZE").isEmpty() ? "1" : text(r, "SIZE")));
             String family = ip.contains(":") ? "ip6 " : "ip ";
             address = family + (remoteIsDestination ? "daddr " : "saddr ") + ip + "-"
-                    + OvsSecurityGroups.lastAddress(ip, size) + " ";
+                    + AddressRanges.lastAddress(ip, size) + " ";
         } else if (!text(r, "NETWORK_ID").isEmpty()) {
             return List.of();
         }

@@ -25,10 +25,10 @@ class OvsSecurityGroupsTest {
 
     @Test
     void addressRangesBecomeCidrBlocksInBothFamilies() {
-        assertThat(OvsSecurityGroups.cidrs("10.0.0.0", 256)).containsExactly("10.0.0.0/24");
-        assertThat(OvsSecurityGroups.cidrs("10.0.0.1", 3)).containsExactly("10.0.0.1/32", "10.0.0.2/31");
-        assertThat(OvsSecurityGroups.cidrs("2001:db8::", 16)).containsExactly("2001:db8:0:0:0:0:0:0/124");
-        assertThatThrownBy(() -> OvsSecurityGroups.cidrs("not-an-ip!", 1)).hasMessageContaining("not an address");
+        assertThat(AddressRanges.cidrs("10.0.0.0", 256)).containsExactly("10.0.0.0/24");
+        assertThat(AddressRanges.cidrs("10.0.0.1", 3)).containsExactly("10.0.0.1/32", "10.0.0.2/31");
+        assertThat(AddressRanges.cidrs("2001:db8::", 16)).containsExactly("2001:db8:0:0:0:0:0:0/124");
+        assertThatThrownBy(() -> AddressRanges.cidrs("not-an-ip!", 1)).hasMessageContaining("not an address");
     }
 
     @Test

@@ -161,7 +161,7 @@ public final class VmResources {
     }
 
     /** Whether a vector is a PCI device given to the guest as a NIC of a network (an SR-IOV VF: PCI TYPE=NIC). */
-    static boolean isPciNic(VectorAttribute v) {
+    public static boolean isPciNic(VectorAttribute v) {
         return v.name().equals("PCI") && "NIC".equalsIgnoreCase(v.get("TYPE"));
     }
 

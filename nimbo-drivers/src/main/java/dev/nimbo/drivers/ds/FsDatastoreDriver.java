@@ -377,7 +377,7 @@ public final class FsDatastoreDriver implements DatastoreDriver {
         return "raw";
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

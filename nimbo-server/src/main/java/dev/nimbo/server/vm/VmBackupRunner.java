@@ -179,12 +179,9 @@ final class VmBackupRunner {
     }
 
     private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
+        try {
+            dev.nimbo.drivers.ds.FsDatastoreDriver.deleteTree(dir);
+        } catch (IOException | RuntimeException e) {
             log.warn("could not remove {}: {}", dir, e.getMessage());
         }
     }

@@ -40,7 +40,7 @@ final class VmHotplugMethods {
         List<VectorAttribute> named = t.vectors(vector);
         if (named.isEmpty() && vector.equals("NIC")) {
             // a PCI NIC (SR-IOV VF or passthrough NIC) is attached as a NIC, as in oned
-            named = t.vectors("PCI").stream().filter(p -> "NIC".equalsIgnoreCase(p.get("TYPE"))).toList();
+            named = t.vectors("PCI").stream().filter(dev.nimbo.core.vm.VmResources::isPciNic).toList();
             if (named.isEmpty()) {
                 throw ApiException.action("Wrong format or missing NIC/NIC_ALIAS/PCI attribute", id);
             }
