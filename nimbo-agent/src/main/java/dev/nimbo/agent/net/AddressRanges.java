@@ -33,6 +33,15 @@ final class AddressRanges {
         }
     }
 
+    /** The address as one hexadecimal number ({@code 0x} and 8 or 32 digits), for raw nftables payload matches. */
+    static String hex(String ip) {
+        StringBuilder b = new StringBuilder("0x");
+        for (byte x : bytes(ip)) {
+            b.append(String.format("%02x", x & 0xff));
+        }
+        return b.toString();
+    }
+
     /** The address range IP .. IP+size-1 (IPv4 or IPv6) as the fewest CIDR blocks. */
     static List<String> cidrs(String ip, long size) {
         byte[] raw = bytes(ip);

@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * rules for that direction (protocol, port list and ranges, ICMP type, remote address range IP+SIZE), then drops
  * the rest; a NIC without security groups is not filtered beyond anti-spoofing. Anti-spoofing (on unless
  * FILTER_MAC_SPOOFING / FILTER_IP_SPOOFING = NO) drops outbound frames whose source MAC, IPv4 address (ARP
- * included) or IPv6 address is not the NIC's (its lease, its IPv6 addresses and its MAC's link-local address). Applying a NIC's chains again replaces them in one nft transaction, which is how
+ * included) or IPv6 address is not the NIC's (its lease, its IPv6 addresses and its MAC's link-local address),
+ * and neighbour advertisements for addresses not its own. Applying a NIC's chains again replaces them in one nft transaction, which is how
  * a committed group or an attached one reaches a running guest. Callers serialize calls per host.
  */
 final class SecurityGroupFilter {
@@ -57,6 +58,10 @@ final class SecurityGroupFilter {
         if (nic.filterIp() && !nic.ip6().isEmpty()) {
             // duplicate address detection speaks from :: before the guest may use its address
             rule(s, out, "ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } return");
+            // neighbour advertisements only for its own addresses (IPv6's ARP spoofing). nft 1.0.6 has no icmpv6
+            // taddr: the target is the 128 bits after the first 8 bytes of the ICMPv6 header
+            rule(s, out, "icmpv6 type nd-neighbor-advert @th,64,128 != { " + nic.ip6().stream()
+                    .map(AddressRanges::hex).collect(Collectors.joining(", ")) + " } drop");
             rule(s, out, "ip6 saddr != { " + String.join(", ", nic.ip6()) + " } drop");
         }
         List<VectorAttribute> mine = rules.stream().filter(r -> nic.securityGroups().contains(groupOf(r))).toList();

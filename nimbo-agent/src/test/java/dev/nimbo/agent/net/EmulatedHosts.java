@@ -90,6 +90,29 @@ final class EmulatedHosts implements AutoCloseable {
                 ip6);
     }
 
+    /**
+     * A guest tells its link, unasked and overriding, that IPv6 address {@code target} is at its own MAC (a neighbour
+     * advertisement to all nodes from its link-local address, as an address thief would send it).
+     */
+    void advertise(String ns, String target) {
+        String script = """
+                import socket, struct, sys
+                mac = bytes.fromhex(open('/sys/class/net/eth0/address').read().strip().replace(':', ''))
+                s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+                na = struct.pack('!BBHI', 136, 0, 0, 0x20000000) + socket.inet_pton(socket.AF_INET6, sys.argv[1])
+                s.sendto(na + bytes([2, 1]) + mac, ('ff02::1', 0, 0, socket.if_nametoindex('eth0')))
+                """;
+        root.run("ip", "netns", "exec", ns, "python3", "-c", script, target);
+    }
+
+    /** The MAC a guest's neighbour table holds for an IPv6 address, or "" when it holds none. */
+    String neighbourMac(String ns, String ip6) {
+        String line = root.run("ip", "-n", ns, "-6", "neigh", "show", ip6, "dev", "eth0").strip();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("lladdr (\\S+)").matcher(line);
+        return m.find() ? m.group(1) : "";
+    }
+
     /** Whether a guest answers on a port ({@code nc} listener started for this probe; IPv6 when ip is). */
     boolean connects(String fromNs, String toNs, String ip, int port) {
         String family = ip.contains(":") ? "-6" : "-4";

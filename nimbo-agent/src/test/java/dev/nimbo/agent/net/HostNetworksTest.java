@@ -238,10 +238,35 @@ class HostNetworksTest {
         hosts.addIp6(g2, "fd00::99");
         assertThat(hosts.ping6(g2, "fd00::99", "fd00::1")).as("spoofed IPv6 source").isFalse();
         assertThat(hosts.ping6(g2, "fd00::2", "fd00::1")).isTrue();
+        HostNetworksTest.neighbourAdvertisementsOnlyForOwnAddresses(hosts, g2, g3, () ->
+                netB.post(2, vm(bridgeNic("ub", 3, 2) + ", IP6=\"fd00::2\", SECURITY_GROUPS=100, FILTER_IP_SPOOFING=NO",
+                        RULES6), HostNetworks.all()));
         terminate(netA, hosts.hostA, 1, vm1);
         terminate(netB, hosts.hostB, 2, vm2);
         terminate(netA, hosts.hostA, 3, vm3);
         assertThat(hosts.shell(hosts.hostB).ok("nft", "list", "table", "bridge", "nimbo")).isFalse();
+    }
+
+    /**
+     * Guest {@code thief} (filtered, on the link of {@code observer}, who has talked to fd00::1) claims fd00::1 with a
+     * neighbour advertisement: the filter drops it and the observer still reaches fd00::1 at its owner's MAC. With
+     * the thief's IP filter off ({@code unfilter}), the same advertisement takes the address: the probe can tell.
+     */
+    static void neighbourAdvertisementsOnlyForOwnAddresses(EmulatedHosts hosts, String thief, String observer,
+                                                           Runnable unfilter) {
+        assertThat(hosts.ping6(observer, "fd00::3", "fd00::1")).isTrue();
+        String owner = hosts.neighbourMac(observer, "fd00::1");
+        String thiefMac = "02:00:0a:4d:00:02";
+        assertThat(owner).isNotEmpty().isNotEqualTo(thiefMac);
+        hosts.advertise(thief, "fd00::1");
+        await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(hosts.neighbourMac(observer, "fd00::1")).as("spoofed neighbour advert")
+                        .isEqualTo(owner));
+        unfilter.run();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            hosts.advertise(thief, "fd00::1");
+            return hosts.neighbourMac(observer, "fd00::1").equals(thiefMac);
+        });
     }
 
     @Test

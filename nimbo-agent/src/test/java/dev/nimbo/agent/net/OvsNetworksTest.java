@@ -177,6 +177,9 @@ class OvsNetworksTest {
         hosts.addIp6(g2, "fd00::99");
         assertThat(hosts.ping6(g2, "fd00::99", "fd00::1")).as("spoofed IPv6 source").isFalse();
         assertThat(hosts.ping6(g2, "fd00::2", "fd00::1")).isTrue();
+        HostNetworksTest.neighbourAdvertisementsOnlyForOwnAddresses(hosts, g2, g3, () ->
+                netB.post(2, Template.parse("NIC=[ NIC_ID=0, " + nic("ub", 100, 2) + ", IP6=\"fd00::2\","
+                        + " SECURITY_GROUPS=100, FILTER_IP_SPOOFING=NO ]\n" + HostNetworksTest.RULES6), HostNetworks.all()));
         terminate(netB, hosts.hostB, 2, vm2);
         terminate(netA, hosts.hostA, 1, vm1);
         terminate(netA, hosts.hostA, 3, vm3);
