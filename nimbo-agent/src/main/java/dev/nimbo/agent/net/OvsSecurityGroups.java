@@ -3,7 +3,6 @@ package dev.nimbo.agent.net;
 import dev.nimbo.core.template.VectorAttribute;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Security groups on Open vSwitch ports, as OpenFlow rules with connection tracking (nftables never sees frames an
@@ -54,13 +53,9 @@ final class OvsSecurityGroups {
             out.add(egress + "priority=55000,ipv6,nw_proto=58,icmp_type=" + type + ",actions=resubmit(,2)");
             out.add(ingress + "priority=55000,ipv6,nw_proto=58,icmp_type=" + type + ",actions=normal");
         }
-        for (VectorAttribute r : rules) {
-            if (!nic.securityGroups().contains(SecurityGroupFilter.groupOf(r))) {
-                continue;
-            }
-            boolean outbound = "outbound".equalsIgnoreCase(SecurityGroupFilter.text(r, "RULE_TYPE"));
-            for (String m : matches(r, outbound)) {
-                out.add(outbound ? egress + "priority=50000,ct_state=+trk+new," + m + ",actions=resubmit(,2)"
+        for (SecurityGroupRule r : SecurityGroupRule.ofNic(nic, rules)) {
+            for (String m : matches(r)) {
+                out.add(r.outbound() ? egress + "priority=50000,ct_state=+trk+new," + m + ",actions=resubmit(,2)"
                         : ingress + "priority=50000,ct_state=+trk+new," + m + ",actions=ct(commit,zone=" + ZONE
                         + "),normal");
             }
@@ -76,57 +71,45 @@ final class OvsSecurityGroups {
      * One rule as OpenFlow matches (several when its ports or addresses need more than one masked value): the
      * remote end is the destination of outbound traffic and the source of inbound.
      */
-    static List<String> matches(VectorAttribute r, boolean outbound) {
+    static List<String> matches(SecurityGroupRule r) {
         List<String> families = new ArrayList<>(List.of("ip", "ipv6"));
         List<String> addresses = new ArrayList<>();
         addresses.add("");
-        String ip = SecurityGroupFilter.text(r, "IP");
-        if (!ip.isEmpty()) {
-            boolean v6 = ip.contains(":");
-            families.retainAll(List.of(v6 ? "ipv6" : "ip"));
-            String field = v6 ? (outbound ? "ipv6_dst=" : "ipv6_src=") : (outbound ? "nw_dst=" : "nw_src=");
+        if (!r.ip().isEmpty()) {
+            families.retainAll(List.of(r.ip6() ? "ipv6" : "ip"));
+            String field = r.ip6() ? (r.outbound() ? "ipv6_dst=" : "ipv6_src=") : (r.outbound() ? "nw_dst=" : "nw_src=");
             addresses.clear();
-            long size = SecurityGroupFilter.text(r, "SIZE").isEmpty() ? 1 : Math.max(1, Long.parseLong(SecurityGroupFilter.text(r, "SIZE")));
-            for (String cidr : AddressRanges.cidrs(ip, size)) {
+            for (String cidr : AddressRanges.cidrs(r.ip(), r.size())) {
                 addresses.add("," + field + cidr);
             }
-        } else if (!SecurityGroupFilter.text(r, "NETWORK_ID").isEmpty()) {
+        } else if (r.networkOnly()) {
             return List.of();
         }
-        String proto = SecurityGroupFilter.text(r, "PROTOCOL").toUpperCase(Locale.ROOT);
         // after the family: nw_proto and what it allows (nw_proto applies to IPv6's next header too)
         List<String> l4 = new ArrayList<>();
-        switch (proto) {
+        switch (r.protocol()) {
             case "TCP", "UDP" -> {
-                String p = ",nw_proto=" + (proto.equals("TCP") ? 6 : 17);
-                String range = SecurityGroupFilter.text(r, "RANGE");
-                if (range.isEmpty()) {
+                String p = ",nw_proto=" + (r.protocol().equals("TCP") ? 6 : 17);
+                if (r.ports().isEmpty()) {
                     l4.add(p);
                 }
-                for (String part : range.split(",")) {
-                    if (!part.isBlank()) {
-                        String[] b = part.strip().split(":");
-                        int lo = Integer.parseInt(b[0].strip());
-                        int hi = b.length > 1 ? Integer.parseInt(b[1].strip()) : lo;
-                        for (String masked : portMasks(lo, hi)) {
-                            l4.add(p + ",tp_dst=" + masked);
-                        }
+                for (SecurityGroupRule.PortRange range : r.ports()) {
+                    for (String masked : portMasks(range.lo(), range.hi())) {
+                        l4.add(p + ",tp_dst=" + masked);
                     }
                 }
             }
             case "ICMP" -> {
                 families.retainAll(List.of("ip"));
-                String type = SecurityGroupFilter.text(r, "ICMP_TYPE").replaceFirst("/.*", "");
-                l4.add(",nw_proto=1" + (type.isEmpty() ? "" : ",icmp_type=" + type));
+                l4.add(",nw_proto=1" + (r.icmpType().isEmpty() ? "" : ",icmp_type=" + r.icmpType()));
             }
             case "ICMPV6" -> {
                 families.retainAll(List.of("ipv6"));
-                String type = SecurityGroupFilter.text(r, "ICMPV6_TYPE").replaceFirst("/.*", "");
-                l4.add(",nw_proto=58" + (type.isEmpty() ? "" : ",icmp_type=" + type));
+                l4.add(",nw_proto=58" + (r.icmpType().isEmpty() ? "" : ",icmp_type=" + r.icmpType()));
             }
             case "IPSEC" -> l4.add(",nw_proto=50");
             case "ALL", "" -> l4.add("");
-            default -> throw new NetworkException("security group rule with unknown PROTOCOL " + proto);
+            default -> throw new IllegalStateException("PROTOCOL " + r.protocol()); // SecurityGroupRule.of refuses it
         }
         List<String> out = new ArrayList<>();
         for (String family : families) {

@@ -64,7 +64,7 @@ final class SecurityGroupFilter {
                     .map(AddressRanges::hex).collect(Collectors.joining(", ")) + " } drop");
             rule(s, out, "ip6 saddr != { " + String.join(", ", nic.ip6()) + " } drop");
         }
-        List<VectorAttribute> mine = rules.stream().filter(r -> nic.securityGroups().contains(groupOf(r))).toList();
+        List<SecurityGroupRule> mine = SecurityGroupRule.ofNic(nic, rules);
         if (!nic.securityGroups().isEmpty()) {
             boolean stateful = conntrack();
             for (String chain : List.of(in, out)) {
@@ -75,15 +75,14 @@ final class SecurityGroupFilter {
                 rule(s, chain, "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit,"
                         + " nd-neighbor-advert } return"); // nor is IPv6's
             }
-            for (VectorAttribute r : mine) {
-                boolean outbound = "outbound".equalsIgnoreCase(text(r, "RULE_TYPE"));
-                for (String m : match(r, outbound, false)) {
-                    rule(s, outbound ? out : in, m + " return");
+            for (SecurityGroupRule r : mine) {
+                for (String m : match(r, false)) {
+                    rule(s, r.outbound() ? out : in, m + " return");
                 }
                 if (!stateful) {
                     // without connection tracking the answers to what a rule allows come back by its mirror
-                    for (String m : match(r, outbound, true)) {
-                        rule(s, outbound ? in : out, m + " return");
+                    for (String m : match(r, true)) {
+                        rule(s, r.outbound() ? in : out, m + " return");
                     }
                 }
             }
@@ -148,33 +147,29 @@ final class SecurityGroupFilter {
      * anything here (a rule naming only a NETWORK_ID, whose addresses the host does not know, must not widen to
      * "any"; ICMP types other than echo have no answers).
      */
-    static List<String> match(VectorAttribute r, boolean outbound, boolean reply) {
+    static List<String> match(SecurityGroupRule r, boolean reply) {
         String address = "";
-        String ip = text(r, "IP");
-        if (!ip.isEmpty()) {
-            boolean remoteIsDestination = outbound != reply;
-            long size = Math.max(1, Long.parseLong(text(r, "SIZE").isEmpty() ? "1" : text(r, "SIZE")));
-            String family = ip.contains(":") ? "ip6 " : "ip ";
-            address = family + (remoteIsDestination ? "daddr " : "saddr ") + ip + "-"
-                    + AddressRanges.lastAddress(ip, size) + " ";
-        } else if (!text(r, "NETWORK_ID").isEmpty()) {
+        if (!r.ip().isEmpty()) {
+            boolean remoteIsDestination = r.outbound() != reply;
+            address = (r.ip6() ? "ip6 " : "ip ") + (remoteIsDestination ? "daddr " : "saddr ") + r.ip() + "-"
+                    + AddressRanges.lastAddress(r.ip(), r.size()) + " ";
+        } else if (r.networkOnly()) {
             return List.of();
         }
-        String proto = text(r, "PROTOCOL").toUpperCase(Locale.ROOT);
+        String proto = r.protocol();
         String answered = "tcp flags & ack == ack"; // TCP answers, never a new connection
         List<String> out = new ArrayList<>();
         switch (proto) {
             case "TCP", "UDP" -> {
                 String l4 = proto.toLowerCase(Locale.ROOT);
-                String range = text(r, "RANGE");
-                String ports = java.util.Arrays.stream(range.split(",")).map(String::strip)
-                        .filter(p -> !p.isEmpty()).map(p -> p.replace(':', '-')).collect(Collectors.joining(", "));
-                String m = range.isEmpty() ? "meta l4proto " + l4 : l4 + (reply ? " sport { " : " dport { ") + ports
+                String ports = r.ports().stream().map(p -> p.lo() == p.hi() ? Integer.toString(p.lo())
+                        : p.lo() + "-" + p.hi()).collect(Collectors.joining(", "));
+                String m = r.ports().isEmpty() ? "meta l4proto " + l4 : l4 + (reply ? " sport { " : " dport { ") + ports
                         + " }";
                 out.add(m + (reply && l4.equals("tcp") ? " " + answered : ""));
             }
             case "ICMP" -> {
-                String type = text(r, "ICMP_TYPE").replaceFirst("/.*", "");
+                String type = r.icmpType();
                 if (!reply) {
                     out.add(type.isEmpty() ? "meta l4proto icmp" : "icmp type " + type);
                 } else if (type.isEmpty() || type.equals("8")) {
@@ -182,7 +177,7 @@ final class SecurityGroupFilter {
                 }
             }
             case "ICMPV6" -> {
-                String type = text(r, "ICMPV6_TYPE").replaceFirst("/.*", "");
+                String type = r.icmpType();
                 if (!reply) {
                     out.add(type.isEmpty() ? "meta l4proto ipv6-icmp" : "icmpv6 type " + type);
                 } else if (type.isEmpty() || type.equals("128")) {
@@ -200,7 +195,7 @@ final class SecurityGroupFilter {
                     out.add("meta l4proto != 255"); // everything (an nft rule needs an expression)
                 }
             }
-            default -> throw new NetworkException("security group rule with unknown PROTOCOL " + proto);
+            default -> throw new IllegalStateException("PROTOCOL " + proto); // SecurityGroupRule.of refuses it
         }
         String prefix = address;
         return out.stream().map(m -> prefix + m).toList();
@@ -210,16 +205,4 @@ final class SecurityGroupFilter {
         s.append("add rule bridge ").append(TABLE).append(' ').append(chain).append(' ').append(rule).append('\n');
     }
 
-    static int groupOf(VectorAttribute r) {
-        try {
-            return Integer.parseInt(text(r, "SECURITY_GROUP_ID"));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    static String text(VectorAttribute r, String name) {
-        String v = r.get(name);
-        return v == null ? "" : v.strip();
-    }
 }

@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nimbo.core.template.Template;
-import dev.nimbo.core.template.VectorAttribute;
 import org.junit.jupiter.api.Test;
 
 /** Security group rules as OpenFlow matches: port ranges as masks, address ranges as CIDR blocks, families. */
 class OvsSecurityGroupsTest {
-    static VectorAttribute rule(String attrs) {
-        return Template.parse("SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, " + attrs + " ]")
-                .vectors("SECURITY_GROUP_RULE").get(0);
+    static SecurityGroupRule rule(String attrs) {
+        return SecurityGroupRule.of(Template.parse("SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, " + attrs + " ]")
+                .vectors("SECURITY_GROUP_RULE").get(0));
     }
 
     @Test
@@ -33,15 +32,18 @@ class OvsSecurityGroupsTest {
 
     @Test
     void rulesMatchTheirFamilyDirectionAndProtocol() {
-        assertThat(OvsSecurityGroups.matches(rule("PROTOCOL=TCP, RULE_TYPE=inbound, RANGE=\"22,80\""), false))
+        assertThat(OvsSecurityGroups.matches(rule("PROTOCOL=TCP, RULE_TYPE=inbound, RANGE=\"22,80\"")))
                 .containsExactly("ip,nw_proto=6,tp_dst=22", "ip,nw_proto=6,tp_dst=80", "ipv6,nw_proto=6,tp_dst=22",
                         "ipv6,nw_proto=6,tp_dst=80");
-        assertThat(OvsSecurityGroups.matches(rule("PROTOCOL=ICMP, ICMP_TYPE=8, IP=10.1.0.0, SIZE=2"), true))
+        assertThat(OvsSecurityGroups.matches(rule("PROTOCOL=ICMP, RULE_TYPE=outbound, ICMP_TYPE=8, IP=10.1.0.0,"
+                + " SIZE=2")))
                 .containsExactly("ip,nw_dst=10.1.0.0/31,nw_proto=1,icmp_type=8");
-        assertThat(OvsSecurityGroups.matches(rule("PROTOCOL=ICMPV6, ICMPV6_TYPE=128, IP=\"fd00::1\""), false))
+        assertThat(OvsSecurityGroups.matches(rule("PROTOCOL=ICMPV6, ICMPV6_TYPE=128, IP=\"fd00::1\"")))
                 .containsExactly("ipv6,ipv6_src=fd00:0:0:0:0:0:0:1/128,nw_proto=58,icmp_type=128");
-        assertThat(OvsSecurityGroups.matches(rule("PROTOCOL=ALL, NETWORK_ID=3"), false)).isEmpty();
-        assertThatThrownBy(() -> OvsSecurityGroups.matches(rule("PROTOCOL=GRE"), false))
-                .hasMessageContaining("unknown PROTOCOL GRE");
+        assertThat(OvsSecurityGroups.matches(rule("PROTOCOL=ALL, NETWORK_ID=3"))).isEmpty();
+        assertThatThrownBy(() -> rule("PROTOCOL=GRE")).hasMessageContaining("unknown PROTOCOL GRE");
+        assertThatThrownBy(() -> rule("PROTOCOL=TCP, RANGE=\"80:22\"")).hasMessageContaining("port range 80:22");
+        assertThatThrownBy(() -> rule("PROTOCOL=TCP, RANGE=\"http\"")).hasMessageContaining("port range http");
+        assertThatThrownBy(() -> rule("PROTOCOL=ALL, IP=10.0.0.1, SIZE=lots")).hasMessageContaining("SIZE 'lots'");
     }
 }
