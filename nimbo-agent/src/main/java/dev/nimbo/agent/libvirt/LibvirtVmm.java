@@ -6,6 +6,7 @@ import dev.nimbo.agent.net.HostShell;
 import dev.nimbo.agent.store.HostStore;
 import dev.nimbo.core.template.Template;
 import dev.nimbo.core.template.VectorAttribute;
+import dev.nimbo.core.vm.VmContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The VM operations of a host, on libvirt/QEMU: deploy (context ISO, domain XML, {@code virsh create}: domains are
@@ -28,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * gone, succeed), as the front-end re-issues operations after a restart. Thread-safe (the front-end runs one operation per VM at a time).
  */
 public final class LibvirtVmm {
+    private static final Logger log = LoggerFactory.getLogger(LibvirtVmm.class);
     private final Virsh virsh;
     private final HostStore store;
     private final String domainType;
@@ -177,12 +181,27 @@ public final class LibvirtVmm {
                     networks.pre(vmId, t, nic);
                 }
                 Path file = dir.resolve("hotplug.xml");
-                Files.writeString(file, DomainXml.nicDevice(hotplugged(t, "NIC", attach)));
+                VectorAttribute plugged = hotplugged(t, "NIC", attach);
+                Files.writeString(file, DomainXml.nicDevice(plugged));
+                // the guest's context CD follows its NICs, as oned's attach_nic/detach_nic make the context again:
+                // the front-end put an attached NIC's ETH values in CONTEXT, a detached NIC's go here. The ISO is
+                // made before the device changes, so a failure to make it changes nothing.
+                Path context = remakeContext(dir, attach ? t
+                        : VmContext.withoutNic(t, Integer.parseInt(plugged.get("NIC_ID").strip())));
                 virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
                 if (attach) {
                     networks.post(vmId, t, nic);
                 } else {
                     networks.clean(vmId, t, nic);
+                }
+                if (context != null) {
+                    try {
+                        insertContext(name, context);
+                    } catch (IOException | RuntimeException e) {
+                        // the NIC is in (or out of) the guest already; the new CD is on disk for its next boot
+                        log.warn("VM {}: the context CD-ROM was not swapped after the NIC change: {}", vmId,
+                                e.getMessage());
+                    }
                 }
                 yield "";
             }
@@ -210,17 +229,9 @@ public final class LibvirtVmm {
                 yield "";
             }
             case "update_conf" -> {
-                // a new CONTEXT: the ISO is made again and swapped into the running guest's CD-ROM
-                Template t = Template.parse(templateText);
-                VectorAttribute ctx = t.vectors("CONTEXT").isEmpty() ? null : t.vectors("CONTEXT").get(0);
-                if (ctx != null) {
-                    String id = ctx.get("DISK_ID");
-                    Path iso = dir.resolve("disk." + (id == null || id.isBlank() ? t.vectors("DISK").size() : id.strip()));
-                    ContextIso.build(ctx, iso);
-                    String target = blockTargets(name).entrySet().stream()
-                            .filter(e -> e.getValue().equals(iso.toString())).map(Map.Entry::getKey).findFirst()
-                            .orElseThrow(() -> new IllegalStateException("domain " + name + " has no context CD-ROM"));
-                    virsh.run("change-media", name, target, iso.toString(), "--update", "--live");
+                Path context = remakeContext(dir, Template.parse(templateText)); // a new CONTEXT for the running guest
+                if (context != null) {
+                    insertContext(name, context);
                 }
                 yield "";
             }
@@ -264,6 +275,32 @@ public final class LibvirtVmm {
             }
             default -> throw new UnsupportedOperationException("the kvm agent does not support " + action + " yet");
         };
+    }
+
+    /** Makes the context ISO again from the template's CONTEXT; its path, or null for a VM without CONTEXT. */
+    private static Path remakeContext(Path dir, Template t) throws IOException {
+        List<VectorAttribute> contexts = t.vectors("CONTEXT");
+        if (contexts.isEmpty()) {
+            return null;
+        }
+        VectorAttribute ctx = contexts.get(0);
+        String id = ctx.get("DISK_ID");
+        Path iso = dir.resolve("disk." + (id == null || id.isBlank() ? t.vectors("DISK").size() : id.strip()));
+        ContextIso.build(ctx, iso);
+        return iso;
+    }
+
+    /**
+     * Swaps the context ISO into the running domain's CD-ROM: the guest reads the new values from it. Ejected
+     * first, then inserted, as oned's reconfigure does: libvirt takes an "update" to the same path for no change,
+     * and QEMU would go on reading the old file it holds open.
+     */
+    private void insertContext(String name, Path iso) throws IOException {
+        String target = blockTargets(name).entrySet().stream()
+                .filter(e -> e.getValue().equals(iso.toString())).map(Map.Entry::getKey).findFirst()
+                .orElseThrow(() -> new IllegalStateException("domain " + name + " has no context CD-ROM"));
+        virsh.run("change-media", name, target, "--eject", "--live", "--force");
+        virsh.run("change-media", name, target, iso.toString(), "--insert", "--live", "--force");
     }
 
     /**

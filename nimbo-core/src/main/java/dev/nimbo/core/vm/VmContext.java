@@ -14,26 +14,30 @@ import java.util.regex.Pattern;
  * context disk's DISK_ID (after the VM's disks), with {@code NETWORK = YES} the ETH<i>_* variables of every
  * NIC (MAC, IP, IP6, NETWORK, MASK, GATEWAY, DNS, MTU, SEARCH_DOMAIN, VLAN_ID, METHOD, ...), and
  * {@code $USER[ATTR]} / {@code $UNAME} / {@code $UID} references resolved from the owner. A template without
- * CONTEXT is returned as is. Pure function.
+ * CONTEXT is returned as is. The ETH values follow the NICs afterwards: {@link #withNic} when a NIC is attached
+ * or an automatic NIC gets its network at deploy, {@link #withoutNic} when one is detached. Pure functions.
  */
 public final class VmContext {
-    /** NIC attribute → ETH<i>_ suffix, in oned's order. */
-    private static final Map<String, String> ETH = orderedMap(
+    /** NIC attribute, ETH<i>_ suffix; in oned's order (a NIC attribute may give two names). */
+    private static final List<String[]> ETH = pairs(
             "MAC", "MAC", "IP", "IP", "IP6", "IP6", "IP6_GLOBAL", "IP6_GLOBAL", "IP6_ULA", "IP6_ULA",
             "NETWORK_ADDRESS", "NETWORK", "NETWORK_MASK", "MASK", "GATEWAY", "GATEWAY", "GATEWAY6", "GATEWAY6",
             "DNS", "DNS", "MTU", "MTU", "SEARCH_DOMAIN", "SEARCH_DOMAIN", "VLAN_ID", "VLAN_ID", "METHOD", "METHOD",
-            "IP6_METHOD", "IP6_METHOD", "EXTERNAL_IP", "EXTERNAL_IP");
+            "IP6_METHOD", "IP6_METHOD", "EXTERNAL_IP", "EXTERNAL_IP",
+            // the names newer context packages read (oned 6): the IPv6 gateway and prefix, metrics, routes
+            "GATEWAY6", "IP6_GATEWAY", "PREFIX_LENGTH", "IP6_PREFIX_LENGTH", "METRIC", "METRIC", "IP6_METRIC",
+            "IP6_METRIC", "ROUTES", "ROUTES");
     private static final Pattern USER_VAR = Pattern.compile("\\$USER\\[([A-Za-z0-9_]+)\\]");
 
     private VmContext() {
     }
 
-    private static Map<String, String> orderedMap(String... kv) {
-        Map<String, String> m = new java.util.LinkedHashMap<>();
+    private static List<String[]> pairs(String... kv) {
+        List<String[]> out = new ArrayList<>();
         for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
+            out.add(new String[] {kv[i], kv[i + 1]});
         }
-        return m;
+        return List.copyOf(out);
     }
 
     /** The template with CONTEXT generated for a VM owned by {@code uid}/{@code uname} with user template {@code owner}. */
@@ -48,17 +52,11 @@ public final class VmContext {
             values.add(new SingleAttribute(v.name(), resolve(v.value(), uid, uname, owner)));
         }
         VectorAttribute out = new VectorAttribute("CONTEXT", values);
-        if ("YES".equalsIgnoreCase(out.get("NETWORK") == null ? "" : out.get("NETWORK").strip())) {
+        if (networkContext(out)) {
             for (VectorAttribute nic : vmTemplate.vectors("NIC")) {
-                String id = nic.get("NIC_ID");
-                if (id == null) {
-                    continue;
-                }
-                for (Map.Entry<String, String> e : ETH.entrySet()) {
-                    String v = nic.get(e.getKey());
-                    String key = "ETH" + id.strip() + "_" + e.getValue();
-                    if (v != null && !v.isEmpty() && out.get(key) == null) {
-                        out = out.with(key, v);
+                for (Map.Entry<String, String> e : ethValues(nic).entrySet()) {
+                    if (out.get(e.getKey()) == null) { // a value the template sets itself stays
+                        out = out.with(e.getKey(), e.getValue());
                     }
                 }
             }
@@ -67,6 +65,65 @@ public final class VmContext {
             out = out.with("DISK_ID", Integer.toString(vmTemplate.vectors("DISK").size()));
         }
         return vmTemplate.with(out);
+    }
+
+    /**
+     * The template with CONTEXT's ETH<i>_* values of {@code nic} (by its NIC_ID) set from the NIC, as oned does when
+     * it makes the context again; unchanged without CONTEXT or with NETWORK other than YES.
+     */
+    public static Template withNic(Template vmTemplate, VectorAttribute nic) {
+        VectorAttribute ctx = networkContext(vmTemplate);
+        if (ctx == null) {
+            return vmTemplate;
+        }
+        for (Map.Entry<String, String> e : ethValues(nic).entrySet()) {
+            ctx = ctx.with(e.getKey(), e.getValue());
+        }
+        return vmTemplate.with(ctx);
+    }
+
+    /** The template without CONTEXT's ETH<i>_* values of NIC {@code nicId} (aliases' included): the NIC left. */
+    public static Template withoutNic(Template vmTemplate, int nicId) {
+        VectorAttribute ctx = networkContext(vmTemplate);
+        if (ctx == null) {
+            return vmTemplate;
+        }
+        String prefix = "ETH" + nicId + "_";
+        List<SingleAttribute> kept = new ArrayList<>();
+        for (SingleAttribute v : ctx.values()) {
+            if (!v.name().startsWith(prefix)) {
+                kept.add(v);
+            }
+        }
+        return vmTemplate.with(new VectorAttribute("CONTEXT", kept));
+    }
+
+    /** The template's CONTEXT when it asks for network values (NETWORK = YES), else null. */
+    private static VectorAttribute networkContext(Template vmTemplate) {
+        List<VectorAttribute> contexts = vmTemplate.vectors("CONTEXT");
+        return contexts.isEmpty() || !networkContext(contexts.get(0)) ? null : contexts.get(0);
+    }
+
+    private static boolean networkContext(VectorAttribute ctx) {
+        String network = ctx.get("NETWORK");
+        return network != null && network.strip().equalsIgnoreCase("YES");
+    }
+
+    /** ETH<i>_* name → value for each non-empty attribute of the NIC; none for a NIC without NIC_ID. */
+    private static Map<String, String> ethValues(VectorAttribute nic) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        String id = nic.get("NIC_ID");
+        if (id == null || id.isBlank()) {
+            return out;
+        }
+        for (String[] e : ETH) {
+            String v = nic.get(e[0]);
+            String key = "ETH" + id.strip() + "_" + e[1];
+            if (v != null && !v.isEmpty() && !out.containsKey(key)) {
+                out.put(key, v);
+            }
+        }
+        return out;
     }
 
     private static String resolve(String value, int uid, String uname, Template owner) {

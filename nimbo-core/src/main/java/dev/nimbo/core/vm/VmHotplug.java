@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * Hot-plug of NICs (PCI NICs too) and disks. Attaching stages the new vector in TEMPLATE with {@code ATTACH = YES} after taking
  * its lease or image (and their quotas) in the same transaction; detaching marks the vector {@code DETACH = YES}.
  * The driver's answer settles it ({@link #settle}): an attach that worked keeps the vector, one that failed gives
- * everything back; a detach that worked gives everything back, one that failed keeps the vector. One hot-plug at
+ * everything back; a detach that worked gives everything back, one that failed keeps the vector. A NIC's ETH
+ * values in CONTEXT come with it and go with it ({@link VmContext}). One hot-plug at
  * a time per VM (the HOTPLUG phases allow no other). Controller thread only.
  */
 public final class VmHotplug {
@@ -95,8 +96,8 @@ public final class VmHotplug {
                 .with("NIC_ID", Integer.toString(nextNicId(vm.vmTemplate()))).with(ATTACH, "YES");
         VmQuotas.charge(tx, requesterUid, vm.uid(), vm.gid(), Usage.network(Integer.parseInt(n.get("NETWORK_ID")), 1),
                 true);
-        return vm.toBuilder().vmTemplate(VmSecurityGroups.joinNics(tx, vm.id(), vm.vmTemplate().add(n), authorizeUse))
-                .build();
+        Template t = VmContext.withNic(vm.vmTemplate().add(n), n); // the context CD the hypervisor makes again
+        return vm.toBuilder().vmTemplate(VmSecurityGroups.joinNics(tx, vm.id(), t, authorizeUse)).build();
     }
 
     /**
@@ -193,7 +194,11 @@ public final class VmHotplug {
         }
         if (drop) {
             giveBack(tx, vm, v, now);
-            return VmSecurityGroups.leaveUnused(tx, vm.id(), Template.of(out));
+            Template left = Template.of(out);
+            if (v.name().equals("NIC")) {
+                left = VmContext.withoutNic(left, VmResources.intOr(v.get("NIC_ID"), -1));
+            }
+            return VmSecurityGroups.leaveUnused(tx, vm.id(), left);
         }
         return Template.of(out);
     }

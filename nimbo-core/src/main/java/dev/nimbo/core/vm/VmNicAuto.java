@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * NICs in automatic mode ({@code NETWORK_MODE = auto}, no NETWORK / NETWORK_ID): created without a network, they
  * get one when the VM is deployed: the scheduler picks it by the NIC's SCHED_REQUIREMENTS / SCHED_RANK among the
  * networks of the host's cluster, or whoever calls one.vm.deploy names it ({@code NIC = [ NIC_ID, NETWORK_ID ]}
- * in the extra template). {@link #resolve} takes the lease and the LEASES quota in the deploy's transaction.
+ * in the extra template). {@link #resolve} takes the lease and the LEASES quota in the deploy's transaction, and
+ * adds the NIC's ETH values to CONTEXT.
  * Controller thread only.
  */
 public final class VmNicAuto {
@@ -61,6 +62,7 @@ public final class VmNicAuto {
             return vm;
         }
         List<Attribute> out = new ArrayList<>();
+        List<VectorAttribute> resolvedNics = new ArrayList<>();
         Usage quota = Usage.NONE;
         for (Attribute a : vm.vmTemplate().attributes()) {
             if (a instanceof VectorAttribute n && n.name().equals("NIC") && isAuto(n)) {
@@ -86,12 +88,17 @@ public final class VmNicAuto {
                 }
                 quota = quota.plus(Usage.network(net, 1));
                 out.add(resolved);
+                resolvedNics.add(resolved);
             } else {
                 out.add(a);
             }
         }
         VmQuotas.charge(tx, vm.uid(), vm.uid(), vm.gid(), quota, true);
-        VirtualMachine next = vm.toBuilder().vmTemplate(VmDefinition.sorted(Template.of(out))).build();
+        Template t = Template.of(out);
+        for (VectorAttribute nic : resolvedNics) {
+            t = VmContext.withNic(t, nic); // the guest learns the chosen network's address, as oned does at deploy
+        }
+        VirtualMachine next = vm.toBuilder().vmTemplate(VmDefinition.sorted(t)).build();
         tx.put(next);
         return next;
     }

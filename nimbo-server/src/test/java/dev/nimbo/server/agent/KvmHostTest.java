@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,8 +119,12 @@ class KvmHostTest {
 
     @AfterAll
     void stop() throws Exception {
-        // nothing may outlive the test, even when it failed half-way
-        new Virsh("qemu:///system").tryRun("destroy", "one-0");
+        // nothing may outlive the test, even when it failed half-way: none of its VMs' domains
+        if (server != null) {
+            for (int id = 0; id <= server.controller().published().lastId(dev.nimbo.core.obj.ObjectType.VM); id++) {
+                new Virsh("qemu:///system").tryRun("destroy", "one-" + id);
+            }
+        }
         new Virsh("qemu:///system").tryRun("destroy", "nimbo-test-wild");
         if (agent != null) {
             agent.close();
@@ -219,7 +225,9 @@ class KvmHostTest {
                 + "GRAPHICS=[ TYPE=VNC, LISTEN=127.0.0.1 ]\n"
                 + "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest, SSH_PUBLIC_KEY=\"ssh-ed25519 AAAAtest nimbo\","
                 // the start script writes a marker on the persistent disk (first disk on the SCSI bus)
-                + " START_SCRIPT=\"echo nimbo-was-here > /dev/sda; sync; echo start script done\" ]";
+                // then reports every second the NIC addresses its context CD-ROM holds now
+                + " START_SCRIPT=\"echo nimbo-was-here > /dev/sda; sync; echo start script done; (while true; do"
+                + " echo nimbo-ctx $(cat /dev/sr0 | grep -ao ETH._IP=.[0-9.]*) end; sleep 1; done) &\" ]";
         long t0 = System.nanoTime();
         int id = ok(admin.call("one.vm.allocate", template, false)).intValue();
         ok(admin.call("one.vm.deploy", id, host, false, -1));
@@ -390,12 +398,17 @@ class KvmHostTest {
                 !virsh.run("domblklist", dom).contains(vmDir.resolve("disk.4").toString()));
         assertThat(Files.exists(vmDir.resolve("disk.4"))).isFalse();
         ok(admin.call("one.vm.attachnic", id, "NIC=[ NETWORK_ID=" + net + " ]"));
-        awaitVm(id, ACTIVE, RUNNING, 60);
+        XmlNode withTwo = awaitVm(id, ACTIVE, RUNNING, 60);
+        assertThat(withTwo.child("USER_TEMPLATE").text("ERROR")).isEmpty();
         assertThat(virsh.run("domiflist", dom).lines().filter(l -> l.contains(kvm.bridge())).count()).isEqualTo(2);
+        // the guest's context CD-ROM now tells it the new NIC's address too, and without it after the detach
+        String ip1 = withTwo.child("TEMPLATE").all("NIC").get(1).text("IP");
+        awaitGuestContext(vmDir, "ETH0_IP=" + GUEST_IP, "ETH1_IP=" + ip1);
         ok(admin.call("one.vm.detachnic", id, 1));
         awaitVm(id, ACTIVE, RUNNING, 60);
         await().atMost(Duration.ofSeconds(20)).until(() ->
                 virsh.run("domiflist", dom).lines().filter(l -> l.contains(kvm.bridge())).count() == 1);
+        awaitGuestContext(vmDir, "ETH0_IP=" + GUEST_IP);
 
         ok(admin.call("one.vm.action", "terminate-hard", id));
         awaitVm(id, DONE, 0, 60);
@@ -409,6 +422,27 @@ class KvmHostTest {
         Virsh.exec(List.of("qemu-img", "convert", "-O", "raw", dataSource.toString(), raw.toString()), 60);
         assertThat(new String(Files.readAllBytes(raw), 0, 14, java.nio.charset.StandardCharsets.US_ASCII))
                 .isEqualTo("nimbo-was-here");
+    }
+
+    /**
+     * Waits until the guest's latest report of its context CD-ROM (see the start script) holds exactly the NIC
+     * addresses {@code expected} ("ETH0_IP=10.0.0.1", ...; the report also shows the start script's own pattern, which
+     * names no NIC).
+     */
+    private static void awaitGuestContext(Path vmDir, String... expected) {
+        Pattern address = Pattern.compile("(ETH\\d+_IP)='?([0-9.]+)");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String console = Files.readString(vmDir.resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
+            List<String> reports = console.lines().map(String::strip).filter(l -> l.startsWith("nimbo-ctx ")).toList();
+            assertThat(reports).as("the guest's reports of its context CD-ROM; its console ends with %s",
+                    console.substring(Math.max(0, console.length() - 1500))).isNotEmpty();
+            Matcher m = address.matcher(reports.get(reports.size() - 1));
+            List<String> seen = new java.util.ArrayList<>();
+            while (m.find()) {
+                seen.add(m.group(1) + "=" + m.group(2));
+            }
+            assertThat(seen).as(reports.get(reports.size() - 1)).containsExactly(expected);
+        });
     }
 
     /**

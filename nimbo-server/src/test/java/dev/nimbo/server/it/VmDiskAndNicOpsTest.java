@@ -424,6 +424,59 @@ class VmDiskAndNicOpsTest {
     }
 
     @Test
+    void contextNetworkValuesFollowAttachedAndDetachedNics() {
+        int vn = ok(admin.call("one.vn.allocate", "NAME = " + unique("ctxnet") + "\nVN_MAD = dummy\nBRIDGE = br0\n"
+                + "GATEWAY = 10.8.0.254\nDNS = 10.8.0.53\nAR = [ TYPE = IP4, IP = 10.8.0.1, SIZE = 3 ]", -1)).intValue();
+        int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("ctxvm") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "NIC = [ NETWORK_ID = " + vn + " ]\nCONTEXT = [ NETWORK = YES, SSH_KEY = k1 ]", false)).intValue();
+        ok(admin.call("one.vm.deploy", id, host));
+        XmlNode ctx = awaitVm(admin, id, ACTIVE, RUNNING).child("TEMPLATE").child("CONTEXT");
+        assertThat(ctx.text("ETH0_IP")).isEqualTo("10.8.0.1");
+        assertThat(ctx.text("ETH1_IP", null)).isNull();
+
+        // an attached NIC's address, gateway and DNS reach the context the hypervisor makes again
+        ok(admin.call("one.vm.attachnic", id, "NIC = [ NETWORK_ID = " + vn + " ]"));
+        XmlNode vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        XmlNode nic1 = vm.child("TEMPLATE").all("NIC").get(1);
+        ctx = vm.child("TEMPLATE").child("CONTEXT");
+        assertThat(ctx.text("ETH1_IP")).isEqualTo(nic1.text("IP")).isEqualTo("10.8.0.2");
+        assertThat(ctx.text("ETH1_MAC")).isEqualTo(nic1.text("MAC"));
+        assertThat(ctx.text("ETH1_GATEWAY")).isEqualTo("10.8.0.254");
+        assertThat(ctx.text("ETH1_DNS")).isEqualTo("10.8.0.53");
+        assertThat(ctx.text("SSH_KEY")).isEqualTo("k1");
+
+        // an attach the hypervisor refuses leaves no trace in the context
+        ok(admin.call("one.vm.update", id, "DUMMY_FAIL = attach_nic", 1));
+        ok(admin.call("one.vm.attachnic", id, "NIC = [ NETWORK_ID = " + vn + " ]"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> vm(admin, id).child("USER_TEMPLATE").text("ERROR", "")
+                .contains("attach_nic"));
+        vm = awaitVm(admin, id, ACTIVE, RUNNING);
+        assertThat(vm.child("TEMPLATE").all("NIC")).hasSize(2);
+        assertThat(vm.child("TEMPLATE").child("CONTEXT").text("ETH2_IP", null)).isNull();
+        ok(admin.call("one.vm.update", id, "DUMMY_FAIL = \"\"", 1));
+
+        // a detached NIC's values go, the others stay
+        ok(admin.call("one.vm.detachnic", id, 0));
+        ctx = awaitVm(admin, id, ACTIVE, RUNNING).child("TEMPLATE").child("CONTEXT");
+        assertThat(ctx.text("ETH0_IP", null)).isNull();
+        assertThat(ctx.text("ETH0_MAC", null)).isNull();
+        assertThat(ctx.text("ETH1_IP")).isEqualTo("10.8.0.2");
+
+        // without NETWORK = YES the context gets no network values
+        int plain = ok(admin.call("one.vm.allocate", "NAME = " + unique("ctxplain") + "\nCPU = 0.5\nMEMORY = 64\n"
+                + "CONTEXT = [ SSH_KEY = k2 ]", false)).intValue();
+        ok(admin.call("one.vm.deploy", plain, host));
+        awaitVm(admin, plain, ACTIVE, RUNNING);
+        ok(admin.call("one.vm.attachnic", plain, "NIC = [ NETWORK_ID = " + vn + " ]"));
+        ctx = awaitVm(admin, plain, ACTIVE, RUNNING).child("TEMPLATE").child("CONTEXT");
+        assertThat(ctx.text("ETH0_IP", null)).isNull();
+        assertThat(ctx.text("SSH_KEY")).isEqualTo("k2");
+        ok(admin.call("one.vm.action", "terminate-hard", plain));
+        ok(admin.call("one.vm.action", "terminate-hard", id));
+        awaitVm(admin, id, DONE, 0);
+    }
+
+    @Test
     void updateconfChangesConfigurationAndTellsARunningHypervisor() {
         String fay = unique("fay");
         ok(admin.call("one.user.allocate", fay, "pw", "", List.of()));

@@ -571,11 +571,16 @@ class SchedulerPlacementTest {
         assertThat(awaitSchedMessage(c)).contains("NETWORK_MODE = auto");
         // one.vm.deploy names the network itself in its extra template
         int d = ok(admin.call("one.vm.allocate", small("nic-d") + "\nNIC = [ NETWORK_MODE = auto ]\n"
-                + "SCHED_REQUIREMENTS = \"TAG = \\\"nowhere\\\"\"", false)).intValue();
+                + "CONTEXT = [ NETWORK = YES ]\nSCHED_REQUIREMENTS = \"TAG = \\\"nowhere\\\"\"", false)).intValue();
+        assertThat(vmXml(admin, d).child("TEMPLATE").child("CONTEXT").text("ETH0_IP", null)).isNull();
         ok(admin.call("one.vm.deploy", d, h, false, -1, "NIC = [ NIC_ID = 0, NETWORK_ID = " + back + " ]"));
         XmlNode nd = awaitRunning(d).child("TEMPLATE").child("NIC");
         assertThat(nd.integer("NETWORK_ID", -1)).isEqualTo(back);
         assertThat(nd.text("IP")).startsWith("10.9.1.");
+        // the guest's context learns the address the deployment gave it
+        XmlNode ctx = vmXml(admin, d).child("TEMPLATE").child("CONTEXT");
+        assertThat(ctx.text("ETH0_IP")).isEqualTo(nd.text("IP"));
+        assertThat(ctx.text("ETH0_MAC")).isEqualTo(nd.text("MAC"));
         // terminating gives the lease back: the waiting VM gets it
         ok(admin.call("one.vm.action", "terminate-hard", a));
         assertThat(awaitRunning(c).child("TEMPLATE").child("NIC").integer("NETWORK_ID", -1)).isEqualTo(front);
