@@ -166,33 +166,31 @@ public final class LibvirtVmm {
                 Template t = HostNetworks.withTargets(vmId, Template.parse(templateText));
                 boolean attach = action.equals("attach_nic");
                 VectorAttribute pciNic = pciNic(t, attach ? "ATTACH" : "DETACH");
+                VectorAttribute plugged = pciNic != null ? pciNic : hotplugged(t, "NIC", attach);
+                // the guest's context CD follows its NICs, as oned's attach_nic/detach_nic make the context again:
+                // the front-end put an attached NIC's values in CONTEXT, a detached NIC's go here. The ISO is made
+                // before the device changes, so a failure to make it changes nothing.
+                Path context = remakeContext(dir, attach ? t : VmContext.withoutNic(t, plugged));
+                Path file = dir.resolve("hotplug.xml");
                 if (pciNic != null) {
                     // a PCI NIC: the host's VF itself goes to (or leaves) the guest, no bridge or filter on the host
                     if (attach) {
                         networks.pre(vmId, t, HostNetworks.marked("ATTACH")); // the VF's MAC, VLAN and checks
                     }
-                    Path file = dir.resolve("hotplug.xml");
                     Files.writeString(file, DomainXml.pciDevice(pciNic));
                     virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
-                    yield "";
-                }
-                var nic = HostNetworks.marked(attach ? "ATTACH" : "DETACH");
-                if (attach) {
-                    networks.pre(vmId, t, nic);
-                }
-                Path file = dir.resolve("hotplug.xml");
-                VectorAttribute plugged = hotplugged(t, "NIC", attach);
-                Files.writeString(file, DomainXml.nicDevice(plugged));
-                // the guest's context CD follows its NICs, as oned's attach_nic/detach_nic make the context again:
-                // the front-end put an attached NIC's ETH values in CONTEXT, a detached NIC's go here. The ISO is
-                // made before the device changes, so a failure to make it changes nothing.
-                Path context = remakeContext(dir, attach ? t
-                        : VmContext.withoutNic(t, Integer.parseInt(plugged.get("NIC_ID").strip())));
-                virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
-                if (attach) {
-                    networks.post(vmId, t, nic);
                 } else {
-                    networks.clean(vmId, t, nic);
+                    var nic = HostNetworks.marked(attach ? "ATTACH" : "DETACH");
+                    if (attach) {
+                        networks.pre(vmId, t, nic);
+                    }
+                    Files.writeString(file, DomainXml.nicDevice(plugged));
+                    virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+                    if (attach) {
+                        networks.post(vmId, t, nic);
+                    } else {
+                        networks.clean(vmId, t, nic);
+                    }
                 }
                 if (context != null) {
                     try {

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /**
  * Fills in a VM's CONTEXT (what the guest's contextualization packages read), as oned generates it: the
  * context disk's DISK_ID (after the VM's disks), with {@code NETWORK = YES} the ETH<i>_* variables of every
- * NIC (MAC, IP, IP6, NETWORK, MASK, GATEWAY, DNS, MTU, SEARCH_DOMAIN, VLAN_ID, METHOD, ...), and
+ * NIC (MAC, IP, IP6, NETWORK, MASK, GATEWAY, DNS, MTU, SEARCH_DOMAIN, VLAN_ID, METHOD, ...) and the same as
+ * PCI<i>_* for every PCI NIC (TYPE = NIC, by its PCI_ID), and
  * {@code $USER[ATTR]} / {@code $UNAME} / {@code $UID} references resolved from the owner. A template without
  * CONTEXT is returned as is. The ETH values follow the NICs afterwards: {@link #withNic} when a NIC is attached
  * or an automatic NIC gets its network at deploy, {@link #withoutNic} when one is detached. Pure functions.
@@ -53,7 +54,7 @@ public final class VmContext {
         }
         VectorAttribute out = new VectorAttribute("CONTEXT", values);
         if (networkContext(out)) {
-            for (VectorAttribute nic : vmTemplate.vectors("NIC")) {
+            for (VectorAttribute nic : VmResources.leaseHolders(vmTemplate)) {
                 for (Map.Entry<String, String> e : ethValues(nic).entrySet()) {
                     if (out.get(e.getKey()) == null) { // a value the template sets itself stays
                         out = out.with(e.getKey(), e.getValue());
@@ -68,8 +69,8 @@ public final class VmContext {
     }
 
     /**
-     * The template with CONTEXT's ETH<i>_* values of {@code nic} (by its NIC_ID) set from the NIC, as oned does when
-     * it makes the context again; unchanged without CONTEXT or with NETWORK other than YES.
+     * The template with CONTEXT's values of {@code nic} (ETH<NIC_ID>_*, or PCI<PCI_ID>_* for a PCI NIC) set from the
+     * NIC, as oned does when it makes the context again; unchanged without CONTEXT or with NETWORK other than YES.
      */
     public static Template withNic(Template vmTemplate, VectorAttribute nic) {
         VectorAttribute ctx = networkContext(vmTemplate);
@@ -82,13 +83,13 @@ public final class VmContext {
         return vmTemplate.with(ctx);
     }
 
-    /** The template without CONTEXT's ETH<i>_* values of NIC {@code nicId} (aliases' included): the NIC left. */
-    public static Template withoutNic(Template vmTemplate, int nicId) {
+    /** The template without CONTEXT's values of {@code nic} (a NIC's aliases' included): the NIC left. */
+    public static Template withoutNic(Template vmTemplate, VectorAttribute nic) {
         VectorAttribute ctx = networkContext(vmTemplate);
-        if (ctx == null) {
+        String prefix = prefix(nic);
+        if (ctx == null || prefix == null) {
             return vmTemplate;
         }
-        String prefix = "ETH" + nicId + "_";
         List<SingleAttribute> kept = new ArrayList<>();
         for (SingleAttribute v : ctx.values()) {
             if (!v.name().startsWith(prefix)) {
@@ -96,6 +97,13 @@ public final class VmContext {
             }
         }
         return vmTemplate.with(new VectorAttribute("CONTEXT", kept));
+    }
+
+    /** "ETH<NIC_ID>_" for a NIC, "PCI<PCI_ID>_" for a PCI NIC; null without the ID. */
+    private static String prefix(VectorAttribute nic) {
+        boolean pci = nic.name().equals("PCI");
+        String id = nic.get(pci ? "PCI_ID" : "NIC_ID");
+        return id == null || id.isBlank() ? null : (pci ? "PCI" : "ETH") + id.strip() + "_";
     }
 
     /** The template's CONTEXT when it asks for network values (NETWORK = YES), else null. */
@@ -109,16 +117,16 @@ public final class VmContext {
         return network != null && network.strip().equalsIgnoreCase("YES");
     }
 
-    /** ETH<i>_* name → value for each non-empty attribute of the NIC; none for a NIC without NIC_ID. */
+    /** Context name → value for each non-empty attribute of the NIC (see {@link #prefix}); none without its ID. */
     private static Map<String, String> ethValues(VectorAttribute nic) {
         Map<String, String> out = new java.util.LinkedHashMap<>();
-        String id = nic.get("NIC_ID");
-        if (id == null || id.isBlank()) {
+        String prefix = prefix(nic);
+        if (prefix == null) {
             return out;
         }
         for (String[] e : ETH) {
             String v = nic.get(e[0]);
-            String key = "ETH" + id.strip() + "_" + e[1];
+            String key = prefix + e[1];
             if (v != null && !v.isEmpty() && !out.containsKey(key)) {
                 out.put(key, v);
             }

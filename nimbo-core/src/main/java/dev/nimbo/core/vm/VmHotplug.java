@@ -118,7 +118,7 @@ public final class VmHotplug {
         n = VmPci.reserveDevice(tx, vm, n).with(ATTACH, "YES");
         VmQuotas.charge(tx, requesterUid, vm.uid(), vm.gid(), Usage.network(Integer.parseInt(n.get("NETWORK_ID")), 1)
                 .plus(Usage.pci(1)), true);
-        return vm.toBuilder().vmTemplate(VmDefinition.sorted(vm.vmTemplate().add(n))).build();
+        return vm.toBuilder().vmTemplate(VmDefinition.sorted(VmContext.withNic(vm.vmTemplate().add(n), n))).build();
     }
 
     /** The next NIC_ID: above every NIC's and PCI NIC's. */
@@ -195,8 +195,8 @@ public final class VmHotplug {
         if (drop) {
             giveBack(tx, vm, v, now);
             Template left = Template.of(out);
-            if (v.name().equals("NIC")) {
-                left = VmContext.withoutNic(left, VmResources.intOr(v.get("NIC_ID"), -1));
+            if (v.name().equals("NIC") || v.name().equals("PCI")) {
+                left = VmContext.withoutNic(left, v);
             }
             return VmSecurityGroups.leaveUnused(tx, vm.id(), left);
         }

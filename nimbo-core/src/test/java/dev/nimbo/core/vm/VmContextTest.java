@@ -49,7 +49,8 @@ class VmContextTest {
         assertThat(ctx.get("ETH10_IP")).isEqualTo("10.0.0.10");
         assertThat(ctx.get("ETH10_MAC")).isEqualTo("02:00:0a:00:00:0a");
         // NIC 1 leaving does not take NIC 10's values (same leading digit)
-        ctx = VmContext.withoutNic(t, 1).vectors("CONTEXT").get(0);
+        ctx = VmContext.withoutNic(t, new VectorAttribute("NIC", java.util.List.of()).with("NIC_ID", "1"))
+                .vectors("CONTEXT").get(0);
         assertThat(ctx.get("ETH1_IP")).isNull();
         assertThat(ctx.get("ETH10_IP")).isEqualTo("10.0.0.10");
         assertThat(ctx.get("SSH_KEY")).isEqualTo("k");
@@ -57,5 +58,23 @@ class VmContextTest {
         // a NIC without NIC_ID gives nothing
         assertThat(VmContext.withNic(t, new VectorAttribute("NIC", java.util.List.of()).with("IP", "1.2.3.4")))
                 .isEqualTo(t);
+    }
+
+    @Test
+    void pciNicsGiveTheirValuesUnderTheirPciId() {
+        Template t = generated("NIC = [ NIC_ID = 0, IP = 10.0.0.1 ]\nPCI = [ TYPE = NIC, NIC_ID = 1, PCI_ID = 0,"
+                + " MAC = \"02:00:0a:00:00:07\", IP = 10.0.0.7 ]\nPCI = [ PCI_ID = 1, VENDOR = 10de ]\n"
+                + "CONTEXT = [ NETWORK = YES ]");
+        VectorAttribute ctx = t.vectors("CONTEXT").get(0);
+        assertThat(ctx.get("PCI0_IP")).isEqualTo("10.0.0.7");
+        assertThat(ctx.get("PCI0_MAC")).isEqualTo("02:00:0a:00:00:07");
+        assertThat(ctx.get("ETH1_IP")).isNull();
+        assertThat(ctx.values()).noneMatch(v -> v.name().startsWith("PCI1_"));
+        VectorAttribute vf = t.vectors("PCI").get(0);
+        ctx = VmContext.withoutNic(t, vf).vectors("CONTEXT").get(0);
+        assertThat(ctx.get("PCI0_IP")).isNull();
+        assertThat(ctx.get("ETH0_IP")).isEqualTo("10.0.0.1");
+        assertThat(VmContext.withNic(VmContext.withoutNic(t, vf), vf).vectors("CONTEXT").get(0).get("PCI0_IP"))
+                .isEqualTo("10.0.0.7");
     }
 }

@@ -560,7 +560,7 @@ class VmDiskAndNicOpsTest {
         int vn = ok(admin.call("one.vn.allocate", "NAME = " + unique("vfnet") + "\nVN_MAD = dummy\nBRIDGE = br0\n"
                 + "VLAN_ID = 55\nAR = [ TYPE = IP4, IP = 10.9.7.1, SIZE = 4 ]", -1)).intValue();
         int id = ok(admin.call("one.vm.allocate", "NAME = " + unique("vfvm") + "\nCPU = 0.5\nMEMORY = 64\n"
-                + "NIC = [ NETWORK_ID = " + vn + " ]", false)).intValue();
+                + "NIC = [ NETWORK_ID = " + vn + " ]\nCONTEXT = [ NETWORK = YES ]", false)).intValue();
         ok(admin.call("one.vm.deploy", id, vfHost));
         awaitVm(admin, id, ACTIVE, RUNNING);
 
@@ -589,6 +589,10 @@ class VmDiskAndNicOpsTest {
         assertThat(pci.text("ATTACH", null)).isNull();
         assertThat(vf(vfHost).text("VMID")).isEqualTo(String.valueOf(id));
         assertThat(leases(vn)).isEqualTo(2);
+        // the guest's context names the VF's address by its PCI_ID, as oned's
+        XmlNode ctx = vm.child("TEMPLATE").child("CONTEXT");
+        assertThat(ctx.text("PCI0_IP")).isEqualTo(pci.text("IP"));
+        assertThat(ctx.text("PCI0_MAC")).isEqualTo(pci.text("MAC"));
         fails(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = NIC, NETWORK_ID = " + vn + ", VENDOR = 8086 ]"),
                 ACTION, "Cannot assign PCI device in host");
 
@@ -596,6 +600,8 @@ class VmDiskAndNicOpsTest {
         ok(admin.call("one.vm.detachnic", id, 1));
         vm = awaitVm(admin, id, ACTIVE, RUNNING);
         assertThat(vm.child("TEMPLATE").child("PCI")).isNull();
+        assertThat(vm.child("TEMPLATE").child("CONTEXT").text("PCI0_IP", null)).isNull();
+        assertThat(vm.child("TEMPLATE").child("CONTEXT").text("ETH0_IP")).startsWith("10.9.7.");
         assertThat(vf(vfHost).text("VMID")).isEqualTo("-1");
         assertThat(leases(vn)).isEqualTo(1);
 
