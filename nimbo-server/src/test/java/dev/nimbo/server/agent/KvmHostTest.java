@@ -1,24 +1,14 @@
 package dev.nimbo.server.agent;
 
+import static dev.nimbo.server.agent.KvmFrontEnd.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nimbo.agent.AgentHandler;
-import dev.nimbo.agent.host.HostProbe;
-import dev.nimbo.agent.libvirt.LibvirtVmm;
 import dev.nimbo.agent.libvirt.Virsh;
-import dev.nimbo.agent.link.AgentConnection;
-import dev.nimbo.agent.store.HostStore;
 import dev.nimbo.client.OneClient;
-import dev.nimbo.client.OneResponse;
 import dev.nimbo.core.xml.XmlNode;
-import dev.nimbo.server.NimboServer;
-import dev.nimbo.server.ServerConfig;
-import dev.nimbo.testing.KvmFixture;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -48,168 +38,65 @@ class KvmHostTest {
     static final int RUNNING = 3;
     static final String GUEST_IP = "10.213.0.50";
 
-    KvmFixture.Ready kvm;
-    Path dir;
-    NimboServer server;
-    OneClient admin;
-    AgentConnection agent;
-    Thread agentThread;
-    Path agentData;
-    int agentPort;
-    int host;
+    KvmRig rig;
 
     @BeforeAll
     void start() throws Exception {
-        kvm = KvmFixture.ensureReady();
-        // libvirt runs QEMU as its own user: every directory down to the VM's files must be traversable
-        dir = Files.createTempDirectory("nimbo-kvm-test-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        agentPort = dev.nimbo.testing.NimbodProcess.freePort(); // fixed: the agent must find a restarted front-end
-        startServer();
-        host = ok(admin.call("one.host.allocate", "kvm-test-host", "kvm", "kvm", -1)).intValue();
-        String token = XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).child("TEMPLATE")
-                .text("AGENT_TOKEN");
-        agentData = dir.resolve("agent");
-        Files.createDirectories(agentData);
-        startAgent(token);
-        await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
-    }
-
-    void startServer() throws Exception {
-        System.setProperty("nimbo.agent.port", Integer.toString(agentPort));
-        System.setProperty("nimbo.host.monitorInterval", "1");
-        System.setProperty("nimbo.vm.monitorInterval", "1");
-        // the test places its VMs itself: the scheduler would race its deploy calls
-        System.setProperty("nimbo.sched.interval", "0");
-        try {
-            server = NimboServer.start(new ServerConfig(dir.resolve("front"), "127.0.0.1", 0, null, 0,
-                    ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 1000));
-        } finally {
-            System.clearProperty("nimbo.agent.port");
-            System.clearProperty("nimbo.host.monitorInterval");
-            System.clearProperty("nimbo.vm.monitorInterval");
-            System.clearProperty("nimbo.sched.interval");
-        }
-        admin = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"),
-                Files.readString(dir.resolve("front/one_auth")).strip());
-    }
-
-    void startAgent(String token) {
-        HostStore store = new HostStore(agentData);
-        HostProbe probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), agentData, List.of());
-        agent = new AgentConnection("127.0.0.1", agentPort, token, agentData, Duration.ofSeconds(2),
-                new AgentHandler(probe, store,
-                        new LibvirtVmm(new Virsh("qemu:///system"), store, "qemu", Duration.ofSeconds(20))),
-                () -> {
-                    try {
-                        return probe.probe("qemu", java.util.Map.of()).sample().toXml();
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }, Duration.ofSeconds(1));
-        AgentConnection a = agent;
-        agentThread = Thread.ofVirtual().start(() -> {
-            try {
-                a.run();
-            } catch (Exception e) {
-                // closed by the test
-            }
-        });
+        rig = new KvmRig("nimbo-kvm-test", 9000);
+        rig.enrolHost("kvm-test-host");
     }
 
     @AfterAll
     void stop() throws Exception {
-        // nothing may outlive the test, even when it failed half-way: none of its VMs' domains
-        if (server != null) {
-            for (int id = 0; id <= server.controller().published().lastId(dev.nimbo.core.obj.ObjectType.VM); id++) {
-                new Virsh("qemu:///system").tryRun("destroy", "one-" + id);
-            }
-        }
+        // nothing may outlive the test, even when it failed half-way: none of its VMs' domains, no wild
         new Virsh("qemu:///system").tryRun("destroy", "nimbo-test-wild");
-        if (agent != null) {
-            agent.close();
-            agentThread.join(5000);
+        if (rig != null) {
+            rig.close();
         }
-        if (server != null) {
-            server.close();
-        }
-        if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+    }
+
+    /** The front-end's client (a new one after a restart). */
+    OneClient admin() {
+        return rig.admin;
     }
 
     XmlNode hostInfo() {
-        return XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue());
+        return rig.hostInfo();
     }
 
     XmlNode vm(int id) {
-        return XmlNode.parse(ok(admin.call("one.vm.info", id)).stringValue());
+        return rig.vm(id);
     }
 
     XmlNode awaitVm(int id, int state, int lcm, int seconds) {
-        XmlNode[] last = new XmlNode[1];
-        await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            last[0] = vm(id);
-            int s = last[0].integer("STATE", -1);
-            int l = last[0].integer("LCM_STATE", -1);
-            if (s == ACTIVE && (dev.nimbo.core.vm.LcmState.of(l).isFailure() || l == 16)) {
-                // a *_FAILURE phase: say why now instead of waiting for the time-out
-                throw new AssertionError("VM " + id + " failed: LCM_STATE " + l + ": "
-                        + last[0].child("USER_TEMPLATE").text("ERROR"));
-            }
-            return s == state && (state != ACTIVE || l == lcm);
-        });
-        return last[0];
+        return rig.awaitVm(id, state, lcm, seconds);
     }
 
     Path vmDirOf(int id) {
-        return agentData.resolve("datastores/0/" + id);
+        return rig.agentData.resolve("datastores/0/" + id);
     }
 
     /** The guest answers ping; else the failure shows what its console said. */
     void assertPings(String what, int seconds, Path vmDir) throws java.io.IOException {
-        if (!kvm.ping(GUEST_IP, seconds)) {
+        if (!rig.kvm.ping(GUEST_IP, seconds)) {
             Path log = vmDir.resolve("console.log");
             throw new AssertionError(what + ": no answer in " + seconds + " s; console:\n"
                     + (Files.exists(log) ? Files.readString(log) : "(none)"));
         }
     }
 
-    static OneResponse ok(OneResponse r) {
-        assertThat(r.ok()).as(r.message()).isTrue();
-        return r;
-    }
-
-    int image(String template, int ds) {
-        int id = ok(admin.call("one.image.allocate", template, ds)).intValue();
-        await().atMost(Duration.ofSeconds(60)).until(() ->
-                XmlNode.parse(ok(admin.call("one.image.info", id)).stringValue()).integer("STATE", -1) == 1);
-        return id;
-    }
-
     @Test
     void aGuestBootsReadsItsContextAnswersPingAndGoesThroughItsLife() throws Exception {
-        String safe = kvm.appliance().toString();
-        int files = ok(admin.call("one.datastore.allocate", "NAME=kvm-files\nTYPE=FILE_DS\nDS_MAD=fs\nTM_MAD=shared\n"
-                + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
-        int images = ok(admin.call("one.datastore.allocate", "NAME=kvm-images\nDS_MAD=fs\nTM_MAD=shared\n"
-                + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
-        // a new datastore's capacity arrives with its first monitoring: images are refused for "space" before it
-        for (int ds : new int[] {files, images}) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> XmlNode.parse(ok(admin.call("one.datastore.info", ds))
-                    .stringValue()).longValue("FREE_MB", 0) > 0);
-        }
-        int kernel = image("NAME=appliance-kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
-        int initrd = image("NAME=appliance-initrd\nTYPE=RAMDISK\nPATH=\"" + safe + "/initrd.img\"", files);
+        String safe = rig.kvm.appliance().toString();
+        String os = rig.applianceOs(); // kernel and initrd in a FILE_DS
+        int images = rig.applianceImages("kvm-images");
         // persistent: a full copy on the host, copied back into the image when the VM ends
-        int data = image("NAME=appliance-data\nTYPE=DATABLOCK\nPERSISTENT=YES\nPATH=\"" + safe
+        int data = rig.image("NAME=appliance-data\nTYPE=DATABLOCK\nPERSISTENT=YES\nPATH=\"" + safe
                 + "/datablock.qcow2\"", images);
         // non-persistent: a qcow2 linked clone of the host's cached copy
-        int scratch = image("NAME=appliance-scratch\nTYPE=DATABLOCK\nPATH=\"" + safe + "/datablock.raw\"", images);
-        Path dataSource = Path.of(XmlNode.parse(ok(admin.call("one.image.info", data)).stringValue()).text("SOURCE"));
-        int net = ok(admin.call("one.vn.allocate", "NAME=kvm-test-net\nVN_MAD=dummy\nBRIDGE=" + kvm.bridge()
+        int scratch = rig.image("NAME=appliance-scratch\nTYPE=DATABLOCK\nPATH=\"" + safe + "/datablock.raw\"", images);
+        Path dataSource = Path.of(XmlNode.parse(ok(admin().call("one.image.info", data)).stringValue()).text("SOURCE"));
+        int net = ok(admin().call("one.vn.allocate", "NAME=kvm-test-net\nVN_MAD=dummy\nBRIDGE=" + rig.kvm.bridge()
                 + "\nNETWORK_MASK=255.255.255.0\nAR=[ TYPE=IP4, IP=" + GUEST_IP + ", SIZE=2 ]", -1)).intValue();
 
         XmlNode h = hostInfo();
@@ -217,9 +104,7 @@ class KvmHostTest {
         assertThat(h.child("TEMPLATE").text("KVM_DOMAIN_TYPE")).isEqualTo("qemu");
         assertThat(h.child("TEMPLATE").text("LIBVIRT_VERSION")).matches("\\d+\\.\\d+\\.\\d+");
 
-        String template = "NAME=guest\nCPU=0.5\nVCPU=1\nMEMORY=160\n"
-                + "OS=[ KERNEL_DS=\"$FILE[IMAGE_ID=" + kernel + "]\", INITRD_DS=\"$FILE[IMAGE_ID=" + initrd + "]\","
-                + " KERNEL_CMD=\"console=ttyS0 quiet\" ]\n"
+        String template = "NAME=guest\nCPU=0.5\nVCPU=1\nMEMORY=160\n" + os
                 + "DISK=[ IMAGE_ID=" + data + " ]\nDISK=[ IMAGE_ID=" + scratch + " ]\nDISK=[ TYPE=fs, SIZE=8 ]\n"
                 + "NIC=[ NETWORK_ID=" + net + " ]\n"
                 + "GRAPHICS=[ TYPE=VNC, LISTEN=127.0.0.1 ]\n"
@@ -229,15 +114,15 @@ class KvmHostTest {
                 + " START_SCRIPT=\"echo nimbo-was-here > /dev/sda; sync; echo start script done; (while true; do"
                 + " echo nimbo-ctx $(cat /dev/sr0 | grep -ao ETH._IP=.[0-9.]*) end; sleep 1; done) &\" ]";
         long t0 = System.nanoTime();
-        int id = ok(admin.call("one.vm.allocate", template, false)).intValue();
-        ok(admin.call("one.vm.deploy", id, host, false, -1));
+        int id = ok(admin().call("one.vm.allocate", template, false)).intValue();
+        ok(admin().call("one.vm.deploy", id, rig.host, false, -1));
         XmlNode vm = awaitVm(id, ACTIVE, RUNNING, 120);
         assertThat(vm.text("DEPLOY_ID")).isEqualTo("one-" + id);
         assertPings("guest answers ping", 120, vmDirOf(id));
         long toPing = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("KVM: instantiate to ping " + toPing + " ms");
 
-        Path vmDir = agentData.resolve("datastores/0/" + id);
+        Path vmDir = rig.agentData.resolve("datastores/0/" + id);
         // the guest answers ping as soon as its NIC is up: its last lines may come a moment later
         await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(vmDir.resolve("console.log"))
                 .contains("ready hostname="));
@@ -249,176 +134,176 @@ class KvmHostTest {
         assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.0").toString()), 30))
                 .doesNotContain("backing file");
         assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.1").toString()), 30))
-                .contains("backing file: " + agentData.resolve("cache"));
+                .contains("backing file: " + rig.agentData.resolve("cache"));
         assertThat(Files.readString(vmDir.resolve("disk.2.format"))).isEqualTo("qcow2");
         // the guest is the front-end's: not a wild
         assertThat(hostInfo().child("TEMPLATE").all("VM")).allMatch(v -> v.children().isEmpty());
         assertThat(Files.readString(vmDir.resolve("deployment.xml"))).contains("<kernel>" + vmDir.resolve("kernel"))
-                .contains("type='qemu'").contains("<source bridge='" + kvm.bridge() + "'/>")
+                .contains("type='qemu'").contains("<source bridge='" + rig.kvm.bridge() + "'/>")
                 .contains("<graphics type='vnc' listen='127.0.0.1'");
         // VM monitoring comes from libvirt's counters
         await().atMost(Duration.ofSeconds(20)).until(() -> vm(id).child("MONITORING").child("MEMORY") != null
                 && Long.parseLong(vm(id).child("MONITORING").text("MEMORY")) > 0);
 
         // the agent goes away: the host shows it, the guest is not touched; it comes back on its certificate alone
-        agent.close();
-        agentThread.join(5000);
+        rig.stopAgent();
         await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 3);
         // (a monitoring in flight when it left says so, the next ones that it is not connected)
         assertThat(hostInfo().child("TEMPLATE").text("ERROR")).containsPattern("agent .*(not connected|disconnected)");
         assertThat(vm(id).integer("LCM_STATE", -1)).isEqualTo(RUNNING);
         assertPings("guest keeps running without its agent", 10, vmDirOf(id));
-        startAgent(null);
+        rig.startAgent(null);
         await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
 
         // the front-end restarts: the agent reconnects by itself, the VM is still RUNNING there and monitored, and
         // what the agent measured meanwhile fills the host's monitoring history
-        server.close();
+        rig.server.close();
         long cutFrom = System.currentTimeMillis() / 1000;
-        await().atMost(Duration.ofSeconds(30)).until(() -> agent.buffered() >= 3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rig.agent.connection.buffered() >= 3);
         long cutTo = System.currentTimeMillis() / 1000;
-        startServer();
+        rig.startServer();
         await().atMost(Duration.ofSeconds(60)).until(() -> hostInfo().integer("STATE", -1) == 2
-                && agent.sessions() >= 2);
+                && rig.agent.connection.sessions() >= 2);
         assertThat(vm(id).integer("LCM_STATE", -1)).isEqualTo(RUNNING);
-        await().atMost(Duration.ofSeconds(20)).until(() -> XmlNode.parse(ok(admin.call("one.host.monitoring", host))
+        await().atMost(Duration.ofSeconds(20)).until(() -> XmlNode.parse(ok(admin().call("one.host.monitoring",
+                rig.host))
                 .stringValue()).all("MONITORING").stream().map(m -> m.longValue("TIMESTAMP", 0))
                 .filter(t -> t > cutFrom && t <= cutTo).count() >= 2);
-        assertThat(agent.buffered()).isZero();
+        assertThat(rig.agent.connection.buffered()).isZero();
         long before = System.currentTimeMillis() / 1000;
         await().atMost(Duration.ofSeconds(20)).until(() -> vm(id).child("MONITORING").longValue("TIMESTAMP", 0)
                 >= before);
         assertPings("guest answers ping", 10, vmDirOf(id));
 
         // poweroff: ACPI, and the appliance powers off on it
-        ok(admin.call("one.vm.action", "poweroff", id));
+        ok(admin().call("one.vm.action", "poweroff", id));
         awaitVm(id, POWEROFF, 0, 60);
         assertThat(new Virsh("qemu:///system").tryRun("domstate", "one-" + id).ok()).isFalse();
         assertThat(Files.readString(vmDir.resolve("console.log"))).contains("power button, powering off");
         // while it is off: a disk snapshot (on the linked clone's file) taken, reverted to, deleted; a disk grown
         String clone = vmDir.resolve("disk.1").toString();
-        int dsnap = ok(admin.call("one.vm.disksnapshotcreate", id, 1, "off-snap")).intValue();
+        int dsnap = ok(admin().call("one.vm.disksnapshotcreate", id, 1, "off-snap")).intValue();
         awaitVm(id, POWEROFF, 0, 60);
         assertThat(Virsh.exec(List.of("qemu-img", "snapshot", "-l", clone), 30)).contains("snap-" + dsnap);
-        ok(admin.call("one.vm.disksnapshotrevert", id, 1, dsnap));
+        ok(admin().call("one.vm.disksnapshotrevert", id, 1, dsnap));
         awaitVm(id, POWEROFF, 0, 60);
-        ok(admin.call("one.vm.disksnapshotdelete", id, 1, dsnap));
+        ok(admin().call("one.vm.disksnapshotdelete", id, 1, dsnap));
         awaitVm(id, POWEROFF, 0, 60);
         assertThat(Virsh.exec(List.of("qemu-img", "snapshot", "-l", clone), 30)).doesNotContain("snap-" + dsnap);
         // a disk attached and detached while off: made on the host's disk, then dropped
-        ok(admin.call("one.vm.attach", id, "DISK=[ TYPE=fs, SIZE=2 ]"));
+        ok(admin().call("one.vm.attach", id, "DISK=[ TYPE=fs, SIZE=2 ]"));
         awaitVm(id, POWEROFF, 0, 60);
         assertThat(vm(id).child("USER_TEMPLATE").text("ERROR")).isEmpty();
         assertThat(vmDir.resolve("disk.4")).exists();
-        ok(admin.call("one.vm.detach", id, 4));
+        ok(admin().call("one.vm.detach", id, 4));
         awaitVm(id, POWEROFF, 0, 60);
         assertThat(vmDir.resolve("disk.4")).doesNotExist();
-        ok(admin.call("one.vm.diskresize", id, 2, "16"));
+        ok(admin().call("one.vm.diskresize", id, 2, "16"));
         XmlNode grown = awaitVm(id, POWEROFF, 0, 60);
         assertThat(grown.child("USER_TEMPLATE").text("ERROR")).isEmpty();
         assertThat(Virsh.exec(List.of("qemu-img", "info", vmDir.resolve("disk.2").toString()), 30))
                 .contains("virtual size: 16 MiB");
-        ok(admin.call("one.vm.action", "resume", id));
+        ok(admin().call("one.vm.action", "resume", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertPings("guest answers ping after resume", 120, vmDirOf(id));
         // a new CONTEXT reaches the running guest: its CD-ROM gets the new ISO
-        ok(admin.call("one.vm.updateconf", id, "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest-2 ]", 1));
+        ok(admin().call("one.vm.updateconf", id, "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=kvm-guest-2 ]", 1));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(vm(id).child("USER_TEMPLATE").text("ERROR")).isEmpty();
         String ctxIso = vm(id).child("TEMPLATE").child("CONTEXT").text("DISK_ID");
-        assertThat(new String(Files.readAllBytes(vmDir.resolve("disk." + ctxIso)), java.nio.charset.StandardCharsets.ISO_8859_1))
+        assertThat(Files.readString(vmDir.resolve("disk." + ctxIso), java.nio.charset.StandardCharsets.ISO_8859_1))
                 .contains("SET_HOSTNAME='kvm-guest-2'");
         // a running VM's disk grows live
-        ok(admin.call("one.vm.diskresize", id, 2, "24"));
+        ok(admin().call("one.vm.diskresize", id, 2, "24"));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(vm(id).child("USER_TEMPLATE").text("ERROR")).isEmpty();
         assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.2").toString()), 30))
                 .contains("virtual size: 24 MiB");
 
         // suspend saves the guest's memory to a checkpoint; resume restores it (no new boot)
-        ok(admin.call("one.vm.action", "suspend", id));
+        ok(admin().call("one.vm.action", "suspend", id));
         awaitVm(id, SUSPENDED, 0, 60);
         assertThat(Files.exists(vmDir.resolve("checkpoint"))).isTrue();
-        ok(admin.call("one.vm.action", "resume", id));
+        ok(admin().call("one.vm.action", "resume", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertPings("guest answers ping after restore", 30, vmDirOf(id));
         assertThat(Files.exists(vmDir.resolve("checkpoint"))).isFalse();
 
         // undeploy: the guest shuts down and its files wait on the front-end; resume boots it again on the host
-        Path parked = dir.resolve("front/datastores/0/" + id);
-        ok(admin.call("one.vm.action", "undeploy", id));
+        Path parked = rig.dir.resolve("front/datastores/0/" + id);
+        ok(admin().call("one.vm.action", "undeploy", id));
         awaitVm(id, UNDEPLOYED, 0, 90);
         assertThat(Files.exists(vmDir)).as("nothing of the VM left on the host").isFalse();
         assertThat(parked.resolve("disk.0")).exists();
-        ok(admin.call("one.vm.action", "resume", id));
-        ok(admin.call("one.vm.deploy", id, host, false, -1));
+        ok(admin().call("one.vm.action", "resume", id));
+        ok(admin().call("one.vm.deploy", id, rig.host, false, -1));
         awaitVm(id, ACTIVE, RUNNING, 120);
         assertThat(parked).doesNotExist();
         assertPings("guest answers ping after undeploy and resume", 120, vmDirOf(id));
         assertThat(Virsh.exec(List.of("qemu-img", "info", "-U", vmDir.resolve("disk.1").toString()), 30))
-                .contains("backing file: " + agentData.resolve("cache"));
+                .contains("backing file: " + rig.agentData.resolve("cache"));
         // stop: saved with its memory and moved to the front-end; resume restores it where it was
-        ok(admin.call("one.vm.action", "stop", id));
+        ok(admin().call("one.vm.action", "stop", id));
         awaitVm(id, STOPPED, 0, 120);
         assertThat(parked.resolve("checkpoint")).exists();
         assertThat(Files.exists(vmDir)).isFalse();
-        ok(admin.call("one.vm.action", "resume", id));
-        ok(admin.call("one.vm.deploy", id, host, false, -1));
+        ok(admin().call("one.vm.action", "resume", id));
+        ok(admin().call("one.vm.deploy", id, rig.host, false, -1));
         awaitVm(id, ACTIVE, RUNNING, 120);
         assertPings("guest answers ping after stop and resume", 30, vmDirOf(id));
 
         Virsh virsh = new Virsh("qemu:///system");
         String dom = "one-" + id;
         // reboot (ACPI request: this guest has no reboot handler, so it keeps running) and reset (a hard one)
-        ok(admin.call("one.vm.action", "reboot", id));
+        ok(admin().call("one.vm.action", "reboot", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
-        ok(admin.call("one.vm.action", "reboot-hard", id));
+        ok(admin().call("one.vm.action", "reboot-hard", id));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertPings("guest answers ping after reset", 120, vmDirOf(id));
 
         // a system snapshot with memory, reverted and deleted
-        int snap = ok(admin.call("one.vm.snapshotcreate", id, "before")).intValue();
+        int snap = ok(admin().call("one.vm.snapshotcreate", id, "before")).intValue();
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(virsh.run("snapshot-list", dom, "--name")).contains("snap-" + snap);
-        ok(admin.call("one.vm.snapshotrevert", id, snap));
+        ok(admin().call("one.vm.snapshotrevert", id, snap));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertPings("guest answers ping after snapshot revert", 30, vmDirOf(id));
-        ok(admin.call("one.vm.snapshotdelete", id, snap));
+        ok(admin().call("one.vm.snapshotdelete", id, snap));
         awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(virsh.run("snapshot-list", dom, "--name")).doesNotContain("snap-" + snap);
 
         // hot-plug: a volatile disk and a second NIC, then out again
-        ok(admin.call("one.vm.attach", id, "DISK=[ TYPE=fs, SIZE=4, DEV_PREFIX=vd ]"));
+        ok(admin().call("one.vm.attach", id, "DISK=[ TYPE=fs, SIZE=4, DEV_PREFIX=vd ]"));
         XmlNode attached = awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(attached.child("USER_TEMPLATE").text("ERROR")).isEmpty();
         assertThat(virsh.run("domblklist", dom)).contains(vmDir.resolve("disk.4").toString());
-        ok(admin.call("one.vm.detach", id, 4));
+        ok(admin().call("one.vm.detach", id, 4));
         awaitVm(id, ACTIVE, RUNNING, 60);
         await().atMost(Duration.ofSeconds(20)).until(() ->
                 !virsh.run("domblklist", dom).contains(vmDir.resolve("disk.4").toString()));
         assertThat(Files.exists(vmDir.resolve("disk.4"))).isFalse();
-        ok(admin.call("one.vm.attachnic", id, "NIC=[ NETWORK_ID=" + net + " ]"));
+        ok(admin().call("one.vm.attachnic", id, "NIC=[ NETWORK_ID=" + net + " ]"));
         XmlNode withTwo = awaitVm(id, ACTIVE, RUNNING, 60);
         assertThat(withTwo.child("USER_TEMPLATE").text("ERROR")).isEmpty();
-        assertThat(virsh.run("domiflist", dom).lines().filter(l -> l.contains(kvm.bridge())).count()).isEqualTo(2);
+        assertThat(virsh.run("domiflist", dom).lines().filter(l -> l.contains(rig.kvm.bridge())).count()).isEqualTo(2);
         // the guest's context CD-ROM now tells it the new NIC's address too, and without it after the detach
         String ip1 = withTwo.child("TEMPLATE").all("NIC").get(1).text("IP");
         awaitGuestContext(vmDir, "ETH0_IP=" + GUEST_IP, "ETH1_IP=" + ip1);
-        ok(admin.call("one.vm.detachnic", id, 1));
+        ok(admin().call("one.vm.detachnic", id, 1));
         awaitVm(id, ACTIVE, RUNNING, 60);
         await().atMost(Duration.ofSeconds(20)).until(() ->
-                virsh.run("domiflist", dom).lines().filter(l -> l.contains(kvm.bridge())).count() == 1);
+                virsh.run("domiflist", dom).lines().filter(l -> l.contains(rig.kvm.bridge())).count() == 1);
         awaitGuestContext(vmDir, "ETH0_IP=" + GUEST_IP);
 
-        ok(admin.call("one.vm.action", "terminate-hard", id));
+        ok(admin().call("one.vm.action", "terminate-hard", id));
         awaitVm(id, DONE, 0, 60);
         assertThat(new Virsh("qemu:///system").tryRun("domstate", "one-" + id).ok()).isFalse();
         assertThat(Files.exists(vmDir)).as("nothing left of the VM on the host").isFalse();
-        try (Stream<Path> s = Files.list(agentData.resolve("cache"))) {
+        try (Stream<Path> s = Files.list(rig.agentData.resolve("cache"))) {
             assertThat(s.filter(p -> p.toString().endsWith(".part")).count()).isZero();
         }
         // the persistent image got the guest's writes back
-        Path raw = dir.resolve("data.raw");
+        Path raw = rig.dir.resolve("data.raw");
         Virsh.exec(List.of("qemu-img", "convert", "-O", "raw", dataSource.toString(), raw.toString()), 60);
         assertThat(new String(Files.readAllBytes(raw), 0, 14, java.nio.charset.StandardCharsets.US_ASCII))
                 .isEqualTo("nimbo-was-here");
@@ -432,7 +317,8 @@ class KvmHostTest {
     private static void awaitGuestContext(Path vmDir, String... expected) {
         Pattern address = Pattern.compile("(ETH\\d+_IP)='?([0-9.]+)");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            String console = Files.readString(vmDir.resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
+            String console = Files.readString(vmDir.resolve("console.log"),
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
             List<String> reports = console.lines().map(String::strip).filter(l -> l.startsWith("nimbo-ctx ")).toList();
             assertThat(reports).as("the guest's reports of its context CD-ROM; its console ends with %s",
                     console.substring(Math.max(0, console.length() - 1500))).isNotEmpty();
@@ -448,8 +334,8 @@ class KvmHostTest {
     /**
      * The agent's network drivers through nimbod with a real guest: a {@code bridge} network whose bridge and
      * uplink (PHYDEV, a veth to a namespace of our own) the agent makes on deploy, with the guest's security group
-     * chains changed live by attachsg, detachsg and a group's update, and removes on terminate; an 802.1Q network with a PHYDEV the host lacks fails the VM with the
-     * driver's reason.
+     * chains changed live by attachsg, detachsg and a group's update, and removes on terminate; an 802.1Q network
+     * with a PHYDEV the host lacks fails the VM with the driver's reason.
      */
     @Test
     void aGuestOnABridgeNetworkGetsItsBridgeMadeAndRemovedByTheAgent() throws Exception {
@@ -465,22 +351,14 @@ class KvmHostTest {
             sh.run("ip", "link", "set", "n10up0", "up");
             sh.run("ip", "-n", ns, "addr", "add", "10.214.0.1/24", "dev", "n10up1");
             sh.run("ip", "-n", ns, "link", "set", "n10up1", "up");
-            String safe = kvm.appliance().toString();
-            int files = ok(admin.call("one.datastore.allocate", "NAME=n10-files\nTYPE=FILE_DS\nDS_MAD=fs\n"
-                    + "TM_MAD=shared\nSAFE_DIRS=\"" + safe + "\"", -1)).intValue();
-            await().atMost(Duration.ofSeconds(60)).until(() -> XmlNode.parse(ok(admin.call("one.datastore.info",
-                    files)).stringValue()).longValue("FREE_MB", 0) > 0);
-            int kernel = image("NAME=n10-kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
-            int initrd = image("NAME=n10-initrd\nTYPE=RAMDISK\nPATH=\"" + safe + "/initrd.img\"", files);
-            String os = "OS=[ KERNEL_DS=\"$FILE[IMAGE_ID=" + kernel + "]\", INITRD_DS=\"$FILE[IMAGE_ID=" + initrd
-                    + "]\", KERNEL_CMD=\"console=ttyS0 quiet\" ]\nCONTEXT=[ NETWORK=YES ]\nCPU=0.5\nVCPU=1\nMEMORY=160\n";
+            String os = rig.applianceOs() + "CONTEXT=[ NETWORK=YES ]\nCPU=0.5\nVCPU=1\nMEMORY=160\n";
 
             // a driver error is the VM's error
-            int broken = ok(admin.call("one.vn.allocate", "NAME=n10-broken\nVN_MAD=802.1Q\nBRIDGE=n10br1\n"
+            int broken = ok(admin().call("one.vn.allocate", "NAME=n10-broken\nVN_MAD=802.1Q\nBRIDGE=n10br1\n"
                     + "PHYDEV=n10nope\nVLAN_ID=4000\nAR=[ TYPE=IP4, IP=10.215.0.5, SIZE=1 ]", -1)).intValue();
-            int failing = ok(admin.call("one.vm.allocate", os + "NIC=[ NETWORK_ID=" + broken + " ]", false))
+            int failing = ok(admin().call("one.vm.allocate", os + "NIC=[ NETWORK_ID=" + broken + " ]", false))
                     .intValue();
-            ok(admin.call("one.vm.deploy", failing, host, false, -1));
+            ok(admin().call("one.vm.deploy", failing, rig.host, false, -1));
             try {
                 // (its kernel and initrd reach the host first: slow on a loaded machine)
                 await().atMost(Duration.ofSeconds(180)).until(() -> vm(failing).integer("LCM_STATE", -1) == 36);
@@ -492,14 +370,14 @@ class KvmHostTest {
             assertThat(vm(failing).child("USER_TEMPLATE").text("ERROR"))
                     .contains("PHYDEV n10nope does not exist on this host");
             assertThat(sh.linkExists("n10br1")).isFalse();
-            ok(admin.call("one.vm.action", "terminate-hard", failing));
+            ok(admin().call("one.vm.action", "terminate-hard", failing));
 
-            int net = ok(admin.call("one.vn.allocate", "NAME=n10-bridged\nVN_MAD=bridge\nBRIDGE=n10br0\n"
+            int net = ok(admin().call("one.vn.allocate", "NAME=n10-bridged\nVN_MAD=bridge\nBRIDGE=n10br0\n"
                     + "PHYDEV=n10up0\nNETWORK_MASK=255.255.255.0\nAR=[ TYPE=IP4, IP=10.214.0.50, SIZE=2 ]", -1))
                     .intValue();
-            id = ok(admin.call("one.vm.allocate", os + "NIC=[ NETWORK_ID=" + net + " ]", false)).intValue();
+            id = ok(admin().call("one.vm.allocate", os + "NIC=[ NETWORK_ID=" + net + " ]", false)).intValue();
             int vmId = id;
-            ok(admin.call("one.vm.deploy", id, host, false, -1));
+            ok(admin().call("one.vm.deploy", id, rig.host, false, -1));
             awaitVm(id, ACTIVE, RUNNING, 120);
             assertThat(sh.run("ip", "-o", "link", "show", "master", "n10br0")).contains("n10up0")
                     .contains("one-" + id + "-0");
@@ -510,12 +388,12 @@ class KvmHostTest {
 
             // security groups change live: a group without ICMP in place of the default one blocks ping, and
             // ICMP committed into it lets ping through again
-            int sg = ok(admin.call("one.secgroup.allocate", "NAME=n10-sg\nRULE=[ PROTOCOL=TCP, RULE_TYPE=inbound,"
+            int sg = ok(admin().call("one.secgroup.allocate", "NAME=n10-sg\nRULE=[ PROTOCOL=TCP, RULE_TYPE=inbound,"
                     + " RANGE=22 ]\nRULE=[ PROTOCOL=ALL, RULE_TYPE=outbound ]")).intValue();
-            ok(admin.call("one.vm.attachsg", id, 0, sg));
+            ok(admin().call("one.vm.attachsg", id, 0, sg));
             for (String group : vm(id).child("TEMPLATE").child("NIC").text("SECURITY_GROUPS").split(",")) {
                 if (!group.isBlank() && Integer.parseInt(group.strip()) != sg) {
-                    ok(admin.call("one.vm.detachsg", id, 0, Integer.parseInt(group.strip())));
+                    ok(admin().call("one.vm.detachsg", id, 0, Integer.parseInt(group.strip())));
                 }
             }
             String inChain = "one-" + id + "-0-i";
@@ -525,16 +403,16 @@ class KvmHostTest {
             });
             assertThat(sh.ok("ip", "netns", "exec", ns, "busybox", "ping", "-c", "2", "-W", "1", "10.214.0.50"))
                     .as("ICMP is not in the group").isFalse();
-            ok(admin.call("one.secgroup.update", sg, "RULE=[ PROTOCOL=ICMP, RULE_TYPE=inbound ]\n"
+            ok(admin().call("one.secgroup.update", sg, "RULE=[ PROTOCOL=ICMP, RULE_TYPE=inbound ]\n"
                     + "RULE=[ PROTOCOL=ALL, RULE_TYPE=outbound ]", 0));
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     sh.ok("ip", "netns", "exec", ns, "busybox", "ping", "-c", "1", "-W", "1", "10.214.0.50"));
             assertThat(sh.run("nft", "list", "chain", "bridge", "nimbo", inChain)).doesNotContain("dport");
-            await().atMost(Duration.ofSeconds(30)).until(() -> XmlNode.parse(ok(admin.call("one.secgroup.info", sg))
+            await().atMost(Duration.ofSeconds(30)).until(() -> XmlNode.parse(ok(admin().call("one.secgroup.info", sg))
                     .stringValue()).child("UPDATED_VMS").all("ID").stream().map(XmlNode::text)
                     .anyMatch(v -> v.equals(String.valueOf(vmId))));
 
-            ok(admin.call("one.vm.action", "terminate-hard", id));
+            ok(admin().call("one.vm.action", "terminate-hard", id));
             awaitVm(id, DONE, 0, 60);
             assertThat(sh.linkExists("n10br0")).as("the bridge goes with its last guest").isFalse();
             assertThat(sh.run("ip", "-o", "link", "show", "n10up0")).doesNotContain("master");
@@ -551,13 +429,12 @@ class KvmHostTest {
 
     @Test
     void domainsTheFrontEndDidNotPlaceAreReportedAsWilds() throws Exception {
-        if (agent.sessions() == 0 || hostInfo().integer("STATE", -1) != 2) {
-            agent.close(); // the other test stopped half-way: start from a connected agent again
-            agentThread.join(5000);
-            startAgent(null);
+        if (rig.agent.connection.sessions() == 0 || hostInfo().integer("STATE", -1) != 2) {
+            rig.stopAgent(); // the other test stopped half-way: start from a connected agent again
+            rig.startAgent(null);
             await().atMost(Duration.ofSeconds(30)).until(() -> hostInfo().integer("STATE", -1) == 2);
         }
-        Path xml = dir.resolve("wild.xml");
+        Path xml = rig.dir.resolve("wild.xml");
         // a tiny domain with no disk: SeaBIOS idles, enough to be a running domain
         Files.writeString(xml, "<domain type='qemu'><name>nimbo-test-wild</name><memory unit='MiB'>32</memory>"
                 + "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>");

@@ -1,31 +1,24 @@
 package dev.nimbo.server.agent;
 
+import static dev.nimbo.server.agent.KvmFrontEnd.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nimbo.agent.AgentHandler;
-import dev.nimbo.agent.host.HostProbe;
 import dev.nimbo.agent.libvirt.LibvirtVmm;
 import dev.nimbo.agent.libvirt.Virsh;
-import dev.nimbo.agent.link.AgentConnection;
 import dev.nimbo.agent.net.HostNetworks;
 import dev.nimbo.agent.net.HostShell;
-import dev.nimbo.agent.store.HostStore;
 import dev.nimbo.client.OneClient;
 import dev.nimbo.client.OneResponse;
 import dev.nimbo.core.xml.XmlNode;
-import dev.nimbo.server.NimboServer;
-import dev.nimbo.server.ServerConfig;
 import dev.nimbo.testing.KvmFixture;
 import dev.nimbo.testing.PingWatch;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -52,43 +45,25 @@ class KvmMigrationTest {
     /** Generous for a loaded CI machine; the measured figure is printed and kept in docs/benchmarks.md. */
     static final long MAX_PING_GAP_MS = 10_000;
 
-    KvmFixture.Ready kvm;
     KvmFixture.NamespacedHost[] ns = new KvmFixture.NamespacedHost[2];
-    Path dir;
-    NimboServer server;
+    KvmFrontEnd front;
     OneClient admin;
-    int agentPort;
     final int[] host = new int[2];
-    final AgentConnection[] agents = new AgentConnection[2];
-    final Thread[] agentThreads = new Thread[2];
+    final InProcessAgent[] agents = new InProcessAgent[2];
 
     @BeforeAll
     void start() throws Exception {
-        kvm = KvmFixture.ensureReady();
         ns[0] = KvmFixture.namespacedHost("mig9h1", 1);
         ns[1] = KvmFixture.namespacedHost("mig9h2", 2);
-        dir = Files.createTempDirectory("nimbo-kvm-migration-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        agentPort = dev.nimbo.testing.NimbodProcess.freePort();
-        System.setProperty("nimbo.agent.port", Integer.toString(agentPort));
-        System.setProperty("nimbo.host.monitorInterval", "1");
-        System.setProperty("nimbo.vm.monitorInterval", "1");
-        System.setProperty("nimbo.sched.interval", "0"); // the test places its VMs itself
-        try {
-            server = NimboServer.start(new ServerConfig(dir.resolve("front"), "127.0.0.1", 0, null, 0,
-                    ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 1000));
-        } finally {
-            for (String p : List.of("nimbo.agent.port", "nimbo.host.monitorInterval", "nimbo.vm.monitorInterval",
-                    "nimbo.sched.interval")) {
-                System.clearProperty(p);
-            }
+        front = new KvmFrontEnd("nimbo-kvm-migration", 9300, Map.of());
+        admin = front.admin;
+        for (KvmFixture.NamespacedHost h : ns) {
+            front.cleansUp(h.libvirtUri());
         }
-        admin = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"),
-                Files.readString(dir.resolve("front/one_auth")).strip());
         for (int i = 0; i < 2; i++) {
             // a host is named by its address: the address libvirt and QEMU migrate to
             host[i] = ok(admin.call("one.host.allocate", ns[i].address(), "kvm", "kvm", -1)).intValue();
-            startAgent(i, hostInfo(i).child("TEMPLATE").text("AGENT_TOKEN"));
+            startAgent(i, front.tokenOf(host[i]));
         }
         for (int i = 0; i < 2; i++) {
             int h = i;
@@ -97,38 +72,19 @@ class KvmMigrationTest {
     }
 
     Path agentData(int i) {
-        return dir.resolve("agent" + i);
+        return front.dir.resolve("agent" + i);
     }
 
     /** An agent of host i, in this JVM, driving that host's libvirtd through its socket. */
-    void startAgent(int i, String token) throws java.io.IOException {
-        Files.createDirectories(agentData(i));
-        HostStore store = new HostStore(agentData(i));
-        HostProbe probe = new HostProbe(Path.of("/proc"), Path.of("/sys"), agentData(i), List.of());
-        AgentConnection a = new AgentConnection("127.0.0.1", agentPort, token, agentData(i), Duration.ofSeconds(2),
-                // the agent's network drivers work in the host's network namespace, where its guests' taps are
-                new AgentHandler(probe, store, new LibvirtVmm(new Virsh(ns[i].libvirtUri()), store, "qemu",
-                        Duration.ofSeconds(20), new HostNetworks(HostShell.namespace(ns[i].name()), false))),
-                () -> {
-                    try {
-                        return probe.probe("qemu", Map.of()).sample().toXml();
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }, Duration.ofSeconds(1));
-        agents[i] = a;
-        agentThreads[i] = Thread.ofVirtual().start(() -> {
-            try {
-                a.run();
-            } catch (Exception e) {
-                // closed by the test
-            }
-        });
+    void startAgent(int i, String token) {
+        // the agent's network drivers work in the host's network namespace, where its guests' taps are
+        agents[i] = new InProcessAgent("127.0.0.1", front.agentPort, token, agentData(i), store -> new LibvirtVmm(
+                new Virsh(ns[i].libvirtUri()), store, "qemu", Duration.ofSeconds(20),
+                new HostNetworks(HostShell.namespace(ns[i].name()), false)), null, h -> h);
     }
 
     void stopAgent(int i) throws InterruptedException {
         agents[i].close();
-        agentThreads[i].join(5000);
     }
 
     @AfterAll
@@ -138,8 +94,8 @@ class KvmMigrationTest {
                 stopAgent(i);
             }
         }
-        if (server != null) {
-            server.close();
+        if (front != null) {
+            front.close();
         }
         // the namespaced hosts go with their guests: nothing outlives the test
         for (KvmFixture.NamespacedHost h : ns) {
@@ -147,33 +103,18 @@ class KvmMigrationTest {
                 KvmFixture.removeNamespacedHost(h.name());
             }
         }
-        if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     XmlNode hostInfo(int i) {
-        return XmlNode.parse(ok(admin.call("one.host.info", host[i])).stringValue());
+        return front.hostInfo(host[i]);
     }
 
     XmlNode vm(int id) {
-        return XmlNode.parse(ok(admin.call("one.vm.info", id)).stringValue());
+        return front.vm(id);
     }
 
     XmlNode awaitRunning(int id, int seconds) {
-        XmlNode[] last = new XmlNode[1];
-        await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            last[0] = vm(id);
-            int l = last[0].integer("LCM_STATE", -1);
-            if (last[0].integer("STATE", -1) == ACTIVE && dev.nimbo.core.vm.LcmState.of(l).isFailure()) {
-                throw new AssertionError("VM " + id + " failed: LCM_STATE " + l + ": "
-                        + last[0].child("USER_TEMPLATE").text("ERROR"));
-            }
-            return last[0].integer("STATE", -1) == ACTIVE && l == RUNNING;
-        });
-        return last[0];
+        return front.awaitVm(id, ACTIVE, RUNNING, seconds);
     }
 
     /** The host the VM's last history record places it on. */
@@ -212,41 +153,20 @@ class KvmMigrationTest {
         assertThat(bridgePorts(1 - i, VM_BRIDGE)).as("bridge left on host " + (2 - i)).isNull();
     }
 
-    static OneResponse ok(OneResponse r) {
-        assertThat(r.ok()).as(r.message()).isTrue();
-        return r;
-    }
-
-    int image(String template, int ds) {
-        int id = ok(admin.call("one.image.allocate", template, ds)).intValue();
-        await().atMost(Duration.ofSeconds(60)).until(() ->
-                XmlNode.parse(ok(admin.call("one.image.info", id)).stringValue()).integer("STATE", -1) == 1);
-        return id;
-    }
-
     @Test
     void aGuestMigratesColdAndLiveBetweenTwoHostsAndKeepsAnsweringPing() throws Exception {
-        String safe = kvm.appliance().toString();
-        int files = ok(admin.call("one.datastore.allocate", "NAME=mig-files\nTYPE=FILE_DS\nDS_MAD=fs\nTM_MAD=shared\n"
-                + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
-        int images = ok(admin.call("one.datastore.allocate", "NAME=mig-images\nDS_MAD=fs\nTM_MAD=shared\n"
-                + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
-        for (int ds : new int[] {files, images}) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> XmlNode.parse(ok(admin.call("one.datastore.info", ds))
-                    .stringValue()).longValue("FREE_MB", 0) > 0);
-        }
-        int kernel = image("NAME=kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
-        int initrd = image("NAME=initrd\nTYPE=RAMDISK\nPATH=\"" + safe + "/initrd.img\"", files);
-        int data = image("NAME=data\nTYPE=DATABLOCK\nPERSISTENT=YES\nPATH=\"" + safe + "/datablock.qcow2\"", images);
-        int scratch = image("NAME=scratch\nTYPE=DATABLOCK\nPATH=\"" + safe + "/datablock.raw\"", images);
+        String safe = front.kvm.appliance().toString();
+        String os = front.applianceOs(); // kernel and initrd in a FILE_DS
+        int images = front.applianceImages("mig-images");
+        int data = front.image("NAME=data\nTYPE=DATABLOCK\nPERSISTENT=YES\nPATH=\"" + safe + "/datablock.qcow2\"",
+                images);
+        int scratch = front.image("NAME=scratch\nTYPE=DATABLOCK\nPATH=\"" + safe + "/datablock.raw\"", images);
         int net = ok(admin.call("one.vn.allocate", "NAME=mig-net\nVN_MAD=dummy\nBRIDGE=" + ns[0].bridge()
                 + "\nNETWORK_MASK=255.255.255.0\nAR=[ TYPE=IP4, IP=" + GUEST_IP + ", SIZE=2 ]", -1)).intValue();
         int bridged = ok(admin.call("one.vn.allocate", "NAME=mig-bridged\nVN_MAD=bridge\nBRIDGE=" + VM_BRIDGE
                 + "\nAR=[ TYPE=ETHER, SIZE=2 ]", -1)).intValue();
         // a persistent full copy, a linked clone of a cached image, a volatile disk, a context CD-ROM: all move
-        String template = "NAME=migrant\nCPU=0.5\nVCPU=1\nMEMORY=128\n"
-                + "OS=[ KERNEL_DS=\"$FILE[IMAGE_ID=" + kernel + "]\", INITRD_DS=\"$FILE[IMAGE_ID=" + initrd + "]\","
-                + " KERNEL_CMD=\"console=ttyS0 quiet\" ]\n"
+        String template = "NAME=migrant\nCPU=0.5\nVCPU=1\nMEMORY=128\n" + os
                 + "DISK=[ IMAGE_ID=" + data + " ]\nDISK=[ IMAGE_ID=" + scratch + " ]\nDISK=[ TYPE=fs, SIZE=8 ]\n"
                 + "NIC=[ NETWORK_ID=" + net + " ]\nNIC=[ NETWORK_ID=" + bridged + " ]\n"
                 + "CONTEXT=[ NETWORK=YES, SET_HOSTNAME=migrant ]";
@@ -259,7 +179,8 @@ class KvmMigrationTest {
         // migration is an admin operation: the VM's own (non-admin) owner is refused
         int user = ok(admin.call("one.user.allocate", "tenant", "secret", "", new Object[0])).intValue();
         ok(admin.call("one.vm.chown", id, user, -1));
-        OneClient tenant = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"), "tenant:secret");
+        OneClient tenant = new OneClient(URI.create("http://127.0.0.1:" + front.server.port() + "/RPC2"),
+                "tenant:secret");
         OneResponse refused = tenant.call("one.vm.migrate", id, host[1], true, false, -1, 0);
         assertThat(refused.ok()).isFalse();
         assertThat(refused.errorCode()).isEqualTo(0x200);

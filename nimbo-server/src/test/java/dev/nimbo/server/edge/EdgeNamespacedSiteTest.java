@@ -1,26 +1,22 @@
 package dev.nimbo.server.edge;
 
+import static dev.nimbo.server.agent.KvmFrontEnd.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nimbo.agent.libvirt.Virsh;
 import dev.nimbo.client.OneClient;
-import dev.nimbo.client.OneResponse;
-import dev.nimbo.core.obj.ObjectType;
 import dev.nimbo.core.xml.XmlNode;
-import dev.nimbo.server.NimboServer;
-import dev.nimbo.server.ServerConfig;
+import dev.nimbo.server.agent.KvmFrontEnd;
 import dev.nimbo.testing.KvmFixture;
-import dev.nimbo.testing.NimbodProcess;
 import dev.nimbo.testing.PingWatch;
 import dev.nimbo.testing.WanRelay;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,12 +49,11 @@ class EdgeNamespacedSiteTest {
 
     KvmFixture.Ready kvm;
     KvmFixture.NamespacedHost site;
+    KvmFrontEnd front;
     Path dir;
-    NimboServer server;
     OneClient admin;
     WanRelay link;
     Process agent;
-    int agentPort;
     int host;
 
     @BeforeAll
@@ -68,34 +63,16 @@ class EdgeNamespacedSiteTest {
         Virsh.exec(List.of("ip", "netns", "exec", site.name(), "sh", "-c", "ip -o addr show dev " + site.bridge()
                 + " | grep -q 'inet " + SITE_GUEST_NET_IP + "/' || ip addr add " + SITE_GUEST_NET_IP + "/24 dev "
                 + site.bridge()), 10);
-        dir = Files.createTempDirectory("nss-site-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        agentPort = NimbodProcess.freePort();
-        List<String> props = List.of("nimbo.agent.port", "nimbo.agent.heartbeat", "nimbo.host.monitorInterval",
-                "nimbo.vm.monitorInterval", "nimbo.sched.interval");
-        List<String> values = List.of(Integer.toString(agentPort), "2", "1", "1", "0");
-        for (int i = 0; i < props.size(); i++) {
-            System.setProperty(props.get(i), values.get(i));
-        }
-        try {
-            // the agent port binds the XML-RPC address, loopback: the namespaced site cannot reach it but by the relay
-            server = NimboServer.start(new ServerConfig(dir.resolve("front"), "127.0.0.1", 0, null, 0,
-                    ServerConfig.DEFAULT_MAX_REQUEST_BYTES, 1000));
-        } finally {
-            props.forEach(System::clearProperty);
-        }
-        server.controller().execute(tx -> {
-            tx.reserveIdsUpTo(ObjectType.VM, FIRST_VM_ID - 1);
-            return null;
-        });
-        admin = new OneClient(URI.create("http://127.0.0.1:" + server.port() + "/RPC2"),
-                Files.readString(dir.resolve("front/one_auth")).strip());
+        // the agent port binds the XML-RPC address, loopback: the namespaced site cannot reach it but by the relay
+        front = new KvmFrontEnd("nss-site", FIRST_VM_ID, Map.of("nimbo.agent.heartbeat", "2"));
+        front.cleansUp(site.libvirtUri());
+        dir = front.dir;
+        admin = front.admin;
         WanRelay.Shape wan = WanRelay.Shape.wan(Duration.ofMillis(200), Duration.ofMillis(5), 100);
         link = WanRelay.start(new InetSocketAddress(site.managementGateway(), 0),
-                new InetSocketAddress("127.0.0.1", agentPort), wan, wan);
+                new InetSocketAddress("127.0.0.1", front.agentPort), wan, wan);
         host = ok(admin.call("one.host.allocate", "nss-site-1", "kvm", "kvm", -1)).intValue();
-        String token = XmlNode.parse(ok(admin.call("one.host.info", host)).stringValue()).child("TEMPLATE")
-                .text("AGENT_TOKEN");
+        String token = front.tokenOf(host);
         Path agentData = dir.resolve("agent");
         Files.createDirectories(agentData);
         // its own process inside the site's namespaces, on the site's libvirtd, dialling the relay's address
@@ -117,16 +94,11 @@ class EdgeNamespacedSiteTest {
         if (link != null) {
             link.close();
         }
-        if (server != null) {
-            server.close();
+        if (front != null) {
+            front.close();
         }
         if (site != null) {
-            KvmFixture.removeNamespacedHost(site.name()); // its libvirtd and any domain left with it
-        }
-        if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            KvmFixture.removeNamespacedHost(site.name()); // its libvirtd and anything left with it
         }
     }
 
@@ -144,30 +116,11 @@ class EdgeNamespacedSiteTest {
     }
 
     XmlNode vm(int id) {
-        return XmlNode.parse(ok(admin.call("one.vm.info", id)).stringValue());
+        return front.vm(id);
     }
 
     void awaitVm(int id, int state, int lcm, int seconds) {
-        await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            XmlNode v = vm(id);
-            int l = v.integer("LCM_STATE", -1);
-            if (v.integer("STATE", -1) == ACTIVE && dev.nimbo.core.vm.LcmState.of(l).isFailure()) {
-                throw new AssertionError("VM " + id + " failed: " + v.child("USER_TEMPLATE").text("ERROR"));
-            }
-            return v.integer("STATE", -1) == state && (state != ACTIVE || l == lcm);
-        });
-    }
-
-    static OneResponse ok(OneResponse r) {
-        assertThat(r.ok()).as(r.message()).isTrue();
-        return r;
-    }
-
-    int image(String template, int ds) {
-        int id = ok(admin.call("one.image.allocate", template, ds)).intValue();
-        await().atMost(Duration.ofSeconds(60)).until(() ->
-                XmlNode.parse(ok(admin.call("one.image.info", id)).stringValue()).integer("STATE", -1) == 1);
-        return id;
+        front.awaitVm(id, state, lcm, seconds);
     }
 
     boolean domainAtSite(int id) {
@@ -181,20 +134,12 @@ class EdgeNamespacedSiteTest {
                 .contains("session open with " + site.managementGateway() + ":" + link.port());
         // the site has its own network: the front-end's loopback port is not there, only the relay is
         assertThat(Virsh.exec(List.of("ip", "netns", "exec", site.name(), "sh", "-c", "timeout 5 bash -c 'echo >"
-                + " /dev/tcp/127.0.0.1/" + agentPort + "' 2>/dev/null && echo open || echo closed"), 10))
+                + " /dev/tcp/127.0.0.1/" + front.agentPort + "' 2>/dev/null && echo open || echo closed"), 10))
                 .isEqualTo("closed");
-        String safe = kvm.appliance().toString();
-        int files = ok(admin.call("one.datastore.allocate", "NAME=nss-files\nTYPE=FILE_DS\nDS_MAD=fs\nTM_MAD=shared\n"
-                + "SAFE_DIRS=\"" + safe + "\"", -1)).intValue();
-        await().atMost(Duration.ofSeconds(60)).until(() -> XmlNode.parse(ok(admin.call("one.datastore.info", files))
-                .stringValue()).longValue("FREE_MB", 0) > 0);
-        int kernel = image("NAME=nss-kernel\nTYPE=KERNEL\nPATH=\"" + safe + "/vmlinuz\"", files);
-        int initrd = image("NAME=nss-initrd\nTYPE=RAMDISK\nPATH=\"" + safe + "/initrd.img\"", files);
         int net = ok(admin.call("one.vn.allocate", "NAME=nss-net\nVN_MAD=dummy\nBRIDGE=" + site.bridge()
                 + "\nNETWORK_MASK=255.255.255.0\nAR=[ TYPE=IP4, IP=" + GUEST_IP + ", SIZE=1 ]", -1)).intValue();
         int guest = ok(admin.call("one.vm.allocate", "NAME=nss-guest\nCPU=0.5\nVCPU=1\nMEMORY=128\n"
-                + "OS=[ KERNEL_DS=\"$FILE[IMAGE_ID=" + kernel + "]\", INITRD_DS=\"$FILE[IMAGE_ID=" + initrd + "]\","
-                + " KERNEL_CMD=\"console=ttyS0 quiet\" ]\nNIC=[ NETWORK_ID=" + net + " ]\n"
+                + front.applianceOs() + "NIC=[ NETWORK_ID=" + net + " ]\n"
                 + "CONTEXT=[ NETWORK=YES ]", false)).intValue();
         assertThat(guest).isGreaterThanOrEqualTo(FIRST_VM_ID);
         ok(admin.call("one.vm.deploy", guest, host, false, -1));
