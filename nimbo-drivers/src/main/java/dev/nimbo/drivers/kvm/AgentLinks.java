@@ -41,6 +41,17 @@ final class AgentLinks {
         return false;
     }
 
+    /** Waits until the host's agent is connected again or {@code deadline} (System.nanoTime) passes; whether it is. */
+    static boolean awaitConnected(AgentLink link, int hostId, long deadline) throws InterruptedException {
+        while (!link.connected(hostId)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(250);
+        }
+        return true;
+    }
+
     /**
      * Runs op; when it fails because the host's agent is unreachable (not connected, or the connection dropped
      * with the request in flight), waits for the agent to be back and runs it again, until {@code wait} has passed.
@@ -64,9 +75,7 @@ final class AgentLinks {
                     log.log(System.Logger.Level.INFO, "host {0} unreachable during {1}: waiting up to {2} s for"
                             + " its agent", hostId, what, wait.toSeconds());
                     try {
-                        while (!link.connected(hostId) && System.nanoTime() < deadline) {
-                            Thread.sleep(250);
-                        }
+                        awaitConnected(link, hostId, deadline);
                     } catch (InterruptedException ie) {
                         out.completeExceptionally(cause);
                         return;

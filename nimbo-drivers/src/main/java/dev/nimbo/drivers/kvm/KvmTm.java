@@ -594,7 +594,7 @@ public final class KvmTm implements TransferDriver {
                 if (++fruitless > MAX_FRUITLESS_RETRIES) {
                     throw e;
                 }
-                if (connectionLost(e)) {
+                if (AgentLinks.unreachable(e)) {
                     awaitAgent(hostId, e);
                 }
                 log.info("host {}: transfer of {} ({} bytes) interrupted ({}): resuming from what the host has",
@@ -627,7 +627,7 @@ public final class KvmTm implements TransferDriver {
             try {
                 return callOnce(hostId, op, attrs, body, what);
             } catch (DriverException e) {
-                if (!connectionLost(e) || Ops.FILE_WRITE.equals(op) || attempt >= MAX_FRUITLESS_RETRIES) {
+                if (!AgentLinks.unreachable(e) || Ops.FILE_WRITE.equals(op) || attempt >= MAX_FRUITLESS_RETRIES) {
                     throw e;
                 }
                 awaitAgent(hostId, e);
@@ -659,27 +659,14 @@ public final class KvmTm implements TransferDriver {
         long deadline = System.nanoTime() + reconnectWait.toNanos();
         try {
             Thread.sleep(200); // the dead session may still be listed for a moment
-            while (!link.connected(hostId)) {
-                if (System.nanoTime() > deadline) {
-                    throw new DriverException(lost.getMessage() + " (the agent did not come back within "
-                            + reconnectWait.toSeconds() + " s)", lost);
-                }
-                Thread.sleep(250);
+            if (!AgentLinks.awaitConnected(link, hostId, deadline)) {
+                throw new DriverException(lost.getMessage() + " (the agent did not come back within "
+                        + reconnectWait.toSeconds() + " s)", lost);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException(lost.getMessage() + ": interrupted", e);
         }
-    }
-
-    /** Whether a request failed because the agent's connection dropped (it may be sent again once it is back). */
-    static boolean connectionLost(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof AgentLink.AgentUnavailableException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static String cacheKey(Path file, long size, long mtime) {
