@@ -172,25 +172,13 @@ public final class LibvirtVmm {
                 // before the device changes, so a failure to make it changes nothing.
                 Path context = remakeContext(dir, attach ? t : VmContext.withoutNic(t, plugged));
                 Path file = dir.resolve("hotplug.xml");
-                if (pciNic != null) {
-                    // a PCI NIC: the host's VF itself goes to (or leaves) the guest, no bridge or filter on the host
-                    if (attach) {
-                        networks.pre(vmId, t, HostNetworks.marked("ATTACH")); // the VF's MAC, VLAN and checks
+                try {
+                    plugNic(vmId, name, t, attach, pciNic, plugged, file);
+                } catch (IOException | RuntimeException e) {
+                    if (context != null) {
+                        Files.deleteIfExists(context); // the guest keeps its NICs, and its CD
                     }
-                    Files.writeString(file, DomainXml.pciDevice(pciNic));
-                    virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
-                } else {
-                    var nic = HostNetworks.marked(attach ? "ATTACH" : "DETACH");
-                    if (attach) {
-                        networks.pre(vmId, t, nic);
-                    }
-                    Files.writeString(file, DomainXml.nicDevice(plugged));
-                    virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
-                    if (attach) {
-                        networks.post(vmId, t, nic);
-                    } else {
-                        networks.clean(vmId, t, nic);
-                    }
+                    throw e;
                 }
                 if (context != null) {
                     try {
@@ -275,7 +263,35 @@ public final class LibvirtVmm {
         };
     }
 
-    /** Makes the context ISO again from the template's CONTEXT; its path, or null for a VM without CONTEXT. */
+    /** Plugs the NIC (a tap on the host's network, or a PCI NIC's VF) into the running domain, or unplugs it. */
+    private void plugNic(int vmId, String name, Template t, boolean attach, VectorAttribute pciNic,
+                         VectorAttribute plugged, Path file) throws IOException {
+        if (pciNic != null) {
+            // a PCI NIC: the host's VF itself goes to (or leaves) the guest, no bridge or filter on the host
+            if (attach) {
+                networks.pre(vmId, t, HostNetworks.marked("ATTACH")); // the VF's MAC, VLAN and checks
+            }
+            Files.writeString(file, DomainXml.pciDevice(pciNic));
+            virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+        } else {
+            var nic = HostNetworks.marked(attach ? "ATTACH" : "DETACH");
+            if (attach) {
+                networks.pre(vmId, t, nic);
+            }
+            Files.writeString(file, DomainXml.nicDevice(plugged));
+            virsh.run(attach ? "attach-device" : "detach-device", name, file.toString(), "--live");
+            if (attach) {
+                networks.post(vmId, t, nic);
+            } else {
+                networks.clean(vmId, t, nic);
+            }
+        }
+    }
+
+    /**
+     * Makes the context ISO again from the template's CONTEXT, next to the one in use ({@code disk.N.next}): the
+     * disk file changes only when {@link #insertContext} puts it in. Its path, or null for a VM without CONTEXT.
+     */
     private static Path remakeContext(Path dir, Template t) throws IOException {
         List<VectorAttribute> contexts = t.vectors("CONTEXT");
         if (contexts.isEmpty()) {
@@ -283,17 +299,22 @@ public final class LibvirtVmm {
         }
         VectorAttribute ctx = contexts.get(0);
         String id = ctx.get("DISK_ID");
-        Path iso = dir.resolve("disk." + (id == null || id.isBlank() ? t.vectors("DISK").size() : id.strip()));
-        ContextIso.build(ctx, iso);
-        return iso;
+        Path next = dir.resolve("disk." + (id == null || id.isBlank() ? t.vectors("DISK").size() : id.strip())
+                + ".next");
+        ContextIso.build(ctx, next);
+        return next;
     }
 
     /**
-     * Swaps the context ISO into the running domain's CD-ROM: the guest reads the new values from it. Ejected
-     * first, then inserted, as oned's reconfigure does: libvirt takes an "update" to the same path for no change,
-     * and QEMU would go on reading the old file it holds open.
+     * Puts a remade context ISO ({@code disk.N.next}) in place of {@code disk.N} and swaps it into the running
+     * domain's CD-ROM: the guest reads the new values from it. Ejected first, then inserted, as oned's reconfigure
+     * does: libvirt takes an "update" to the same path for no change, and QEMU would go on reading the old file it
+     * holds open.
      */
-    private void insertContext(String name, Path iso) throws IOException {
+    private void insertContext(String name, Path next) throws IOException {
+        String file = next.getFileName().toString();
+        Path iso = next.resolveSibling(file.substring(0, file.length() - ".next".length()));
+        Files.move(next, iso, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         String target = blockTargets(name).entrySet().stream()
                 .filter(e -> e.getValue().equals(iso.toString())).map(Map.Entry::getKey).findFirst()
                 .orElseThrow(() -> new IllegalStateException("domain " + name + " has no context CD-ROM"));

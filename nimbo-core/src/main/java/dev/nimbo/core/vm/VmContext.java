@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * NIC (MAC, IP, IP6, NETWORK, MASK, GATEWAY, DNS, MTU, SEARCH_DOMAIN, VLAN_ID, METHOD, ...) and the same as
  * PCI<i>_* for every PCI NIC (TYPE = NIC, by its PCI_ID), and
  * {@code $USER[ATTR]} / {@code $UNAME} / {@code $UID} references resolved from the owner. A template without
- * CONTEXT is returned as is. The ETH values follow the NICs afterwards: {@link #withNic} when a NIC is attached
+ * CONTEXT is returned as is. The NICs' values follow the NICs afterwards: {@link #withNic} when a NIC is attached
  * or an automatic NIC gets its network at deploy, {@link #withoutNic} when one is detached. Pure functions.
  */
 public final class VmContext {
@@ -55,7 +55,7 @@ public final class VmContext {
         VectorAttribute out = new VectorAttribute("CONTEXT", values);
         if (networkContext(out)) {
             for (VectorAttribute nic : VmResources.leaseHolders(vmTemplate)) {
-                for (Map.Entry<String, String> e : ethValues(nic).entrySet()) {
+                for (Map.Entry<String, String> e : nicValues(nic).entrySet()) {
                     if (out.get(e.getKey()) == null) { // a value the template sets itself stays
                         out = out.with(e.getKey(), e.getValue());
                     }
@@ -77,7 +77,7 @@ public final class VmContext {
         if (ctx == null) {
             return vmTemplate;
         }
-        for (Map.Entry<String, String> e : ethValues(nic).entrySet()) {
+        for (Map.Entry<String, String> e : nicValues(nic).entrySet()) {
             ctx = ctx.with(e.getKey(), e.getValue());
         }
         return vmTemplate.with(ctx);
@@ -118,7 +118,7 @@ public final class VmContext {
     }
 
     /** Context name → value for each non-empty attribute of the NIC (see {@link #prefix}); none without its ID. */
-    private static Map<String, String> ethValues(VectorAttribute nic) {
+    private static Map<String, String> nicValues(VectorAttribute nic) {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         String prefix = prefix(nic);
         if (prefix == null) {
