@@ -226,21 +226,8 @@ class HostNetworksTest {
         String g1 = deploy(netA, hosts.hostA, 1, vm1, "10.77.0.1");
         String g2 = deploy(netB, hosts.hostB, 2, vm2, "10.77.0.2");
         String g3 = deploy(netA, hosts.hostA, 3, vm3, "10.77.0.3");
-        for (String[] g : new String[][] {{g1, "fd00::1"}, {g2, "fd00::2"}, {g3, "fd00::3"}}) {
-            hosts.addIp6(g[0], g[1]);
-        }
-        await().atMost(Duration.ofSeconds(20)).until(() -> hosts.ping6(g1, "fd00::1", "fd00::2"));
-        assertThat(hosts.ping6(g3, "fd00::3", "fd00::2")).as("echo only from fd00::1").isFalse();
-        assertThat(hosts.connects(g1, g2, "fd00::2", 8001)).isTrue();
-        assertThat(hosts.connects(g1, g2, "fd00::2", 9000)).as("port outside the range").isFalse();
-        assertThat(hosts.connects(g2, g1, "fd00::1", 7000)).as("outbound, and its answers").isTrue();
-        // anti-spoofing: guest 2 sending from an address that is not its own is dropped
-        hosts.addIp6(g2, "fd00::99");
-        assertThat(hosts.ping6(g2, "fd00::99", "fd00::1")).as("spoofed IPv6 source").isFalse();
-        assertThat(hosts.ping6(g2, "fd00::2", "fd00::1")).isTrue();
-        HostNetworksTest.neighbourAdvertisementsOnlyForOwnAddresses(hosts, g2, g3, () ->
-                netB.post(2, vm(bridgeNic("ub", 3, 2) + ", IP6=\"fd00::2\", SECURITY_GROUPS=100, FILTER_IP_SPOOFING=NO",
-                        RULES6), HostNetworks.all()));
+        ipv6RulesHold(hosts, g1, g2, g3, () -> netB.post(2, vm(bridgeNic("ub", 3, 2)
+                + ", IP6=\"fd00::2\", SECURITY_GROUPS=100, FILTER_IP_SPOOFING=NO", RULES6), HostNetworks.all()));
         terminate(netA, hosts.hostA, 1, vm1);
         terminate(netB, hosts.hostB, 2, vm2);
         terminate(netA, hosts.hostA, 3, vm3);
@@ -248,11 +235,33 @@ class HostNetworksTest {
     }
 
     /**
+     * The IPv6 scenario of both switches: guests g1, g2 (group 100 of {@link #RULES6}) and g3 on one link as fd00::1,
+     * ::2 and ::3. Echo reaches g2 only from fd00::1, TCP only on its ports, g2's own connections get their answers,
+     * g2 cannot send from an address not its own nor advertise one ({@code unfilterG2} turns its IP filter off).
+     */
+    static void ipv6RulesHold(EmulatedHosts hosts, String g1, String g2, String g3, Runnable unfilterG2) {
+        for (String[] g : new String[][] {{g1, "fd00::1"}, {g2, "fd00::2"}, {g3, "fd00::3"}}) {
+            hosts.addIp6(g[0], g[1]);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> hosts.ping6(g1, "fd00::1", "fd00::2"));
+        assertThat(hosts.ping6(g3, "fd00::3", "fd00::2")).as("echo only from fd00::1").isFalse();
+        assertThat(hosts.ping6(g3, "fd00::3", "fd00::1")).as("unfiltered guests").isTrue();
+        assertThat(hosts.connects(g1, g2, "fd00::2", 8001)).isTrue();
+        assertThat(hosts.connects(g1, g2, "fd00::2", 9000)).as("port outside the range").isFalse();
+        assertThat(hosts.connects(g2, g1, "fd00::1", 7000)).as("outbound, and its answers").isTrue();
+        // anti-spoofing: guest 2 sending from an address that is not its own is dropped
+        hosts.addIp6(g2, "fd00::99");
+        assertThat(hosts.ping6(g2, "fd00::99", "fd00::1")).as("spoofed IPv6 source").isFalse();
+        assertThat(hosts.ping6(g2, "fd00::2", "fd00::1")).isTrue();
+        neighbourAdvertisementsOnlyForOwnAddresses(hosts, g2, g3, unfilterG2);
+    }
+
+    /**
      * Guest {@code thief} (filtered, on the link of {@code observer}, who has talked to fd00::1) claims fd00::1 with a
      * neighbour advertisement: the filter drops it and the observer still reaches fd00::1 at its owner's MAC. With
      * the thief's IP filter off ({@code unfilter}), the same advertisement takes the address: the probe can tell.
      */
-    static void neighbourAdvertisementsOnlyForOwnAddresses(EmulatedHosts hosts, String thief, String observer,
+    private static void neighbourAdvertisementsOnlyForOwnAddresses(EmulatedHosts hosts, String thief, String observer,
                                                            Runnable unfilter) {
         assertThat(hosts.ping6(observer, "fd00::3", "fd00::1")).isTrue();
         String owner = hosts.neighbourMac(observer, "fd00::1");

@@ -165,21 +165,9 @@ class OvsNetworksTest {
         String g1 = deploy(netA, hosts.hostA, runA, 1, vm1, "10.77.0.1");
         String g2 = deploy(netB, hosts.hostB, runB, 2, vm2, "10.77.0.2");
         String g3 = deploy(netA, hosts.hostA, runA, 3, vm3, "10.77.0.3");
-        for (String[] g : new String[][] {{g1, "fd00::1"}, {g2, "fd00::2"}, {g3, "fd00::3"}}) {
-            hosts.addIp6(g[0], g[1]);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> hosts.ping6(g1, "fd00::1", "fd00::2"));
-        assertThat(hosts.ping6(g3, "fd00::3", "fd00::2")).as("echo only from fd00::1").isFalse();
-        assertThat(hosts.ping6(g3, "fd00::3", "fd00::1")).as("unfiltered guests").isTrue();
-        assertThat(hosts.connects(g1, g2, "fd00::2", 8001)).isTrue();
-        assertThat(hosts.connects(g1, g2, "fd00::2", 9000)).as("port outside the range").isFalse();
-        assertThat(hosts.connects(g2, g1, "fd00::1", 7000)).as("outbound, and its answers").isTrue();
-        hosts.addIp6(g2, "fd00::99");
-        assertThat(hosts.ping6(g2, "fd00::99", "fd00::1")).as("spoofed IPv6 source").isFalse();
-        assertThat(hosts.ping6(g2, "fd00::2", "fd00::1")).isTrue();
-        HostNetworksTest.neighbourAdvertisementsOnlyForOwnAddresses(hosts, g2, g3, () ->
-                netB.post(2, Template.parse("NIC=[ NIC_ID=0, " + nic("ub", 100, 2) + ", IP6=\"fd00::2\","
-                        + " SECURITY_GROUPS=100, FILTER_IP_SPOOFING=NO ]\n" + HostNetworksTest.RULES6), HostNetworks.all()));
+        HostNetworksTest.ipv6RulesHold(hosts, g1, g2, g3, () -> netB.post(2, Template.parse("NIC=[ NIC_ID=0, "
+                + nic("ub", 100, 2) + ", IP6=\"fd00::2\", SECURITY_GROUPS=100, FILTER_IP_SPOOFING=NO ]\n"
+                + HostNetworksTest.RULES6), HostNetworks.all()));
         terminate(netB, hosts.hostB, 2, vm2);
         terminate(netA, hosts.hostA, 1, vm1);
         terminate(netA, hosts.hostA, 3, vm3);
