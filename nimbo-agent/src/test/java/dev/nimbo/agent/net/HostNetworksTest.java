@@ -170,16 +170,21 @@ class HostNetworksTest {
         assertThat(hosts.links(hosts.hostB)).containsExactlyInAnyOrder("lo", "ub");
     }
 
+    /**
+     * IPv4 rules of group 100: TCP 8000-8001 from anywhere, echo only from 10.77.0.1, everything outbound (group 7,
+     * not the NIC's, would allow everything in).
+     */
+    static final String RULES4 = "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=TCP, RULE_TYPE=inbound,"
+            + " RANGE=\"8000:8001\" ]\n"
+            + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ICMP, RULE_TYPE=inbound, ICMP_TYPE=8,"
+            + " IP=10.77.0.1, SIZE=1 ]\n"
+            + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ALL, RULE_TYPE=outbound ]\n"
+            + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=7, PROTOCOL=ALL, RULE_TYPE=inbound ]";
+
     @Test
     void securityGroupsAllowAndBlockAsDeclaredAndChangeLive() {
-        String rules = "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=TCP, RULE_TYPE=inbound,"
-                + " RANGE=\"8000:8001\" ]\n"
-                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ICMP, RULE_TYPE=inbound, ICMP_TYPE=8,"
-                + " IP=10.77.0.1, SIZE=1 ]\n"
-                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ALL, RULE_TYPE=outbound ]\n"
-                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=7, PROTOCOL=ALL, RULE_TYPE=inbound ]";
         Template vm1 = vm(bridgeNic("ua", 3, 1));
-        Template vm2 = vm(bridgeNic("ub", 3, 2) + ", SECURITY_GROUPS=100", rules);
+        Template vm2 = vm(bridgeNic("ub", 3, 2) + ", SECURITY_GROUPS=100", RULES4);
         Template vm3 = vm(bridgeNic("ua", 3, 3));
         String g1 = deploy(netA, hosts.hostA, 1, vm1, "10.77.0.1");
         String g2 = deploy(netB, hosts.hostB, 2, vm2, "10.77.0.2");
@@ -193,7 +198,7 @@ class HostNetworksTest {
         assertThat(hosts.connects(g2, g1, "10.77.0.1", 7000)).as("outbound: anything, and its answers").isTrue();
 
         // one.secgroup.commit: the new rules reach the running guest
-        Template committed = vm(bridgeNic("ub", 3, 2) + ", SECURITY_GROUPS=100", rules.replace("8000:8001", "9000"));
+        Template committed = vm(bridgeNic("ub", 3, 2) + ", SECURITY_GROUPS=100", RULES4.replace("8000:8001", "9000"));
         netB.post(2, committed, HostNetworks.all());
         assertThat(hosts.connects(g1, g2, "10.77.0.2", 9000)).isTrue();
         assertThat(hosts.connects(g1, g2, "10.77.0.2", 8001)).isFalse();

@@ -120,14 +120,9 @@ class OvsNetworksTest {
 
     @Test
     void securityGroupsOnOvsPortsAreStatefulAndChangeLive() {
-        String rules = "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=TCP, RULE_TYPE=inbound,"
-                + " RANGE=\"8000:8001\" ]\n"
-                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ICMP, RULE_TYPE=inbound, ICMP_TYPE=8,"
-                + " IP=10.77.0.1, SIZE=1 ]\n"
-                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=100, PROTOCOL=ALL, RULE_TYPE=outbound ]\n"
-                + "SECURITY_GROUP_RULE=[ SECURITY_GROUP_ID=7, PROTOCOL=ALL, RULE_TYPE=inbound ]";
         Template vm1 = vm(nic("ua", 100, 1));
-        Template vm2 = Template.parse("NIC=[ NIC_ID=0, " + nic("ub", 100, 2) + ", SECURITY_GROUPS=100 ]\n" + rules);
+        Template vm2 = Template.parse("NIC=[ NIC_ID=0, " + nic("ub", 100, 2) + ", SECURITY_GROUPS=100 ]\n"
+                + HostNetworksTest.RULES4);
         Template vm3 = vm(nic("ua", 100, 3));
         String g1 = deploy(netA, hosts.hostA, runA, 1, vm1, "10.77.0.1");
         String g2 = deploy(netB, hosts.hostB, runB, 2, vm2, "10.77.0.2");
@@ -143,7 +138,7 @@ class OvsNetworksTest {
 
         // a committed group reaches the running guest's port without re-plugging it
         Template committed = Template.parse("NIC=[ NIC_ID=0, " + nic("ub", 100, 2) + ", SECURITY_GROUPS=100 ]\n"
-                + rules.replace("8000:8001", "9000"));
+                + HostNetworksTest.RULES4.replace("8000:8001", "9000"));
         netB.post(2, committed, HostNetworks.all());
         assertThat(hosts.connects(g1, g2, "10.77.0.2", 9000)).isTrue();
         assertThat(hosts.connects(g1, g2, "10.77.0.2", 8001)).isFalse();
