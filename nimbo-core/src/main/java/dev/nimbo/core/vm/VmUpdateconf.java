@@ -25,6 +25,8 @@ public final class VmUpdateconf {
     /** The sections and the sub-attributes of each that may be updated (oned's UPDATECONF_ATTRS). */
     static final Map<String, List<String>> SECTIONS = new LinkedHashMap<>();
     private static final Pattern ETH = Pattern.compile("ETH\\d+_\\w+");
+    /** The NICs' values (ETH<i>_*, and PCI<i>_* of PCI NICs): they follow the NICs, a replace keeps them. */
+    private static final Pattern NIC_VALUE = Pattern.compile("(ETH|PCI)\\d+_\\w+");
     private static final Set<LcmState> ACTIVE_ALLOWED = EnumSet.of(LcmState.LCM_INIT, LcmState.PROLOG,
             LcmState.RUNNING, LcmState.EPILOG, LcmState.SHUTDOWN, LcmState.CLEANUP_RESUBMIT,
             LcmState.SHUTDOWN_POWEROFF, LcmState.CLEANUP_DELETE, LcmState.HOTPLUG_SAVEAS_POWEROFF,
@@ -133,7 +135,7 @@ public final class VmUpdateconf {
             Map<String, String> result = new TreeMap<>(append ? old : Map.of());
             if (!append) {
                 for (var e : old.entrySet()) {
-                    if (ETH.matcher(e.getKey()).matches() || e.getKey().equals("TARGET")
+                    if (NIC_VALUE.matcher(e.getKey()).matches() || e.getKey().equals("TARGET")
                             || e.getKey().equals("DISK_ID")) {
                         result.put(e.getKey(), e.getValue());
                     } else if (!nu.containsKey(e.getKey())) {

@@ -593,6 +593,12 @@ class VmDiskAndNicOpsTest {
         XmlNode ctx = vm.child("TEMPLATE").child("CONTEXT");
         assertThat(ctx.text("PCI0_IP")).isEqualTo(pci.text("IP"));
         assertThat(ctx.text("PCI0_MAC")).isEqualTo(pci.text("MAC"));
+        // a CONTEXT replaced by updateconf keeps the NICs' values, the VF's too
+        ok(admin.call("one.vm.updateconf", id, "CONTEXT = [ NETWORK = YES, SSH_KEY = k ]", 0));
+        ctx = awaitVm(admin, id, ACTIVE, RUNNING).child("TEMPLATE").child("CONTEXT");
+        assertThat(ctx.text("SSH_KEY")).isEqualTo("k");
+        assertThat(ctx.text("PCI0_IP")).isEqualTo(pci.text("IP"));
+        assertThat(ctx.text("ETH0_IP")).startsWith("10.9.7.");
         fails(admin.call("one.vm.attachnic", id, "PCI = [ TYPE = NIC, NETWORK_ID = " + vn + ", VENDOR = 8086 ]"),
                 ACTION, "Cannot assign PCI device in host");
 
