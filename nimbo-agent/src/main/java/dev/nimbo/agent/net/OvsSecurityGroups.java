@@ -77,7 +77,8 @@ final class OvsSecurityGroups {
         addresses.add("");
         if (!r.ip().isEmpty()) {
             families.retainAll(List.of(r.ip6() ? "ipv6" : "ip"));
-            String field = r.ip6() ? (r.outbound() ? "ipv6_dst=" : "ipv6_src=") : (r.outbound() ? "nw_dst=" : "nw_src=");
+            String field = r.ip6() ? (r.outbound() ? "ipv6_dst=" : "ipv6_src=")
+                    : (r.outbound() ? "nw_dst=" : "nw_src=");
             addresses.clear();
             for (String cidr : AddressRanges.cidrs(r.ip(), r.size())) {
                 addresses.add("," + field + cidr);

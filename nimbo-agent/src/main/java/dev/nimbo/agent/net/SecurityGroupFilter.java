@@ -14,8 +14,9 @@ import java.util.stream.Collectors;
  * the rest; a NIC without security groups is not filtered beyond anti-spoofing. Anti-spoofing (on unless
  * FILTER_MAC_SPOOFING / FILTER_IP_SPOOFING = NO) drops outbound frames whose source MAC, IPv4 address (ARP
  * included) or IPv6 address is not the NIC's (its lease, its IPv6 addresses and its MAC's link-local address),
- * and neighbour advertisements for addresses not its own. Applying a NIC's chains again replaces them in one nft transaction, which is how
- * a committed group or an attached one reaches a running guest. Callers serialize calls per host.
+ * and neighbour advertisements for addresses not its own. Applying a NIC's chains again replaces them in one nft
+ * transaction, which is how a committed group or an attached one reaches a running guest. Callers serialize calls
+ * per host.
  */
 final class SecurityGroupFilter {
     static final String TABLE = "nimbo";
