@@ -205,5 +205,4 @@ final class SecurityGroupFilter {
     private static void rule(StringBuilder s, String chain, String rule) {
         s.append("add rule bridge ").append(TABLE).append(' ').append(chain).append(' ').append(rule).append('\n');
     }
-
 }

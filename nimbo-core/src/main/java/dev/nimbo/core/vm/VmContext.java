@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * or an automatic NIC gets its network at deploy, {@link #withoutNic} when one is detached. Pure functions.
  */
 public final class VmContext {
-    /** NIC attribute, ETH<i>_ suffix; in oned's order (a NIC attribute may give two names). */
+    /** NIC attribute, ETH<i>_ suffix (each suffix once); in oned's order (a NIC attribute may give two names). */
     private static final List<String[]> ETH = pairs(
             "MAC", "MAC", "IP", "IP", "IP6", "IP6", "IP6_GLOBAL", "IP6_GLOBAL", "IP6_ULA", "IP6_ULA",
             "NETWORK_ADDRESS", "NETWORK", "NETWORK_MASK", "MASK", "GATEWAY", "GATEWAY", "GATEWAY6", "GATEWAY6",
@@ -127,7 +127,7 @@ public final class VmContext {
         for (String[] e : ETH) {
             String v = nic.get(e[0]);
             String key = prefix + e[1];
-            if (v != null && !v.isEmpty() && !out.containsKey(key)) {
+            if (v != null && !v.isEmpty()) {
                 out.put(key, v);
             }
         }

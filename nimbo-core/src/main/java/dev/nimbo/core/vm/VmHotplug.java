@@ -20,8 +20,8 @@ import java.util.function.Consumer;
  * Hot-plug of NICs (PCI NICs too) and disks. Attaching stages the new vector in TEMPLATE with {@code ATTACH = YES} after taking
  * its lease or image (and their quotas) in the same transaction; detaching marks the vector {@code DETACH = YES}.
  * The driver's answer settles it ({@link #settle}): an attach that worked keeps the vector, one that failed gives
- * everything back; a detach that worked gives everything back, one that failed keeps the vector. A NIC's ETH
- * values in CONTEXT come with it and go with it ({@link VmContext}). One hot-plug at
+ * everything back; a detach that worked gives everything back, one that failed keeps the vector. A NIC's values
+ * in CONTEXT (ETH<i>_*, PCI<i>_* for a PCI NIC) come with it and go with it ({@link VmContext}). One hot-plug at
  * a time per VM (the HOTPLUG phases allow no other). Controller thread only.
  */
 public final class VmHotplug {

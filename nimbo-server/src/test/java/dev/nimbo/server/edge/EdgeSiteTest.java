@@ -76,9 +76,6 @@ class EdgeSiteTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (front != null) {
-            front.destroyDomains();
-        }
         if (agent != null) {
             stopAgent();
         }
